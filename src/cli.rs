@@ -1,0 +1,169 @@
+//! What the command line does with a session: print results, run scripts, import files with
+//! a progress bar, check the database. Returns exit statuses; `main` only maps them.
+
+use crate::error::Error;
+use crate::ingest::{self, ImportOptions};
+use crate::output::{self, Format, Output};
+use crate::session::Session;
+use std::io::Write;
+use std::path::PathBuf;
+
+#[derive(Clone, Copy, Debug)]
+pub struct RunOptions {
+    pub format: Format,
+    pub timings: bool,
+    pub keep_going: bool,
+    /// Show progress bars (stderr is a terminal).
+    pub progress: bool,
+}
+
+/// Writes to stdout; a closed pipe (`finq ... | head`) ends output quietly, not as an error.
+pub fn print(text: &str) {
+    let mut out = std::io::stdout().lock();
+    if let Err(e) = out.write_all(text.as_bytes()).and_then(|_| out.flush())
+        && e.kind() == std::io::ErrorKind::BrokenPipe
+    {
+        std::process::exit(0);
+    }
+}
+
+/// Renders one output: tables in the session's format; messages on stdout, except in CSV
+/// and JSON, where stdout carries only data and messages go to stderr.
+pub fn render_output(o: &Output, format: Format) -> Option<String> {
+    match o {
+        Output::Table(t) => Some(output::render(t, format)),
+        Output::Message(m) if matches!(format, Format::Csv | Format::Json) => {
+            eprintln!("{m}");
+            None
+        }
+        Output::Message(m) => Some(format!("{m}\n")),
+    }
+}
+
+/// Runs a script and prints as it goes. Errors name the script and line when there is one.
+pub fn run_script(session: &mut Session, text: &str, file: Option<&str>, opts: &RunOptions) -> i32 {
+    let format = session.format;
+    let mut printed_any = false;
+    let result = session.run(text, opts.keep_going, &mut |r| match r {
+        Ok(r) => {
+            if opts.timings {
+                eprintln!(
+                    "{{\"statement\": {}, \"ms\": {:.3}, \"rows\": {}}}",
+                    r.index,
+                    r.elapsed.as_secs_f64() * 1000.0,
+                    r.rows()
+                );
+            }
+            for o in &r.outputs {
+                if let Some(s) = render_output(o, format) {
+                    // A blank line between results keeps table output readable.
+                    if printed_any && format == Format::Table {
+                        print("\n");
+                    }
+                    print(&s);
+                    printed_any = true;
+                }
+            }
+        }
+        Err((line, e)) => match file {
+            Some(f) => eprintln!("{e}\n  --> {f}:{line}"),
+            None => eprintln!("{e}"),
+        },
+    });
+    match result {
+        Ok(()) => 0,
+        // A syntax error stops the script before it runs, so `sink` never saw it.
+        Err(e @ Error::Parse { .. }) => {
+            match file {
+                Some(f) => eprintln!("{e}\n  in {f}"),
+                None => eprintln!("{e}"),
+            }
+            1
+        }
+        Err(e) => e.exit_code(),
+    }
+}
+
+/// `finq import`: each file atomically; a failing file is reported and the others still
+/// import. Exit status 1 when any file failed.
+pub fn import(
+    session: &mut Session,
+    files: &[PathBuf],
+    opts: &ImportOptions,
+    run: &RunOptions,
+) -> i32 {
+    let mut code = 0;
+    for path in files {
+        let size = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+        let bar = (run.progress && size > 1 << 20).then(|| {
+            let bar = indicatif::ProgressBar::new(size);
+            bar.set_style(
+                indicatif::ProgressStyle::with_template(
+                    "{msg} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} eta {eta}",
+                )
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+                .progress_chars("=> "),
+            );
+            bar.set_message(path.display().to_string());
+            bar
+        });
+        let mut progress = |n: u64| {
+            if let Some(b) = &bar {
+                b.set_position(n);
+            }
+        };
+        let result = ingest::import_file(&mut session.db, path, opts, &mut progress);
+        if let Some(b) = bar {
+            b.finish_and_clear();
+        }
+        match result {
+            Ok(report) => {
+                if !report.registered.is_empty() {
+                    eprintln!(
+                        "note: {} registered {} new metric{} (unit ratio, direction higher, dimension other): {}",
+                        report.file,
+                        report.registered.len(),
+                        if report.registered.len() == 1 {
+                            ""
+                        } else {
+                            "s"
+                        },
+                        report.registered.join(", ")
+                    );
+                }
+                print(&format!("{}\n", report.summary()));
+            }
+            Err(e) => {
+                eprintln!("{e}");
+                eprintln!("note: nothing from {} was stored", path.display());
+                code = 1;
+            }
+        }
+    }
+    code
+}
+
+/// `finq check`: verify the database's invariants.
+pub fn check(session: &Session) -> i32 {
+    match session.db.check() {
+        Ok(report) if report.problems.is_empty() => {
+            print(&format!("ok: {}\n", report.summary));
+            0
+        }
+        Ok(report) => {
+            for p in &report.problems {
+                eprintln!("problem: {p}");
+            }
+            eprintln!(
+                "{} problem(s) found; {}",
+                report.problems.len(),
+                report.summary
+            );
+            1
+        }
+        Err(e) => {
+            eprintln!("{e}");
+            1
+        }
+    }
+}

@@ -1,0 +1,86 @@
+//! `finq demo`: builds a database from the sample data compiled into the binary (figures
+//! from the seed documents, see data/sample/README.md) and runs a guided tour.
+
+use crate::cli::{self, RunOptions};
+use crate::error::{Error, Result};
+use crate::ingest::{self, ImportOptions};
+use crate::session::Session;
+use std::path::Path;
+
+/// The bundled sample files, in the order they are imported.
+pub const SAMPLE_FILES: [(&str, &str); 3] = [
+    (
+        "companies.csv",
+        include_str!("../data/sample/companies.csv"),
+    ),
+    (
+        "attributes.csv",
+        include_str!("../data/sample/attributes.csv"),
+    ),
+    ("points.csv", include_str!("../data/sample/points.csv")),
+];
+
+/// The tour: statements with `--` comments that are printed as narration.
+pub const TOUR: &str = include_str!("../data/sample/tour.fq");
+
+/// Loads the sample data into an open session's database.
+pub fn load_sample(session: &mut Session) -> Result<()> {
+    for (name, text) in SAMPLE_FILES {
+        let opts = ImportOptions::default();
+        let set = ingest::csv::read(
+            &format!("sample/{name}"),
+            text.as_bytes(),
+            &opts,
+            session.db.catalog(),
+            &mut |_| {},
+        )?;
+        session.db.apply(set)?;
+    }
+    Ok(())
+}
+
+/// Builds `path` afresh from the sample data and runs the tour, printing as it goes.
+pub fn run(path: &Path, opts: &RunOptions) -> Result<i32> {
+    if path.exists() {
+        // Only ever remove something that is a finq database built by a previous demo.
+        if !path.join("conf").exists() {
+            return Err(Error::Usage(format!(
+                "{} exists and is not a finq database; move it away to run the demo",
+                path.display()
+            )));
+        }
+        std::fs::remove_dir_all(path)?;
+    }
+    let mut session = Session::open(path)?;
+    session.format = opts.format;
+    load_sample(&mut session)?;
+    let companies = session.db.companies()?.len();
+    cli::print(&format!(
+        "finq demo: built {} from the bundled sample ({companies} companies)\n",
+        path.display()
+    ));
+    let mut code = 0;
+    // Each paragraph of the tour is a narration comment followed by statements.
+    for chunk in TOUR.split("\n\n").filter(|c| !c.trim().is_empty()) {
+        let mut narration = String::new();
+        let mut statements = String::new();
+        for line in chunk.lines() {
+            match line.strip_prefix("--") {
+                Some(n) => narration.push_str(&format!("# {}\n", n.trim())),
+                None => statements.push_str(&format!("{line}\n")),
+            }
+        }
+        cli::print(&format!("\n{narration}"));
+        for stmt in statements.lines().filter(|l| !l.trim().is_empty()) {
+            cli::print(&format!("finq> {stmt}\n"));
+        }
+        let status = cli::run_script(&mut session, &statements, Some("tour"), opts);
+        code = code.max(status);
+    }
+    cli::print(&format!(
+        "\nThe demo database stays in {}: try  finq --db {} -c \"describe KC.US\"\n",
+        path.display(),
+        path.display()
+    ));
+    Ok(code)
+}

@@ -1,0 +1,180 @@
+//! Imports: reading CSV, JSON lines and quote pages into a [`WriteSet`], one file at a time,
+//! so each file is applied atomically or not at all (DATA_FORMATS.md).
+
+pub mod csv;
+pub mod jsonl;
+pub mod number;
+
+use crate::error::{Error, Result};
+use crate::model::{Catalog, Period, PeriodKind};
+use crate::storage::{Database, WriteSet, WriteStats};
+use std::path::Path;
+use std::time::Instant;
+
+/// What kind of file an import reads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    Csv,
+    Jsonl,
+    Quote,
+}
+
+impl Kind {
+    pub fn parse(s: &str) -> Option<Kind> {
+        match s.to_ascii_lowercase().as_str() {
+            "csv" => Some(Kind::Csv),
+            "jsonl" | "json" | "ndjson" => Some(Kind::Jsonl),
+            "quote" | "md" => Some(Kind::Quote),
+            _ => None,
+        }
+    }
+}
+
+/// `--map "COL=METRIC[*FACTOR]"`: a column's metric (or attribute) and a multiplier.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ColumnMap {
+    pub column: String,
+    pub target: String,
+    pub factor: f64,
+}
+
+impl ColumnMap {
+    pub fn parse(spec: &str) -> Result<ColumnMap> {
+        let bad = || Error::Usage(format!("--map expects COL=METRIC[*FACTOR], not '{spec}'"));
+        let (column, rest) = spec.rsplit_once('=').ok_or_else(bad)?;
+        let (target, factor) = match rest.rsplit_once('*') {
+            Some((t, f)) => (t, number::parse_number(f.trim()).ok_or_else(bad)?),
+            None => (rest, 1.0),
+        };
+        if column.trim().is_empty() || target.trim().is_empty() {
+            return Err(bad());
+        }
+        Ok(ColumnMap {
+            column: column.trim().to_string(),
+            target: target.trim().to_string(),
+            factor,
+        })
+    }
+}
+
+/// The options of `finq import` for other people's files (DATA_FORMATS.md).
+#[derive(Clone, Debug, Default)]
+pub struct ImportOptions {
+    /// `--kind`: overrides detection by extension and content.
+    pub kind: Option<Kind>,
+    pub symbol_col: Option<String>,
+    pub period_col: Option<String>,
+    /// `--period-kind fy|q|day`: how a date in the period column is read.
+    pub period_kind: Option<PeriodKind>,
+    /// `--period P`: one period for every row.
+    pub period: Option<Period>,
+    pub maps: Vec<ColumnMap>,
+    /// `--companies`: the file is a companies file.
+    pub companies: bool,
+}
+
+/// What one imported file brought.
+#[derive(Clone, Debug)]
+pub struct ImportReport {
+    pub file: String,
+    pub stats: WriteStats,
+    /// Metric ids this file registered in the catalog.
+    pub registered: Vec<String>,
+    pub seconds: f64,
+}
+
+impl ImportReport {
+    /// The one-line summary DATA_FORMATS.md asks for.
+    pub fn summary(&self) -> String {
+        let rate = if self.seconds > 0.0 {
+            self.stats.points as f64 / self.seconds
+        } else {
+            0.0
+        };
+        format!(
+            "imported {}: {} companies ({} new), {} points, {} metrics added, {:.2} s, {:.0} points/s",
+            self.file,
+            self.stats.companies,
+            self.stats.companies_added,
+            self.stats.points,
+            self.stats.metrics_added,
+            self.seconds,
+            rate
+        )
+    }
+}
+
+/// Chooses the reader for a file: `--kind`, else the extension, else a look at its content.
+pub fn detect_kind(path: &Path, head: &[u8], opts: &ImportOptions) -> Kind {
+    if let Some(k) = opts.kind {
+        return k;
+    }
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    match ext.as_str() {
+        "csv" | "tsv" => return Kind::Csv,
+        "jsonl" | "ndjson" | "json" => return Kind::Jsonl,
+        "md" | "markdown" => return Kind::Quote,
+        _ => {}
+    }
+    let text = String::from_utf8_lossy(head);
+    let t = text.trim_start_matches('\u{feff}').trim_start();
+    if t.starts_with('{') {
+        Kind::Jsonl
+    } else if t.starts_with("---") || t.contains("Financial Score") {
+        Kind::Quote
+    } else {
+        Kind::Csv
+    }
+}
+
+/// Reads one file into a write set without touching the database. `progress` is told how
+/// many bytes have been read so far.
+pub fn read_file(
+    path: &Path,
+    opts: &ImportOptions,
+    catalog: &Catalog,
+    progress: &mut dyn FnMut(u64),
+) -> Result<WriteSet> {
+    let shown = path.display().to_string();
+    let bytes = std::fs::read(path).map_err(|e| Error::File {
+        file: shown.clone(),
+        message: format!("cannot be read: {e}"),
+    })?;
+    let head = &bytes[..bytes.len().min(4096)];
+    match detect_kind(path, head, opts) {
+        Kind::Csv => csv::read(&shown, &bytes, opts, catalog, progress),
+        Kind::Jsonl => jsonl::read(&shown, &bytes, catalog, progress),
+        Kind::Quote => Err(Error::File {
+            file: shown,
+            message: "quote pages cannot be imported by this build yet".into(),
+        }),
+    }
+}
+
+/// Imports one file atomically: it is read whole, then applied as one batch.
+pub fn import_file(
+    db: &mut Database,
+    path: &Path,
+    opts: &ImportOptions,
+    progress: &mut dyn FnMut(u64),
+) -> Result<ImportReport> {
+    let start = Instant::now();
+    let set = read_file(path, opts, db.catalog(), progress)?;
+    let registered: Vec<String> = set
+        .new_metrics
+        .iter()
+        .filter(|d| db.catalog().get(&d.id).is_none())
+        .map(|d| d.id.clone())
+        .collect();
+    let stats = db.apply(set)?;
+    Ok(ImportReport {
+        file: path.display().to_string(),
+        stats,
+        registered,
+        seconds: start.elapsed().as_secs_f64(),
+    })
+}

@@ -1,0 +1,20 @@
+//! finq: an embedded analytics store for company fundamentals.
+//!
+//! Companies and their metric time series live in a sled database ([`storage`]); files come
+//! in through [`ingest`]; statements of the query language ([`query`]) run through one
+//! [`Session::execute`], which the REPL, scripts, tests and benchmarks all share.
+
+pub mod cli;
+pub mod demo;
+pub mod error;
+pub mod r#gen;
+pub mod ingest;
+pub mod model;
+pub mod output;
+pub mod query;
+pub mod repl;
+pub mod session;
+pub mod storage;
+
+pub use error::{Error, Result};
+pub use session::Session;

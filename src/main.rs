@@ -1,0 +1,226 @@
+//! The `finq` command line: parse flags, open the database, hand over, map errors to exit codes.
+
+use clap::{Args, Parser, Subcommand};
+use finq::error::Error;
+use finq::ingest::{ColumnMap, ImportOptions, Kind};
+use finq::model::{Period, PeriodKind};
+use finq::output::Format;
+use finq::{cli, demo, r#gen as datagen};
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(
+    name = "finq",
+    version,
+    about = "An embedded analytics store for company fundamentals"
+)]
+struct Cli {
+    /// Database folder (default: $FINQ_DB, else ./finq.db).
+    #[arg(long, global = true)]
+    db: Option<PathBuf>,
+    /// Output format: table, csv, json or markdown.
+    #[arg(long, global = true, value_parser = parse_format)]
+    format: Option<Format>,
+    /// Write one JSON line per statement to stderr: {"statement", "ms", "rows"}.
+    #[arg(long, global = true)]
+    timings: bool,
+    /// Run these statements, print the results and exit.
+    #[arg(short = 'c', value_name = "STATEMENTS")]
+    statements: Option<String>,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run script files of statements.
+    Run {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Go on after a failing statement (the exit status is still 1).
+        #[arg(long)]
+        keep_going: bool,
+    },
+    /// Import CSV, JSON-lines or quote-page files; each file is all or nothing.
+    Import(ImportArgs),
+    /// Write a synthetic benchmark dataset (companies.csv, metrics.csv).
+    Gen {
+        #[arg(long)]
+        companies: usize,
+        #[arg(long, default_value_t = 40)]
+        periods: usize,
+        #[arg(long, default_value_t = 7)]
+        seed: u64,
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Build ./finq-demo.db from the bundled sample data and run a tour.
+    Demo,
+    /// Verify the database's invariants; exit 0 when sound.
+    Check,
+}
+
+#[derive(Args)]
+struct ImportArgs {
+    #[arg(required = true)]
+    files: Vec<PathBuf>,
+    /// csv, jsonl or quote (default: by extension and content).
+    #[arg(long, value_parser = parse_kind)]
+    kind: Option<Kind>,
+    /// The column holding the symbol.
+    #[arg(long)]
+    symbol_col: Option<String>,
+    /// The column holding the period.
+    #[arg(long)]
+    period_col: Option<String>,
+    /// How to read a date in the period column: fy, q or day.
+    #[arg(long, value_parser = parse_period_kind)]
+    period_kind: Option<PeriodKind>,
+    /// One period for every row, when the file has no period column.
+    #[arg(long, value_parser = parse_period)]
+    period: Option<Period>,
+    /// COL=METRIC[*FACTOR]: a column's metric and multiplier (repeatable).
+    #[arg(long = "map", value_parser = parse_map)]
+    maps: Vec<ColumnMap>,
+    /// The file is a companies file.
+    #[arg(long)]
+    companies: bool,
+}
+
+fn parse_format(s: &str) -> Result<Format, String> {
+    Format::parse(s).ok_or_else(|| format!("'{s}' is not a format (table, csv, json, markdown)"))
+}
+
+fn parse_kind(s: &str) -> Result<Kind, String> {
+    Kind::parse(s).ok_or_else(|| format!("'{s}' is not a kind (csv, jsonl, quote)"))
+}
+
+fn parse_period_kind(s: &str) -> Result<PeriodKind, String> {
+    match s.to_ascii_lowercase().as_str() {
+        "fy" | "year" => Ok(PeriodKind::Year),
+        "q" | "quarter" => Ok(PeriodKind::Quarter),
+        "day" | "date" => Ok(PeriodKind::Day),
+        _ => Err(format!("'{s}' is not a period kind (fy, q, day)")),
+    }
+}
+
+fn parse_period(s: &str) -> Result<Period, String> {
+    s.parse()
+}
+
+fn parse_map(s: &str) -> Result<ColumnMap, String> {
+    ColumnMap::parse(s).map_err(|e| e.to_string().trim_start_matches("error: ").to_string())
+}
+
+fn main() -> ExitCode {
+    let args = Cli::parse();
+    let code = match run(args) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("{e}");
+            e.exit_code()
+        }
+    };
+    ExitCode::from(code as u8)
+}
+
+fn run(args: Cli) -> Result<i32, Error> {
+    let db_path = args
+        .db
+        .clone()
+        .or_else(|| std::env::var_os("FINQ_DB").map(PathBuf::from))
+        .unwrap_or_else(|| PathBuf::from("finq.db"));
+    if args.statements.is_some() && args.command.is_some() {
+        return Err(Error::Usage(
+            "-c cannot be combined with a subcommand".into(),
+        ));
+    }
+    let stdout_tty = std::io::stdout().is_terminal();
+    let format = args.format.unwrap_or(Format::Table);
+    let opts = cli::RunOptions {
+        format,
+        timings: args.timings,
+        keep_going: false,
+        progress: std::io::stderr().is_terminal(),
+    };
+    match args.command {
+        Some(Command::Gen {
+            companies,
+            periods,
+            seed,
+            out,
+        }) => {
+            let o = datagen::GenOptions {
+                companies,
+                periods,
+                seed,
+                out: out.clone(),
+                ..datagen::GenOptions::default()
+            };
+            let start = std::time::Instant::now();
+            let s = datagen::generate(&o).map_err(|e| match e.kind() {
+                std::io::ErrorKind::InvalidInput => Error::Usage(e.to_string()),
+                _ => Error::Io(format!("{}: {e}", out.display())),
+            })?;
+            println!(
+                "wrote {} companies, {} rows, {} points ({:.1} MB) to {} in {:.2} s",
+                s.companies,
+                s.rows,
+                s.cells,
+                s.bytes as f64 / 1e6,
+                out.display(),
+                start.elapsed().as_secs_f64()
+            );
+            Ok(0)
+        }
+        Some(Command::Demo) => demo::run(std::path::Path::new("finq-demo.db"), &opts),
+        Some(Command::Import(a)) => {
+            let import = ImportOptions {
+                kind: a.kind,
+                symbol_col: a.symbol_col,
+                period_col: a.period_col,
+                period_kind: a.period_kind,
+                period: a.period,
+                maps: a.maps,
+                companies: a.companies,
+            };
+            let mut session = finq::Session::open(&db_path)?;
+            Ok(cli::import(&mut session, &a.files, &import, &opts))
+        }
+        Some(Command::Check) => {
+            let session = finq::Session::open(&db_path)?;
+            Ok(cli::check(&session))
+        }
+        Some(Command::Run { files, keep_going }) => {
+            let mut session = finq::Session::open(&db_path)?;
+            session.format = format;
+            let opts = cli::RunOptions { keep_going, ..opts };
+            let mut code = 0;
+            for f in files {
+                let text = std::fs::read_to_string(&f)
+                    .map_err(|e| Error::Io(format!("cannot read {}: {e}", f.display())))?;
+                code = cli::run_script(&mut session, &text, Some(&f.display().to_string()), &opts);
+                if code != 0 && !keep_going {
+                    break;
+                }
+            }
+            Ok(code)
+        }
+        None => {
+            let mut session = finq::Session::open(&db_path)?;
+            session.format = format;
+            if let Some(text) = args.statements {
+                return Ok(cli::run_script(&mut session, &text, None, &opts));
+            }
+            if std::io::stdin().is_terminal() && stdout_tty {
+                return finq::repl::run(&mut session, &opts);
+            }
+            let mut text = String::new();
+            std::io::Read::read_to_string(&mut std::io::stdin(), &mut text)
+                .map_err(|e| Error::Io(format!("cannot read standard input: {e}")))?;
+            Ok(cli::run_script(&mut session, &text, None, &opts))
+        }
+    }
+}

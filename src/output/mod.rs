@@ -1,0 +1,388 @@
+//! Results and how they are printed: aligned tables, CSV, JSON and markdown (SPEC.md section 4).
+
+use crate::model::Unit;
+use std::fmt::Write as _;
+
+/// One cell.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Value {
+    Null,
+    Num(f64),
+    /// A number whose unit differs from its column's (e.g. `describe`'s latest values).
+    Quantity(f64, Unit),
+    Text(String),
+}
+
+impl Value {
+    pub fn text(s: impl Into<String>) -> Value {
+        Value::Text(s.into())
+    }
+
+    pub fn count(n: usize) -> Value {
+        Value::Quantity(n as f64, Unit::Count)
+    }
+
+    pub fn opt_text(s: Option<&str>) -> Value {
+        s.map_or(Value::Null, Value::text)
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Column {
+    pub name: String,
+    /// How numbers in this column are shown in a table.
+    pub unit: Option<Unit>,
+}
+
+impl Column {
+    pub fn new(name: &str, unit: Option<Unit>) -> Column {
+        Column {
+            name: name.to_string(),
+            unit,
+        }
+    }
+}
+
+/// A result: named columns and rows of cells, with optional lines above it (`describe`).
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct Table {
+    pub title: Option<String>,
+    pub columns: Vec<Column>,
+    pub rows: Vec<Vec<Value>>,
+}
+
+/// What one statement produced.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Output {
+    Table(Table),
+    /// A confirmation such as "imported …" or "set KC.US roe".
+    Message(String),
+}
+
+impl Output {
+    pub fn rows(&self) -> usize {
+        match self {
+            Output::Table(t) => t.rows.len(),
+            Output::Message(_) => 0,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    Table,
+    Csv,
+    Json,
+    Markdown,
+}
+
+impl Format {
+    pub fn parse(s: &str) -> Option<Format> {
+        match s.to_ascii_lowercase().as_str() {
+            "table" => Some(Format::Table),
+            "csv" => Some(Format::Csv),
+            "json" => Some(Format::Json),
+            "markdown" | "md" => Some(Format::Markdown),
+            _ => None,
+        }
+    }
+}
+
+/// Renders one table in the chosen format, ending with a newline.
+pub fn render(table: &Table, format: Format) -> String {
+    match format {
+        Format::Table => render_table(table),
+        Format::Csv => render_csv(table),
+        Format::Json => render_json(table),
+        Format::Markdown => render_markdown(table),
+    }
+}
+
+/// A number as a person reads it: percents as `12.50%`, money as `1.34B`.
+pub fn format_number(v: f64, unit: Option<Unit>) -> String {
+    if !v.is_finite() {
+        return String::new();
+    }
+    match unit {
+        Some(Unit::Percent) => format!("{:.2}%", v * 100.0),
+        Some(Unit::Money) => format_money(v),
+        Some(Unit::Count) if v.fract() == 0.0 && v.abs() < 1e15 => format!("{v:.0}"),
+        Some(Unit::Ratio) | Some(Unit::Score) => format!("{v:.2}"),
+        _ => format_plain(v),
+    }
+}
+
+fn format_money(v: f64) -> String {
+    let a = v.abs();
+    let (div, suffix) = if a >= 1e12 {
+        (1e12, "T")
+    } else if a >= 1e9 {
+        (1e9, "B")
+    } else if a >= 1e6 {
+        (1e6, "M")
+    } else if a >= 1e3 {
+        (1e3, "K")
+    } else {
+        return format!("{v:.2}");
+    };
+    format!("{:.2}{suffix}", v / div)
+}
+
+/// Numbers without a unit: integers as integers, others with up to 4 decimals.
+fn format_plain(v: f64) -> String {
+    if v.fract() == 0.0 && v.abs() < 1e15 {
+        format!("{v:.0}")
+    } else if v.abs() >= 1e6 || v.abs() < 1e-4 {
+        format!("{v:e}")
+    } else {
+        let s = format!("{v:.4}");
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    }
+}
+
+/// The exact stored number, for CSV and JSON (shortest text that reads back the same).
+pub fn raw_number(v: f64) -> String {
+    if v.is_finite() {
+        format!("{v}")
+    } else {
+        String::new()
+    }
+}
+
+fn cell_text(v: &Value, unit: Option<Unit>) -> String {
+    match v {
+        Value::Null => String::new(),
+        Value::Num(n) => format_number(*n, unit),
+        Value::Quantity(n, u) => format_number(*n, Some(*u)),
+        Value::Text(s) => s.clone(),
+    }
+}
+
+fn is_numeric(v: &Value) -> bool {
+    matches!(v, Value::Num(_) | Value::Quantity(..))
+}
+
+/// Longest text a table cell shows; CSV and JSON always carry the whole text.
+const MAX_CELL: usize = 72;
+
+fn clip(s: String) -> String {
+    if s.chars().count() <= MAX_CELL {
+        return s;
+    }
+    let mut out: String = s.chars().take(MAX_CELL - 1).collect();
+    out.push('…');
+    out
+}
+
+fn render_table(t: &Table) -> String {
+    let cells: Vec<Vec<String>> = t
+        .rows
+        .iter()
+        .map(|r| {
+            r.iter()
+                .zip(&t.columns)
+                .map(|(v, c)| clip(cell_text(v, c.unit)))
+                .collect()
+        })
+        .collect();
+    let mut widths: Vec<usize> = t.columns.iter().map(|c| c.name.chars().count()).collect();
+    for row in &cells {
+        for (w, c) in widths.iter_mut().zip(row) {
+            *w = (*w).max(c.chars().count());
+        }
+    }
+    // Numbers right-aligned, text left-aligned; a column is numeric if any cell is.
+    let numeric: Vec<bool> = (0..t.columns.len())
+        .map(|i| t.rows.iter().any(|r| r.get(i).is_some_and(is_numeric)))
+        .collect();
+    let mut out = String::new();
+    if let Some(title) = &t.title {
+        let _ = writeln!(out, "{title}");
+    }
+    let line = |out: &mut String, items: &[String]| {
+        let mut s = String::new();
+        for (i, item) in items.iter().enumerate() {
+            let pad = widths[i].saturating_sub(item.chars().count());
+            if i > 0 {
+                s.push_str("  ");
+            }
+            if numeric[i] {
+                s.push_str(&" ".repeat(pad));
+                s.push_str(item);
+            } else {
+                s.push_str(item);
+                s.push_str(&" ".repeat(pad));
+            }
+        }
+        let _ = writeln!(out, "{}", s.trim_end());
+    };
+    let header: Vec<String> = t.columns.iter().map(|c| c.name.clone()).collect();
+    line(&mut out, &header);
+    let rule: Vec<String> = widths.iter().map(|w| "─".repeat(*w)).collect();
+    line(&mut out, &rule);
+    for row in &cells {
+        line(&mut out, row);
+    }
+    out
+}
+
+fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}
+
+fn raw_cell(v: &Value) -> String {
+    match v {
+        Value::Null => String::new(),
+        Value::Num(n) | Value::Quantity(n, _) => raw_number(*n),
+        Value::Text(s) => s.clone(),
+    }
+}
+
+fn render_csv(t: &Table) -> String {
+    let mut out = String::new();
+    let header: Vec<String> = t.columns.iter().map(|c| csv_field(&c.name)).collect();
+    let _ = writeln!(out, "{}", header.join(","));
+    for row in &t.rows {
+        let cells: Vec<String> = row.iter().map(|v| csv_field(&raw_cell(v))).collect();
+        let _ = writeln!(out, "{}", cells.join(","));
+    }
+    out
+}
+
+fn json_value(v: &Value) -> String {
+    match v {
+        Value::Null => "null".into(),
+        Value::Num(n) | Value::Quantity(n, _) if n.is_finite() => raw_number(*n),
+        Value::Num(_) | Value::Quantity(..) => "null".into(),
+        Value::Text(s) => serde_json::Value::String(s.clone()).to_string(),
+    }
+}
+
+/// One JSON array of row objects keyed by column name, in column order.
+fn render_json(t: &Table) -> String {
+    let mut out = String::from("[");
+    for (i, row) in t.rows.iter().enumerate() {
+        out.push_str(if i == 0 { "\n  {" } else { ",\n  {" });
+        for (j, (c, v)) in t.columns.iter().zip(row).enumerate() {
+            if j > 0 {
+                out.push_str(", ");
+            }
+            let _ = write!(
+                out,
+                "{}: {}",
+                serde_json::Value::String(c.name.clone()),
+                json_value(v)
+            );
+        }
+        out.push('}');
+    }
+    out.push_str(if t.rows.is_empty() { "]\n" } else { "\n]\n" });
+    out
+}
+
+fn render_markdown(t: &Table) -> String {
+    let esc = |s: &str| s.replace('|', "\\|");
+    let mut out = String::new();
+    if let Some(title) = &t.title {
+        let _ = writeln!(out, "**{}**\n", esc(title));
+    }
+    let header: Vec<String> = t.columns.iter().map(|c| esc(&c.name)).collect();
+    let _ = writeln!(out, "| {} |", header.join(" | "));
+    let numeric: Vec<bool> = (0..t.columns.len())
+        .map(|i| t.rows.iter().any(|r| r.get(i).is_some_and(is_numeric)))
+        .collect();
+    let rule: Vec<&str> = numeric
+        .iter()
+        .map(|&n| if n { "---:" } else { "---" })
+        .collect();
+    let _ = writeln!(out, "| {} |", rule.join(" | "));
+    for row in &t.rows {
+        let cells: Vec<String> = row
+            .iter()
+            .zip(&t.columns)
+            .map(|(v, c)| esc(&cell_text(v, c.unit)))
+            .collect();
+        let _ = writeln!(out, "| {} |", cells.join(" | "));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> Table {
+        Table {
+            title: None,
+            columns: vec![
+                Column::new("symbol", None),
+                Column::new("roe", Some(Unit::Percent)),
+                Column::new("cap", Some(Unit::Money)),
+            ],
+            rows: vec![
+                vec![
+                    Value::text("KC.US"),
+                    Value::Num(-0.1293),
+                    Value::Num(5_175_298_230.18),
+                ],
+                vec![Value::text("A,\"B\""), Value::Null, Value::Num(950.0)],
+            ],
+        }
+    }
+
+    #[test]
+    fn formats_numbers_by_unit() {
+        assert_eq!(format_number(0.125, Some(Unit::Percent)), "12.50%");
+        assert_eq!(format_number(1.34e9, Some(Unit::Money)), "1.34B");
+        assert_eq!(format_number(-2.5e6, Some(Unit::Money)), "-2.50M");
+        assert_eq!(format_number(4.85e12, Some(Unit::Money)), "4.85T");
+        assert_eq!(format_number(950.0, Some(Unit::Money)), "950.00");
+        assert_eq!(format_number(13.0, Some(Unit::Count)), "13");
+        assert_eq!(format_number(0.4321, Some(Unit::Ratio)), "0.43");
+        assert_eq!(format_number(3.0, None), "3");
+        assert_eq!(format_number(0.12345678, None), "0.1235");
+        assert_eq!(format_number(f64::NAN, None), "");
+    }
+
+    #[test]
+    fn table_aligns_numbers_right() {
+        let s = render(&sample(), Format::Table);
+        let lines: Vec<&str> = s.lines().collect();
+        assert_eq!(lines[0], "symbol      roe     cap");
+        assert_eq!(lines[2], "KC.US   -12.93%   5.18B");
+        assert_eq!(lines[3], "A,\"B\"            950.00");
+    }
+
+    #[test]
+    fn csv_and_json_print_raw_values() {
+        assert_eq!(
+            render(&sample(), Format::Csv),
+            "symbol,roe,cap\nKC.US,-0.1293,5175298230.18\n\"A,\"\"B\"\"\",,950\n"
+        );
+        assert_eq!(
+            render(&sample(), Format::Json),
+            "[\n  {\"symbol\": \"KC.US\", \"roe\": -0.1293, \"cap\": 5175298230.18},\n  {\"symbol\": \"A,\\\"B\\\"\", \"roe\": null, \"cap\": 950}\n]\n"
+        );
+        let empty = Table {
+            title: None,
+            columns: vec![Column::new("a", None)],
+            rows: vec![],
+        };
+        assert_eq!(render(&empty, Format::Json), "[]\n");
+    }
+
+    #[test]
+    fn markdown_is_a_github_table() {
+        let s = render(&sample(), Format::Markdown);
+        assert!(
+            s.starts_with(
+                "| symbol | roe | cap |\n| --- | ---: | ---: |\n| KC.US | -12.93% | 5.18B |\n"
+            ),
+            "{s}"
+        );
+    }
+}

@@ -1,0 +1,8 @@
+//! The query language: parse a script ([`parser`]) into statements ([`ast`]), then run each
+//! against the database ([`exec`]).
+
+pub mod ast;
+pub mod exec;
+pub mod parser;
+
+pub use parser::parse_script;

@@ -1,0 +1,101 @@
+//! [`Session::execute`]: the one entry point that the REPL, scripts, tests and benchmarks share.
+
+use crate::error::{Error, Result};
+use crate::output::{Format, Output};
+use crate::query::{self, ast::Located};
+use crate::storage::Database;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+/// An open database and the settings of one user's session.
+pub struct Session {
+    pub db: Database,
+    pub format: Format,
+}
+
+/// What one statement of a script did.
+#[derive(Debug)]
+pub struct StatementResult {
+    /// 1-based position of the statement in the script.
+    pub index: usize,
+    pub line: usize,
+    /// The statement as written.
+    pub text: String,
+    pub outputs: Vec<Output>,
+    /// Parse, plan and execute time, output excluded.
+    pub elapsed: Duration,
+}
+
+impl StatementResult {
+    pub fn rows(&self) -> usize {
+        self.outputs.iter().map(Output::rows).sum()
+    }
+}
+
+impl Session {
+    pub fn open(path: impl AsRef<Path>) -> Result<Session> {
+        Ok(Session {
+            db: Database::open(path)?,
+            format: Format::Table,
+        })
+    }
+
+    /// Runs every statement of `text` and returns their outputs, stopping at the first error.
+    pub fn execute(&mut self, text: &str) -> Result<Vec<Output>> {
+        let mut outputs = Vec::new();
+        self.run(text, false, &mut |r| {
+            if let Ok(r) = r {
+                outputs.extend(r.outputs);
+            }
+        })?;
+        Ok(outputs)
+    }
+
+    /// Runs a script, handing each statement's result to `sink` as soon as it is done, so
+    /// output appears while a long script runs. The whole script is parsed first: a syntax
+    /// error anywhere runs nothing. A failing statement stops the script unless
+    /// `keep_going`; the first error is returned at the end. Errors reach `sink` with the
+    /// line their statement starts on.
+    pub fn run(
+        &mut self,
+        text: &str,
+        keep_going: bool,
+        sink: &mut dyn FnMut(std::result::Result<StatementResult, (usize, Error)>),
+    ) -> Result<()> {
+        let start = Instant::now();
+        let statements = query::parse_script(text)?;
+        let parse_share = start.elapsed() / (statements.len().max(1) as u32);
+        let mut first_error = None;
+        for (
+            i,
+            Located {
+                statement,
+                line,
+                text,
+            },
+        ) in statements.iter().enumerate()
+        {
+            let t = Instant::now();
+            match query::exec::execute(&mut self.db, statement) {
+                Ok(outputs) => sink(Ok(StatementResult {
+                    index: i + 1,
+                    line: *line,
+                    text: text.clone(),
+                    outputs,
+                    elapsed: t.elapsed() + parse_share,
+                })),
+                Err(e) => {
+                    sink(Err((*line, e.clone())));
+                    first_error.get_or_insert(e);
+                    if !keep_going {
+                        break;
+                    }
+                }
+            }
+        }
+        match first_error {
+            Some(e) => Err(e),
+            None => Ok(()),
+        }
+    }
+}

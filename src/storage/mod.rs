@@ -1,0 +1,699 @@
+//! The sled layer: opening and versioning the database, typed reads, and atomic writes of
+//! [`WriteSet`]s (imports, `set`, `delete`, definitions all go through one path).
+
+pub mod codec;
+pub mod keys;
+
+use crate::error::{Error, Result};
+use crate::model::{Catalog, Company, MetricDef, Series, symbol_key};
+use keys::{Key, OwnedKey, Tag, prefix};
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+
+/// The layout version this build reads and writes. Bump it when keys or values change shape.
+pub const FORMAT_VERSION: u32 = 1;
+const FORMAT_KEY: &str = "format_version";
+/// sled's page cache; its default (1 GiB) makes every process that large.
+const CACHE_BYTES: u64 = 256 << 20;
+
+/// An open finq database.
+pub struct Database {
+    db: sled::Db,
+    path: PathBuf,
+    catalog: Catalog,
+}
+
+impl Database {
+    /// Opens the database at `path`, creating it when absent. Every failure to open — locked
+    /// by another process, damaged, another format — is an [`Error::Open`] (exit status 3).
+    pub fn open(path: impl AsRef<Path>) -> Result<Database> {
+        let path = path.as_ref().to_path_buf();
+        let shown = path.display().to_string();
+        let open_err = |reason: String| Error::Open {
+            path: shown.clone(),
+            reason,
+        };
+        if path.exists() && !path.is_dir() {
+            return Err(open_err("is not a finq database (it is a file)".into()));
+        }
+        if path.is_dir()
+            && std::fs::read_dir(&path)?.next().is_some()
+            && !path.join("conf").exists()
+        {
+            return Err(open_err(
+                "is not a finq database (a folder without one)".into(),
+            ));
+        }
+        // sled panics on some kinds of damage rather than returning an error; a panic while
+        // opening is reported like any other damage.
+        // A database that existed before must already hold its format key; sled recovers
+        // some kinds of damage as an empty database, which must not pass for a new one.
+        let existed = path.join("conf").exists();
+        let opened = quietly(|| {
+            sled::Config::new()
+                .path(&path)
+                .cache_capacity(CACHE_BYTES)
+                .open()
+        });
+        let db = match opened {
+            Ok(Ok(db)) => db,
+            Ok(Err(sled::Error::Io(e))) if e.to_string().contains("could not acquire lock") => {
+                return Err(open_err("is in use by another finq process".into()));
+            }
+            Ok(Err(e)) => return Err(open_err(format!("cannot be opened: {e}"))),
+            Err(_) => return Err(open_err("is damaged and cannot be opened".into())),
+        };
+        let mut database = Database {
+            db,
+            path,
+            catalog: Catalog::builtin(),
+        };
+        database.check_format(existed).map_err(|e| match e {
+            Error::Open { .. } => e,
+            other => open_err(format!("is damaged: {}", bare(&other))),
+        })?;
+        database
+            .load_catalog()
+            .map_err(|e| open_err(format!("is damaged: {}", bare(&e))))?;
+        Ok(database)
+    }
+
+    fn check_format(&mut self, existed: bool) -> Result<()> {
+        match self.db.get(Key::Meta(FORMAT_KEY).encode())? {
+            Some(v) => {
+                let version: u32 = codec::decode(&v, "format version")?;
+                if version > FORMAT_VERSION {
+                    return Err(Error::Open {
+                        path: self.path.display().to_string(),
+                        reason: format!(
+                            "was written by a newer finq (format {version}; this finq reads format {FORMAT_VERSION})"
+                        ),
+                    });
+                }
+                if version < FORMAT_VERSION {
+                    return Err(Error::Open {
+                        path: self.path.display().to_string(),
+                        reason: format!("has an old format ({version}) that this finq cannot read"),
+                    });
+                }
+                Ok(())
+            }
+            None if self.db.is_empty() && !existed => {
+                self.db.insert(
+                    Key::Meta(FORMAT_KEY).encode(),
+                    codec::encode(&FORMAT_VERSION),
+                )?;
+                self.sync()
+            }
+            None => Err(Error::Storage("its format version key is missing".into())),
+        }
+    }
+
+    fn load_catalog(&mut self) -> Result<()> {
+        for item in self.db.scan_prefix(prefix(Tag::Metric, &[])) {
+            let (_, v) = item?;
+            let def: MetricDef = codec::decode(&v, "metric definition")?;
+            self.catalog.add(def);
+        }
+        Ok(())
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub fn catalog(&self) -> &Catalog {
+        &self.catalog
+    }
+
+    /// Makes every write so far durable: sled's flush writes its buffers with
+    /// `sync_file_range`, so the data file is then fsynced as well.
+    pub fn sync(&self) -> Result<()> {
+        self.db.flush()?;
+        let data = self.path.join("db");
+        if data.exists() {
+            std::fs::File::open(&data)?.sync_all()?;
+        }
+        Ok(())
+    }
+
+    pub fn company(&self, symbol: &str) -> Result<Option<Company>> {
+        let key = symbol_key(symbol);
+        match self.db.get(Key::Company(&key).encode())? {
+            Some(v) => Ok(Some(codec::decode(&v, "company")?)),
+            None => Ok(None),
+        }
+    }
+
+    /// Every company, in symbol order.
+    pub fn companies(&self) -> Result<Vec<Company>> {
+        self.db
+            .scan_prefix(prefix(Tag::Company, &[]))
+            .map(|item| codec::decode(&item?.1, "company"))
+            .collect()
+    }
+
+    /// Symbol keys of one industry's companies (one range scan of the industry index).
+    pub fn industry_members(&self, industry: &str) -> Result<Vec<String>> {
+        self.index_members(Tag::Industry, industry)
+    }
+
+    pub fn sector_members(&self, sector: &str) -> Result<Vec<String>> {
+        self.index_members(Tag::Sector, sector)
+    }
+
+    fn index_members(&self, tag: Tag, group: &str) -> Result<Vec<String>> {
+        let mut out = Vec::new();
+        for item in self.db.scan_prefix(prefix(tag, &[&group.to_lowercase()])) {
+            match keys::decode(&item?.0)? {
+                OwnedKey::Industry(_, s) | OwnedKey::Sector(_, s) => out.push(s),
+                other => {
+                    return Err(Error::Storage(format!(
+                        "unexpected key {other:?} in an index"
+                    )));
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// The series of one metric (by id) of one company.
+    pub fn series(&self, metric: &str, symbol: &str) -> Result<Option<Series>> {
+        match self
+            .db
+            .get(Key::Series(metric, &symbol_key(symbol)).encode())?
+        {
+            Some(v) => Ok(Some(codec::decode(&v, "series")?)),
+            None => Ok(None),
+        }
+    }
+
+    /// One metric across all companies: (symbol key, series) in symbol order.
+    pub fn scan_metric(&self, metric: &str) -> Result<Vec<(String, Series)>> {
+        let mut out = Vec::new();
+        for item in self.db.scan_prefix(prefix(Tag::Series, &[metric])) {
+            let (k, v) = item?;
+            let OwnedKey::Series(_, symbol) = keys::decode(&k)? else {
+                return Err(Error::Storage("unexpected key among series".into()));
+            };
+            out.push((symbol, codec::decode(&v, "series")?));
+        }
+        Ok(out)
+    }
+
+    /// Every stored metric of one company, in catalog order.
+    pub fn company_series(&self, symbol: &str) -> Result<Vec<(MetricDef, Series)>> {
+        let key = symbol_key(symbol);
+        let mut out = Vec::new();
+        for def in self.catalog.defs() {
+            if let Some(v) = self.db.get(Key::Series(&def.id, &key).encode())? {
+                out.push((def.clone(), codec::decode(&v, "series")?));
+            }
+        }
+        Ok(out)
+    }
+
+    /// Number of companies holding each metric that has any data, by metric id.
+    pub fn metric_counts(&self) -> Result<HashMap<String, (usize, usize)>> {
+        let mut out: HashMap<String, (usize, usize)> = HashMap::new();
+        for item in self.db.scan_prefix(prefix(Tag::Series, &[])) {
+            let (k, v) = item?;
+            let OwnedKey::Series(metric, _) = keys::decode(&k)? else {
+                return Err(Error::Storage("unexpected key among series".into()));
+            };
+            let s: Series = codec::decode(&v, "series")?;
+            let e = out.entry(metric).or_default();
+            e.0 += 1;
+            e.1 += s.len();
+        }
+        Ok(out)
+    }
+
+    pub fn definition(&self, kind: &str, name: &str) -> Result<Option<String>> {
+        match self
+            .db
+            .get(Key::Definition(kind, &name.to_lowercase()).encode())?
+        {
+            Some(v) => Ok(Some(codec::decode(&v, "definition")?)),
+            None => Ok(None),
+        }
+    }
+
+    /// Saved definitions of one kind (`screen`, `metric`): (name, source text).
+    pub fn definitions(&self, kind: &str) -> Result<Vec<(String, String)>> {
+        let mut out = Vec::new();
+        for item in self.db.scan_prefix(prefix(Tag::Definition, &[kind])) {
+            let (k, v) = item?;
+            let OwnedKey::Definition(_, name) = keys::decode(&k)? else {
+                return Err(Error::Storage("unexpected key among definitions".into()));
+            };
+            out.push((name, codec::decode(&v, "definition")?));
+        }
+        Ok(out)
+    }
+
+    /// Size of the database on disk, in bytes.
+    pub fn size_on_disk(&self) -> Result<u64> {
+        Ok(self.db.size_on_disk()?)
+    }
+
+    /// Applies a write set atomically (one sled batch) and durably (synced before returning).
+    pub fn apply(&mut self, set: WriteSet) -> Result<WriteStats> {
+        let mut batch = sled::Batch::default();
+        let mut stats = WriteStats::default();
+        let mut catalog = self.catalog.clone();
+
+        for def in &set.new_metrics {
+            if catalog
+                .get(&def.id)
+                .is_none_or(|d| d.id != def.id || !catalog.is_builtin(&def.id))
+            {
+                if catalog.get(&def.id).is_none() {
+                    stats.metrics_added += 1;
+                }
+                batch.insert(Key::Metric(&def.id).encode(), codec::encode(def));
+                catalog.add(def.clone());
+            }
+        }
+        for id in &set.dropped_metrics {
+            batch.remove(Key::Metric(id).encode());
+        }
+
+        // Companies whose attributes change, and companies that points create.
+        for (i, symbol) in set.symbols.iter().enumerate() {
+            let key = symbol_key(symbol);
+            let old = self.company(&key)?;
+            let attrs = &set.attrs[i];
+            stats.companies += 1;
+            if old.is_some() && attrs.is_empty() {
+                continue;
+            }
+            let mut company = old.clone().unwrap_or_else(|| {
+                stats.companies_added += 1;
+                Company::new(symbol.trim())
+            });
+            for (k, v) in attrs {
+                company.attrs.insert(k.clone(), v.clone());
+            }
+            for (tag, attr) in [(Tag::Industry, "industry"), (Tag::Sector, "sector")] {
+                let before = old
+                    .as_ref()
+                    .and_then(|c| c.attr(attr))
+                    .map(str::to_lowercase);
+                let after = company.attr(attr).map(str::to_lowercase);
+                if before != after {
+                    if let Some(b) = before {
+                        batch.remove(index_key(tag, &b, &key));
+                    }
+                    if let Some(a) = after {
+                        batch.insert(index_key(tag, &a, &key), Vec::<u8>::new());
+                    }
+                }
+            }
+            batch.insert(Key::Company(&key).encode(), codec::encode(&company));
+        }
+
+        // Series, in key order so sled appends rather than splits at random.
+        let mut series: Vec<_> = set.series.into_iter().collect();
+        series.sort_unstable_by(|a, b| {
+            (&set.metrics[a.0.1 as usize], &set.symbols[a.0.0 as usize])
+                .cmp(&(&set.metrics[b.0.1 as usize], &set.symbols[b.0.0 as usize]))
+        });
+        for ((sym, metric), points) in series {
+            let key = Key::Series(
+                &set.metrics[metric as usize],
+                &symbol_key(&set.symbols[sym as usize]),
+            )
+            .encode();
+            stats.points += points.len();
+            let fresh = Series::from_points(points);
+            let merged = match self.db.get(&key)? {
+                Some(v) => {
+                    let mut old: Series = codec::decode(&v, "series")?;
+                    old.merge(&fresh);
+                    old
+                }
+                None => fresh,
+            };
+            batch.insert(key, codec::encode(&merged));
+        }
+
+        for (symbol, metric, period) in &set.point_deletions {
+            let key = Key::Series(metric, &symbol_key(symbol)).encode();
+            if let Some(v) = self.db.get(&key)? {
+                let mut s: Series = codec::decode(&v, "series")?;
+                let removed = match period {
+                    Some(p) => usize::from(s.remove(*p)),
+                    None => {
+                        let n = s.len();
+                        s.points.clear();
+                        n
+                    }
+                };
+                stats.points_deleted += removed;
+                if s.is_empty() {
+                    batch.remove(key);
+                } else {
+                    batch.insert(key, codec::encode(&s));
+                }
+            }
+        }
+
+        for symbol in &set.company_deletions {
+            let key = symbol_key(symbol);
+            let Some(company) = self.company(&key)? else {
+                continue;
+            };
+            stats.companies_deleted += 1;
+            for (tag, attr) in [(Tag::Industry, "industry"), (Tag::Sector, "sector")] {
+                if let Some(g) = company.attr(attr) {
+                    batch.remove(index_key(tag, &g.to_lowercase(), &key));
+                }
+            }
+            for def in catalog.defs() {
+                let k = Key::Series(&def.id, &key).encode();
+                if let Some(v) = self.db.get(&k)? {
+                    let s: Series = codec::decode(&v, "series")?;
+                    stats.points_deleted += s.len();
+                    batch.remove(k);
+                }
+            }
+            batch.remove(Key::Company(&key).encode());
+        }
+
+        for (kind, name, text) in &set.definitions {
+            let k = Key::Definition(kind, &name.to_lowercase()).encode();
+            match text {
+                Some(t) => batch.insert(k, codec::encode(t)),
+                None => batch.remove(k),
+            }
+        }
+
+        self.db.apply_batch(batch)?;
+        self.sync()?;
+        for id in &set.dropped_metrics {
+            catalog = rebuild_without(&catalog, id);
+        }
+        self.catalog = catalog;
+        Ok(stats)
+    }
+}
+
+/// An error's text without its `error: storage:` lead, to embed in another message.
+fn bare(e: &Error) -> String {
+    let s = e.to_string();
+    s.trim_start_matches("error: ")
+        .trim_start_matches("storage: ")
+        .to_string()
+}
+
+thread_local! {
+    static QUIET: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Runs `f`, turning a panic into `Err(())`. The panic hook is wrapped once so that panics
+/// on this thread during `f` print nothing; other threads' panics still print as usual.
+fn quietly<T>(f: impl FnOnce() -> T + std::panic::UnwindSafe) -> std::result::Result<T, ()> {
+    static HOOK: std::sync::Once = std::sync::Once::new();
+    HOOK.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if !QUIET.with(|q| q.get()) {
+                previous(info);
+            }
+        }));
+    });
+    QUIET.with(|q| q.set(true));
+    let r = std::panic::catch_unwind(f);
+    QUIET.with(|q| q.set(false));
+    r.map_err(|_| ())
+}
+
+fn rebuild_without(catalog: &Catalog, id: &str) -> Catalog {
+    let mut c = Catalog::builtin();
+    for d in catalog.defs() {
+        if d.id != id && !c.is_builtin(&d.id) {
+            c.add(d.clone());
+        }
+    }
+    c
+}
+
+fn index_key(tag: Tag, group: &str, symbol_key: &str) -> Vec<u8> {
+    match tag {
+        Tag::Industry => Key::Industry(group, symbol_key).encode(),
+        _ => Key::Sector(group, symbol_key).encode(),
+    }
+}
+
+/// Everything one write statement or one imported file changes, applied as one batch.
+#[derive(Default, Debug)]
+pub struct WriteSet {
+    /// Companies touched, as first written in this set.
+    pub symbols: Vec<String>,
+    symbol_index: HashMap<String, u32>,
+    /// Attribute updates per entry of `symbols` (later values win).
+    pub attrs: Vec<BTreeMap<String, String>>,
+    /// Metric ids of the points, as resolved through the catalog.
+    pub metrics: Vec<String>,
+    metric_index: HashMap<String, u32>,
+    /// Points by (symbol index, metric index): (period code, value), in arrival order.
+    pub series: HashMap<(u32, u32), Vec<(u32, f64)>>,
+    /// Catalog entries to register (unknown metrics an import brings, `define metric`).
+    pub new_metrics: Vec<MetricDef>,
+    pub dropped_metrics: Vec<String>,
+    /// (symbol, metric id, period): one point, or the whole series with `None`.
+    pub point_deletions: Vec<(String, String, Option<crate::model::Period>)>,
+    pub company_deletions: Vec<String>,
+    /// (kind, name, text): saved definitions; `None` removes one.
+    pub definitions: Vec<(String, String, Option<String>)>,
+    /// Number of points pushed.
+    pub point_count: usize,
+}
+
+impl WriteSet {
+    pub fn new() -> WriteSet {
+        WriteSet::default()
+    }
+
+    /// The index of a company in this set, adding it on first sight.
+    pub fn company(&mut self, symbol: &str) -> u32 {
+        let key = symbol_key(symbol);
+        if let Some(&i) = self.symbol_index.get(&key) {
+            return i;
+        }
+        let i = self.symbols.len() as u32;
+        self.symbols.push(symbol.trim().to_string());
+        self.attrs.push(BTreeMap::new());
+        self.symbol_index.insert(key, i);
+        i
+    }
+
+    pub fn set_attr(&mut self, company: u32, name: &str, value: &str) {
+        self.attrs[company as usize].insert(name.to_string(), value.to_string());
+    }
+
+    /// The index of a metric id (already resolved through the catalog).
+    pub fn metric(&mut self, id: &str) -> u32 {
+        if let Some(&i) = self.metric_index.get(id) {
+            return i;
+        }
+        let i = self.metrics.len() as u32;
+        self.metrics.push(id.to_string());
+        self.metric_index.insert(id.to_string(), i);
+        i
+    }
+
+    pub fn push(&mut self, company: u32, metric: u32, period: crate::model::Period, value: f64) {
+        self.series
+            .entry((company, metric))
+            .or_default()
+            .push((period.code(), value));
+        self.point_count += 1;
+    }
+
+    /// Moves a run of points for one (company, metric) into the set, leaving `points` empty.
+    pub fn append(&mut self, company: u32, metric: u32, points: &mut Vec<(u32, f64)>) {
+        self.point_count += points.len();
+        let slot = self.series.entry((company, metric)).or_default();
+        if slot.is_empty() {
+            std::mem::swap(slot, points);
+        } else {
+            slot.append(points);
+        }
+    }
+
+    pub fn register(&mut self, def: MetricDef) {
+        if !self.new_metrics.iter().any(|d| d.id == def.id) {
+            self.new_metrics.push(def);
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.symbols.is_empty()
+            && self.series.is_empty()
+            && self.new_metrics.is_empty()
+            && self.dropped_metrics.is_empty()
+            && self.point_deletions.is_empty()
+            && self.company_deletions.is_empty()
+            && self.definitions.is_empty()
+    }
+}
+
+/// What a write changed.
+#[derive(Default, Debug, Clone, PartialEq)]
+pub struct WriteStats {
+    pub companies: usize,
+    pub companies_added: usize,
+    pub points: usize,
+    pub metrics_added: usize,
+    pub points_deleted: usize,
+    pub companies_deleted: usize,
+}
+
+/// What `finq check` found.
+#[derive(Debug, Default)]
+pub struct CheckReport {
+    pub problems: Vec<String>,
+    pub summary: String,
+}
+
+impl Database {
+    /// Verifies the invariants: every key and value decodes, every series belongs to a known
+    /// company and metric and is strictly ordered by valid periods, the industry and sector
+    /// indexes match the companies, and the format version is this build's.
+    pub fn check(&self) -> Result<CheckReport> {
+        let mut r = CheckReport::default();
+        let mut companies: HashMap<String, Company> = HashMap::new();
+        let mut index: Vec<(Tag, String, String)> = Vec::new();
+        let (mut series_count, mut points) = (0usize, 0usize);
+        let mut series_keys: Vec<(String, String, Series)> = Vec::new();
+        let mut format_seen = false;
+        for item in self.db.iter() {
+            let (k, v) = item?;
+            let key = match keys::decode(&k) {
+                Ok(key) => key,
+                Err(e) => {
+                    r.problems.push(format!("{e} ({} bytes)", k.len()));
+                    continue;
+                }
+            };
+            match key {
+                OwnedKey::Meta(name) if name == FORMAT_KEY => {
+                    format_seen = true;
+                    match codec::decode::<u32>(&v, "format version") {
+                        Ok(FORMAT_VERSION) => {}
+                        Ok(other) => r
+                            .problems
+                            .push(format!("format version {other}, expected {FORMAT_VERSION}")),
+                        Err(e) => r.problems.push(e.to_string()),
+                    }
+                }
+                OwnedKey::Meta(name) => r.problems.push(format!("unknown meta key '{name}'")),
+                OwnedKey::Company(sym) => match codec::decode::<Company>(&v, "company") {
+                    Ok(c) if symbol_key(&c.symbol) == sym => {
+                        companies.insert(sym, c);
+                    }
+                    Ok(c) => r
+                        .problems
+                        .push(format!("company key {sym} holds company {}", c.symbol)),
+                    Err(e) => r.problems.push(format!("{e} (company {sym})")),
+                },
+                OwnedKey::Industry(g, s) => index.push((Tag::Industry, g, s)),
+                OwnedKey::Sector(g, s) => index.push((Tag::Sector, g, s)),
+                OwnedKey::Metric(id) => match codec::decode::<MetricDef>(&v, "metric definition") {
+                    Ok(d) if d.id == id => {}
+                    Ok(d) => r
+                        .problems
+                        .push(format!("metric key {id} holds metric {}", d.id)),
+                    Err(e) => r.problems.push(e.to_string()),
+                },
+                OwnedKey::Series(m, s) => match codec::decode::<Series>(&v, "series") {
+                    Ok(series) => series_keys.push((m, s, series)),
+                    Err(e) => r.problems.push(format!("{e} ({m} of {s})")),
+                },
+                OwnedKey::Definition(kind, name) => {
+                    if let Err(e) = codec::decode::<String>(&v, "definition") {
+                        r.problems.push(format!("{e} ({kind} {name})"));
+                    }
+                }
+            }
+        }
+        if !format_seen {
+            r.problems.push("the format version key is missing".into());
+        }
+        for (metric, sym, s) in &series_keys {
+            series_count += 1;
+            points += s.len();
+            if self.catalog.get(metric).is_none_or(|d| &d.id != metric) {
+                r.problems.push(format!(
+                    "series {metric} of {sym}: metric not in the catalog"
+                ));
+            }
+            if !companies.contains_key(sym) {
+                r.problems
+                    .push(format!("series {metric} of {sym}: no such company"));
+            }
+            if s.is_empty() {
+                r.problems
+                    .push(format!("series {metric} of {sym} is empty"));
+            }
+            if s.points.windows(2).any(|w| w[0].0 >= w[1].0) {
+                r.problems
+                    .push(format!("series {metric} of {sym} is not ordered by period"));
+            }
+            if s.points
+                .iter()
+                .any(|p| crate::model::Period::from_code(p.0).is_none())
+            {
+                r.problems
+                    .push(format!("series {metric} of {sym} holds an invalid period"));
+            }
+            if s.points.iter().any(|p| !p.1.is_finite()) {
+                r.problems.push(format!(
+                    "series {metric} of {sym} holds a value that is not a finite number"
+                ));
+            }
+        }
+        for (tag, group, sym) in &index {
+            let attr = if matches!(tag, Tag::Industry) {
+                "industry"
+            } else {
+                "sector"
+            };
+            let ok = companies
+                .get(sym)
+                .and_then(|c| c.attr(attr))
+                .is_some_and(|g| g.to_lowercase() == *group);
+            if !ok {
+                r.problems.push(format!(
+                    "{attr} index entry '{group}' → {sym} does not match the company"
+                ));
+            }
+        }
+        let indexed: std::collections::HashSet<(u8, &str, &str)> = index
+            .iter()
+            .map(|(t, g, s)| (*t as u8, g.as_str(), s.as_str()))
+            .collect();
+        for (sym, c) in &companies {
+            for (tag, attr) in [(Tag::Industry, "industry"), (Tag::Sector, "sector")] {
+                if let Some(g) = c.attr(attr) {
+                    let g = g.to_lowercase();
+                    if !indexed.contains(&(tag as u8, g.as_str(), sym.as_str())) {
+                        r.problems
+                            .push(format!("company {sym} is missing from the {attr} index"));
+                    }
+                }
+            }
+        }
+        r.summary = format!(
+            "{} companies, {} series, {} points, {} metrics in the catalog, format {}",
+            companies.len(),
+            series_count,
+            points,
+            self.catalog.defs().len(),
+            FORMAT_VERSION
+        );
+        Ok(r)
+    }
+}

@@ -1,0 +1,338 @@
+//! Command-line tests: run the `finq` binary as a user would and check output and exit codes.
+
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+
+fn finq(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_finq"))
+        .current_dir(dir)
+        .env_remove("FINQ_DB")
+        .args(args)
+        .output()
+        .expect("finq runs")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// A temp folder holding a database built from the sample, as `demo.db`.
+fn sample_db() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = finq::Session::open(dir.path().join("demo.db")).unwrap();
+    finq::demo::load_sample(&mut s).unwrap();
+    dir
+}
+
+#[test]
+fn demo_builds_its_database_and_exits_0() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = finq(dir.path(), &["demo"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(dir.path().join("finq-demo.db").is_dir());
+    let out = stdout(&o);
+    assert!(out.contains("Kingsoft Cloud Holdings Limited"), "{out}");
+    assert!(out.contains("-12.93%"), "{out}");
+    // Running it again rebuilds the same database rather than failing or doubling data.
+    let again = finq(dir.path(), &["demo"]);
+    assert_eq!(again.status.code(), Some(0));
+    assert_eq!(stdout(&again), out);
+}
+
+#[test]
+fn dash_c_runs_statements_in_every_format() {
+    let dir = sample_db();
+    let o = finq(dir.path(), &["--db", "demo.db", "-c", "describe KC.US"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(stdout(&o).contains("-12.93%"));
+    let o = finq(
+        dir.path(),
+        &["--db", "demo.db", "--format", "json", "-c", "show sectors"],
+    );
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("one JSON array");
+    assert!(v.as_array().is_some_and(|a| !a.is_empty()));
+    let o = finq(
+        dir.path(),
+        &["--db", "demo.db", "--format", "csv", "-c", "describe KC.US"],
+    );
+    assert!(
+        stdout(&o).contains("roe,ROE,-0.1293,2026-04-15,"),
+        "{}",
+        stdout(&o)
+    );
+}
+
+#[test]
+fn finq_db_variable_and_default_path() {
+    let dir = sample_db();
+    let o = Command::new(env!("CARGO_BIN_EXE_finq"))
+        .current_dir(dir.path())
+        .env("FINQ_DB", "demo.db")
+        .args(["-c", "describe KC.US"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    // Without --db or $FINQ_DB the database is ./finq.db, created on first use.
+    let o = finq(dir.path(), &["-c", "show companies"]);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(dir.path().join("finq.db").is_dir());
+}
+
+#[test]
+fn timings_are_json_lines_on_stderr() {
+    let dir = sample_db();
+    let o = finq(
+        dir.path(),
+        &[
+            "--db",
+            "demo.db",
+            "--timings",
+            "-c",
+            "show sectors; show industries",
+        ],
+    );
+    let lines: Vec<serde_json::Value> = stderr(&o)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("a JSON line"))
+        .collect();
+    assert_eq!(lines.len(), 2);
+    assert_eq!(lines[1]["statement"], 2);
+    assert!(lines[0]["ms"].as_f64().is_some_and(|ms| ms >= 0.0));
+    assert!(lines[0]["rows"].as_u64().is_some());
+}
+
+#[test]
+fn statements_from_stdin_when_it_is_not_a_terminal() {
+    let dir = sample_db();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_finq"))
+        .current_dir(dir.path())
+        .args(["--db", "demo.db"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"describe 688316.SH\n")
+        .unwrap();
+    let o = child.wait_with_output().unwrap();
+    assert_eq!(o.status.code(), Some(0));
+    assert!(stdout(&o).contains("QingCloud"));
+}
+
+#[test]
+fn exit_codes() {
+    let dir = sample_db();
+    // 1: a statement failed, with a did-you-mean.
+    let o = finq(dir.path(), &["--db", "demo.db", "-c", "describe KC.UX"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("unknown company 'KC.UX' — did you mean 'KC.US'?"),
+        "{}",
+        stderr(&o)
+    );
+    // 1: a parse error, with line, column and caret.
+    let o = finq(dir.path(), &["--db", "demo.db", "-c", "show\n  bogus"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("--> line 2, column 3"),
+        "{}",
+        stderr(&o)
+    );
+    // 2: bad usage.
+    let o = finq(dir.path(), &["--format", "xml", "-c", "show sectors"]);
+    assert_eq!(o.status.code(), Some(2));
+    let o = finq(dir.path(), &["gen", "--companies", "0", "--out", "g"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+}
+
+#[test]
+fn scripts_stop_at_the_first_failure_unless_keep_going() {
+    let dir = sample_db();
+    std::fs::write(
+        dir.path().join("s.fq"),
+        "show sectors\ndescribe NOPE\nshow industries\n",
+    )
+    .unwrap();
+    let o = finq(
+        dir.path(),
+        &["--db", "demo.db", "--format", "csv", "run", "s.fq"],
+    );
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("s.fq:2"), "{}", stderr(&o));
+    assert!(!stdout(&o).contains("industry,sector"));
+    let o = finq(
+        dir.path(),
+        &[
+            "--db",
+            "demo.db",
+            "--format",
+            "csv",
+            "run",
+            "s.fq",
+            "--keep-going",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stdout(&o).contains("industry,sector"), "{}", stdout(&o));
+}
+
+#[test]
+fn a_database_in_use_is_exit_3_with_one_clear_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let _held = finq::storage::Database::open(dir.path().join("x.db")).unwrap();
+    let o = finq(dir.path(), &["--db", "x.db", "-c", "show companies"]);
+    assert_eq!(o.status.code(), Some(3));
+    assert_eq!(
+        stderr(&o).trim(),
+        "error: database x.db is in use by another finq process"
+    );
+}
+
+#[test]
+fn a_newer_format_is_exit_3() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("new.db");
+    drop(finq::storage::Database::open(&path).unwrap());
+    {
+        let db = sled::open(&path).unwrap();
+        let key = finq::storage::keys::Key::Meta("format_version").encode();
+        db.insert(key, finq::storage::codec::encode(&99u32))
+            .unwrap();
+        db.flush().unwrap();
+    }
+    let o = finq(dir.path(), &["--db", "new.db", "-c", "show companies"]);
+    assert_eq!(o.status.code(), Some(3));
+    let err = stderr(&o);
+    assert!(
+        err.contains("was written by a newer finq (format 99"),
+        "{err}"
+    );
+    assert_eq!(err.trim().lines().count(), 1);
+}
+
+#[test]
+fn a_damaged_database_is_exit_3_not_a_panic() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bad.db");
+    drop(finq::storage::Database::open(&path).unwrap());
+    // Overwrite the data file with garbage.
+    std::fs::write(path.join("db"), vec![0xA5u8; 4096]).unwrap();
+    let o = finq(dir.path(), &["--db", "bad.db", "-c", "show companies"]);
+    assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(err.starts_with("error: database bad.db"), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+    // A folder that is not a finq database at all.
+    std::fs::create_dir(dir.path().join("other")).unwrap();
+    std::fs::write(dir.path().join("other/notes.txt"), "hello").unwrap();
+    let o = finq(dir.path(), &["--db", "other", "-c", "show companies"]);
+    assert_eq!(o.status.code(), Some(3));
+    assert!(stderr(&o).contains("is not a finq database"));
+}
+
+#[test]
+fn gen_is_deterministic_and_imports() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = finq(
+        dir.path(),
+        &[
+            "gen",
+            "--companies",
+            "50",
+            "--periods",
+            "8",
+            "--seed",
+            "3",
+            "--out",
+            "a",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    finq(
+        dir.path(),
+        &[
+            "gen",
+            "--companies",
+            "50",
+            "--periods",
+            "8",
+            "--seed",
+            "3",
+            "--out",
+            "b",
+        ],
+    );
+    for f in ["companies.csv", "metrics.csv"] {
+        assert_eq!(
+            std::fs::read(dir.path().join("a").join(f)).unwrap(),
+            std::fs::read(dir.path().join("b").join(f)).unwrap()
+        );
+    }
+    let o = finq(
+        dir.path(),
+        &["--db", "g.db", "import", "a/companies.csv", "a/metrics.csv"],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(
+        out.contains("imported a/companies.csv: 50 companies (50 new)"),
+        "{out}"
+    );
+    let o = finq(
+        dir.path(),
+        &[
+            "--db",
+            "g.db",
+            "--format",
+            "json",
+            "-c",
+            "describe C000008.US",
+        ],
+    );
+    let v: serde_json::Value = serde_json::from_str(
+        stdout(&o)
+            .split("]\n")
+            .nth(1)
+            .map(|s| format!("{s}]"))
+            .unwrap()
+            .trim(),
+    )
+    .unwrap();
+    // 24 metrics, each with at most 8 points.
+    assert_eq!(v.as_array().unwrap().len(), 24);
+    let o = finq(dir.path(), &["--db", "g.db", "check"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+}
+
+#[test]
+fn import_failure_names_the_place_and_keeps_other_files() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("good.csv"), "symbol,name\nAAA,Alpha\n").unwrap();
+    std::fs::write(
+        dir.path().join("bad.csv"),
+        "symbol,period,roe\nAAA,2024,1%\nBBB,2024,x1\n",
+    )
+    .unwrap();
+    let o = finq(
+        dir.path(),
+        &["--db", "d.db", "import", "bad.csv", "good.csv"],
+    );
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    assert!(err.contains("bad.csv:3:10"), "{err}");
+    let o = finq(
+        dir.path(),
+        &["--db", "d.db", "--format", "csv", "-c", "show companies"],
+    );
+    let out = stdout(&o);
+    assert!(out.contains("AAA,Alpha"), "{out}");
+    assert!(!out.contains("BBB"), "{out}");
+}

@@ -1,0 +1,86 @@
+//! Golden scripts: each `tests/scripts/*.fq` runs against a fresh database and its transcript
+//! must equal the `.out` file beside it. Regenerate with `UPDATE_GOLDEN=1 cargo test --test
+//! golden` and review the diff.
+//!
+//! Directives in a script's leading comment lines:
+//! - `-- setup: sample` loads the built-in sample dataset first (default: an empty database);
+//! - `-- format: csv|json|markdown|table` picks the output format (default: table).
+
+use finq::output::Format;
+use finq::{Session, cli, demo};
+use std::fmt::Write as _;
+use std::path::Path;
+
+fn transcript(script: &str) -> String {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut session = Session::open(dir.path().join("db")).expect("open");
+    for line in script.lines().take_while(|l| l.starts_with("--")) {
+        if let Some(v) = line.strip_prefix("-- setup:") {
+            match v.trim() {
+                "sample" => demo::load_sample(&mut session).expect("sample loads"),
+                other => panic!("unknown setup '{other}'"),
+            }
+        }
+        if let Some(v) = line.strip_prefix("-- format:") {
+            session.format = Format::parse(v.trim()).expect("known format");
+        }
+    }
+    let format = session.format;
+    let mut out = String::new();
+    // Statements run one at a time so each result sits under its own text.
+    let statements = match finq::query::parse_script(script) {
+        Ok(s) => s,
+        Err(e) => return format!("{e}\n"),
+    };
+    for st in statements {
+        let _ = writeln!(out, "> {}", st.text.replace('\n', "\n> "));
+        let r = session.run(&st.text, false, &mut |r| match r {
+            Ok(r) => {
+                for o in &r.outputs {
+                    if let Some(s) = cli::render_output(o, format) {
+                        out.push_str(&s);
+                    }
+                }
+            }
+            Err((_, e)) => {
+                let _ = writeln!(out, "{e}");
+            }
+        });
+        if let Err(e @ finq::Error::Parse { .. }) = r {
+            let _ = writeln!(out, "{e}");
+        }
+        out.push('\n');
+    }
+    out
+}
+
+#[test]
+fn golden_scripts() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/scripts");
+    let update = std::env::var_os("UPDATE_GOLDEN").is_some();
+    let mut scripts: Vec<_> = std::fs::read_dir(&dir)
+        .expect("tests/scripts exists")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|e| e == "fq"))
+        .collect();
+    scripts.sort();
+    assert!(!scripts.is_empty(), "no golden scripts found");
+    let mut failures = Vec::new();
+    for path in scripts {
+        let script = std::fs::read_to_string(&path).expect("read script");
+        let got = transcript(&script);
+        let expected_path = path.with_extension("out");
+        if update {
+            std::fs::write(&expected_path, &got).expect("write golden");
+            continue;
+        }
+        let expected = std::fs::read_to_string(&expected_path).unwrap_or_default();
+        if got != expected {
+            failures.push(format!(
+                "{}: transcript differs\n--- expected\n{expected}\n--- got\n{got}",
+                path.display()
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
