@@ -1039,39 +1039,12 @@ mod tests {
         err_opts(text, &ImportOptions::default())
     }
 
-    fn company(set: &WriteSet, symbol: &str) -> Option<usize> {
-        set.symbols
-            .iter()
-            .position(|s| s.eq_ignore_ascii_case(symbol))
-    }
-
-    /// The points of one series in arrival order, periods printed.
     fn points(set: &WriteSet, symbol: &str, metric: &str) -> Vec<(String, f64)> {
-        let (Some(c), Some(m)) = (
-            company(set, symbol),
-            set.metrics.iter().position(|x| x == metric),
-        ) else {
-            return Vec::new();
-        };
-        set.series
-            .get(&(c as u32, m as u32))
-            .map(|v| {
-                v.iter()
-                    .map(|&(code, x)| {
-                        (
-                            Period::from_code(code).map_or("?".into(), |p| p.to_string()),
-                            x,
-                        )
-                    })
-                    .collect()
-            })
-            .unwrap_or_default()
+        set.points_of(symbol, metric)
     }
 
     fn attr(set: &WriteSet, symbol: &str, name: &str) -> Option<String> {
-        company(set, symbol)
-            .and_then(|c| set.attrs.get(c))
-            .and_then(|a| a.get(name).cloned())
+        set.attr_of(symbol, name)
     }
 
     fn pts(list: &[(&str, f64)]) -> Vec<(String, f64)> {

@@ -280,35 +280,11 @@ mod tests {
     }
 
     fn points(set: &WriteSet, symbol: &str, metric: &str) -> Vec<(String, f64)> {
-        let c = set
-            .symbols
-            .iter()
-            .position(|s| s.eq_ignore_ascii_case(symbol));
-        let m = set.metrics.iter().position(|x| x == metric);
-        let (Some(c), Some(m)) = (c, m) else {
-            return Vec::new();
-        };
-        set.series
-            .get(&(c as u32, m as u32))
-            .map(|v| {
-                v.iter()
-                    .map(|&(code, x)| {
-                        (
-                            Period::from_code(code).map_or("?".into(), |p| p.to_string()),
-                            x,
-                        )
-                    })
-                    .collect()
-            })
-            .unwrap_or_default()
+        set.points_of(symbol, metric)
     }
 
     fn attr(set: &WriteSet, symbol: &str, name: &str) -> Option<String> {
-        let c = set
-            .symbols
-            .iter()
-            .position(|s| s.eq_ignore_ascii_case(symbol))?;
-        set.attrs.get(c)?.get(name).cloned()
+        set.attr_of(symbol, name)
     }
 
     fn pts(list: &[(&str, f64)]) -> Vec<(String, f64)> {

@@ -529,6 +529,30 @@ impl WriteSet {
         }
     }
 
+    /// The points pushed for one company's metric, in arrival order, periods printed.
+    pub fn points_of(&self, symbol: &str, metric: &str) -> Vec<(String, f64)> {
+        let c = self.symbol_index.get(&symbol_key(symbol));
+        let m = self.metric_index.get(metric);
+        let (Some(c), Some(m)) = (c, m) else {
+            return Vec::new();
+        };
+        self.series
+            .get(&(*c, *m))
+            .into_iter()
+            .flatten()
+            .map(|&(code, v)| {
+                let p = crate::model::Period::from_code(code);
+                (p.map_or("?".into(), |p| p.to_string()), v)
+            })
+            .collect()
+    }
+
+    /// An attribute this set writes for a company.
+    pub fn attr_of(&self, symbol: &str, name: &str) -> Option<String> {
+        let c = *self.symbol_index.get(&symbol_key(symbol))?;
+        self.attrs.get(c as usize)?.get(name).cloned()
+    }
+
     pub fn is_empty(&self) -> bool {
         self.symbols.is_empty()
             && self.series.is_empty()
