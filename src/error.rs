@@ -18,6 +18,8 @@ pub enum Error {
     Parse { message: String, at: Position },
     /// A name that is not known (metric, company, attribute, ...), with a suggestion.
     Name(String),
+    /// The same, where the name has a place in the query text.
+    NameAt { message: String, at: Position },
     /// A well-formed request that the data cannot satisfy.
     Data(String),
     /// A file that cannot be imported: names `file:line:column` and the reason.
@@ -71,7 +73,7 @@ impl Error {
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Error::Parse { message, at } => {
+            Error::Parse { message, at } | Error::NameAt { message, at } => {
                 let gutter = at.line.to_string();
                 let pad = " ".repeat(gutter.len());
                 writeln!(f, "error: {message}")?;

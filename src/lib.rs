@@ -4,6 +4,7 @@
 //! in through [`ingest`]; statements of the query language ([`query`]) run through one
 //! [`Session::execute`], which the REPL, scripts, tests and benchmarks all share.
 
+pub mod analysis;
 pub mod cli;
 pub mod demo;
 pub mod error;

@@ -4,6 +4,7 @@ use crate::error::{Error, Result};
 use crate::output::{Format, Output};
 use crate::query::{self, ast::Located};
 use crate::storage::Database;
+use crate::storage::cache::Cache;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
@@ -11,6 +12,8 @@ use std::time::{Duration, Instant};
 pub struct Session {
     pub db: Database,
     pub format: Format,
+    /// Columns loaded for earlier statements; every write clears it.
+    pub cache: Cache,
 }
 
 /// What one statement of a script did.
@@ -37,6 +40,7 @@ impl Session {
         Ok(Session {
             db: Database::open(path)?,
             format: Format::Table,
+            cache: Cache::default(),
         })
     }
 
@@ -76,7 +80,12 @@ impl Session {
         ) in statements.iter().enumerate()
         {
             let t = Instant::now();
-            match query::exec::execute(&mut self.db, statement) {
+            let mut env = query::exec::Env {
+                db: &mut self.db,
+                cache: &mut self.cache,
+                text,
+            };
+            match query::exec::execute(&mut env, statement) {
                 Ok(outputs) => sink(Ok(StatementResult {
                     index: i + 1,
                     line: *line,

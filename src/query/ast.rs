@@ -1,6 +1,8 @@
 //! The statements of the query language as plain data, free of parser types.
 
-/// One parsed statement, with the 1-based line it starts on (for messages).
+use crate::model::Period;
+
+/// One parsed statement, with where it starts (for messages).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Located {
     pub statement: Statement,
@@ -11,15 +13,241 @@ pub struct Located {
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum Statement {
-    Describe { symbol: String },
+    Select(Box<Select>),
+    Series {
+        metrics: Vec<Spanned>,
+        symbol: String,
+        from: Option<Period>,
+        to: Option<Period>,
+    },
+    Describe {
+        symbol: String,
+    },
     Show(ShowWhat),
+    Import {
+        path: String,
+    },
+    SetPoint {
+        symbol: String,
+        metric: Spanned,
+        period: Option<Period>,
+        value: f64,
+    },
+    SetAttr {
+        symbol: String,
+        attr: Spanned,
+        value: String,
+    },
+    Delete {
+        symbol: String,
+        metric: Option<Spanned>,
+        period: Option<Period>,
+    },
+    DefineMetric {
+        name: Spanned,
+        expr: Expr,
+        /// The expression's source text, stored with the definition.
+        text: String,
+        direction: Option<crate::model::Direction>,
+    },
+    DefineScreen {
+        name: Spanned,
+        select: Box<Select>,
+        text: String,
+    },
+    RunScreen {
+        name: Spanned,
+    },
+    Drop {
+        kind: DefKind,
+        name: Spanned,
+    },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DefKind {
+    Metric,
+    Screen,
+}
+
+#[derive(Clone, Debug, PartialEq)]
 pub enum ShowWhat {
-    Companies,
+    Companies(Option<Expr>),
     Industries,
     Sectors,
     Metrics,
     Screens,
+}
+
+/// A name with the byte offset where it was written, so errors can point at it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Spanned {
+    pub name: String,
+    pub pos: usize,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Select {
+    pub items: Vec<Item>,
+    pub from: Source,
+    pub filter: Option<Expr>,
+    pub at: Option<Period>,
+    pub by: Vec<Item>,
+    pub rank: Option<Rank>,
+    pub order: Vec<(Expr, Option<Order>)>,
+    pub limit: Option<usize>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Item {
+    pub expr: Expr,
+    pub alias: Option<String>,
+    /// The item as written, whitespace collapsed: the column name without an alias.
+    pub text: String,
+}
+
+impl Item {
+    pub fn column_name(&self) -> &str {
+        self.alias.as_deref().unwrap_or(&self.text)
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Source {
+    Companies,
+    Industry(String),
+    Sector(String),
+    Peers(String),
+    Screen(Spanned),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Order {
+    Asc,
+    Desc,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Group {
+    Industry,
+    Sector,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Rank {
+    pub by: Option<Expr>,
+    pub order: Option<Order>,
+    pub within: Option<Group>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BinOp {
+    Add,
+    Sub,
+    Mul,
+    Div,
+    Eq,
+    Ne,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+    And,
+    Or,
+}
+
+impl BinOp {
+    pub fn symbol(self) -> &'static str {
+        match self {
+            BinOp::Add => "+",
+            BinOp::Sub => "-",
+            BinOp::Mul => "*",
+            BinOp::Div => "/",
+            BinOp::Eq => "=",
+            BinOp::Ne => "!=",
+            BinOp::Lt => "<",
+            BinOp::Le => "<=",
+            BinOp::Gt => ">",
+            BinOp::Ge => ">=",
+            BinOp::And => "and",
+            BinOp::Or => "or",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Expr {
+    Number(f64),
+    Text(String),
+    Null,
+    /// A metric, computed metric, attribute or (in `rank by`/`order by`) an item's alias.
+    Name(Spanned),
+    /// `METRIC at PERIOD`.
+    At(Spanned, Period),
+    Call(Spanned, Vec<Expr>),
+    Neg(Box<Expr>),
+    Not(Box<Expr>),
+    Binary(BinOp, Box<Expr>, Box<Expr>),
+    IsNull(Box<Expr>, bool),
+    InList(Box<Expr>, Vec<Expr>, bool),
+    Between(Box<Expr>, Box<Expr>, Box<Expr>, bool),
+    Like(Box<Expr>, String, bool),
+}
+
+impl std::fmt::Display for Expr {
+    /// Prints an expression so that parsing the text gives the same expression back.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let not = |n: &bool| if *n { "not " } else { "" };
+        match self {
+            Expr::Number(v) => write!(f, "{v:?}"),
+            Expr::Text(s) => write!(f, "\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\"")),
+            Expr::Null => write!(f, "null"),
+            Expr::Name(n) => write_name(f, &n.name),
+            Expr::At(n, p) => {
+                write_name(f, &n.name)?;
+                write!(f, " at {p}")
+            }
+            Expr::Call(n, args) => {
+                write_name(f, &n.name)?;
+                write!(f, "(")?;
+                for (i, a) in args.iter().enumerate() {
+                    if i > 0 {
+                        write!(f, ", ")?;
+                    }
+                    write!(f, "{a}")?;
+                }
+                write!(f, ")")
+            }
+            Expr::Neg(e) => write!(f, "-({e})"),
+            Expr::Not(e) => write!(f, "(not ({e}))"),
+            Expr::Binary(op, a, b) => write!(f, "({a} {} {b})", op.symbol()),
+            Expr::IsNull(e, n) => write!(f, "({e} is {}null)", not(n)),
+            Expr::InList(e, list, n) => {
+                write!(f, "({e} {}in (", not(n))?;
+                for (i, a) in list.iter().enumerate() {
+                    if i > 0 {
+                        write!(f, ", ")?;
+                    }
+                    write!(f, "{a}")?;
+                }
+                write!(f, "))")
+            }
+            Expr::Between(e, a, b, n) => write!(f, "({e} {}between ({a}) and ({b}))", not(n)),
+            Expr::Like(e, p, n) => write!(f, "({e} {}like {})", not(n), Expr::Text(p.clone())),
+        }
+    }
+}
+
+fn write_name(f: &mut std::fmt::Formatter<'_>, name: &str) -> std::fmt::Result {
+    let bare = name
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        && !super::parser::is_reserved(name);
+    if bare {
+        write!(f, "{name}")
+    } else {
+        write!(f, "`{name}`")
+    }
 }

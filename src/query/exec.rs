@@ -1,32 +1,798 @@
-//! Runs statements against the database and builds their result tables.
+//! Runs statements: the select pipeline (source → where → items → group → rank → order →
+//! limit) over columns from the cache, and the other statements against the database.
 
-use super::ast::{ShowWhat, Statement};
+use super::ast::{DefKind, Item, Order, Select, ShowWhat, Source, Spanned, Statement};
+use super::eval::{Col, Ctx, partition};
+use super::plan::{BExpr, Binder, Bound, Ty, name_error_at};
+use crate::analysis::stats;
 use crate::error::{Error, Result, did_you_mean};
-use crate::model::{Period, STANDARD_ATTRIBUTES, Unit, symbol_key};
+use crate::model::catalog::snake_case as snake_case_name;
+use crate::model::{Date, Direction, MetricDef, Period, STANDARD_ATTRIBUTES, Unit};
 use crate::output::{Column, Output, Table, Value};
-use crate::storage::Database;
+use crate::storage::cache::{Cache, Companies};
+use crate::storage::{Database, WriteSet};
 use std::collections::{BTreeMap, HashMap};
 
-pub fn execute(db: &mut Database, statement: &Statement) -> Result<Vec<Output>> {
+/// What a statement runs against: the database, the session's cache, and the whole script
+/// text (so errors can point into it).
+pub struct Env<'a> {
+    pub db: &'a mut Database,
+    pub cache: &'a mut Cache,
+    pub text: &'a str,
+}
+
+/// Screens may run other screens; this bounds how deep.
+const MAX_SCREEN_DEPTH: usize = 8;
+
+pub fn execute(env: &mut Env, statement: &Statement) -> Result<Vec<Output>> {
     match statement {
-        Statement::Describe { symbol } => describe(db, symbol),
-        Statement::Show(what) => Ok(vec![Output::Table(show(db, *what)?)]),
+        Statement::Select(s) => Ok(vec![Output::Table(run_select(env, s, 0)?.table)]),
+        Statement::Series {
+            metrics,
+            symbol,
+            from,
+            to,
+        } => Ok(vec![Output::Table(series(
+            env, metrics, symbol, *from, *to,
+        )?)]),
+        Statement::Describe { symbol } => describe(env, symbol),
+        Statement::Show(what) => Ok(vec![Output::Table(show(env, what)?)]),
+        Statement::Import { path } => import(env, path),
+        Statement::SetPoint {
+            symbol,
+            metric,
+            period,
+            value,
+        } => set_point(env, symbol, metric, *period, *value),
+        Statement::SetAttr {
+            symbol,
+            attr,
+            value,
+        } => set_attr(env, symbol, attr, value),
+        Statement::Delete {
+            symbol,
+            metric,
+            period,
+        } => delete(env, symbol, metric.as_ref(), *period),
+        Statement::DefineMetric {
+            name,
+            expr,
+            text,
+            direction,
+        } => define_metric(env, name, expr, text, *direction),
+        Statement::DefineScreen { name, select, text } => define_screen(env, name, select, text),
+        Statement::RunScreen { name } => {
+            let select = load_screen(env, name)?;
+            Ok(vec![Output::Table(run_select(env, &select, 1)?.table)])
+        }
+        Statement::Drop { kind, name } => drop_definition(env, *kind, name),
     }
 }
 
 /// An unknown symbol, with the nearest known one.
-pub fn unknown_company(db: &Database, symbol: &str) -> Result<Error> {
-    let companies = db.companies()?;
-    let known: Vec<&str> = companies.iter().map(|c| c.symbol.as_str()).collect();
-    Ok(Error::Name(format!(
+pub fn unknown_company(companies: &Companies, symbol: &str) -> Error {
+    let known = companies.rows.iter().map(|r| &*r.symbol);
+    Error::Name(format!(
         "unknown company '{symbol}'{}",
-        did_you_mean(symbol, known.iter().copied())
-    )))
+        did_you_mean(symbol, known)
+    ))
 }
 
-fn describe(db: &Database, symbol: &str) -> Result<Vec<Output>> {
-    let Some(company) = db.company(symbol)? else {
-        return Err(unknown_company(db, symbol)?);
+/// A select's result: the table and the company rows behind it, in output order (empty
+/// for grouped results).
+pub struct SelectResult {
+    pub table: Table,
+    pub rows: Vec<usize>,
+}
+
+fn source_rows(
+    env: &mut Env,
+    companies: &Companies,
+    from: &Source,
+    depth: usize,
+) -> Result<Vec<usize>> {
+    let group = |map: &HashMap<String, Vec<usize>>, name: &str, what: &str| -> Result<Vec<usize>> {
+        map.get(&name.to_lowercase()).cloned().ok_or_else(|| {
+            let names: Vec<String> = companies
+                .rows
+                .iter()
+                .filter_map(|r| r.attr(what).map(|s| s.to_string()))
+                .collect();
+            Error::Name(format!(
+                "unknown {what} \"{name}\"{}",
+                did_you_mean(name, names.iter().map(String::as_str))
+            ))
+        })
+    };
+    Ok(match from {
+        Source::Companies => (0..companies.len()).collect(),
+        Source::Industry(name) => group(&companies.industries, name, "industry")?,
+        Source::Sector(name) => group(&companies.sectors, name, "sector")?,
+        Source::Peers(symbol) => {
+            let i = companies
+                .index_of(symbol)
+                .ok_or_else(|| unknown_company(companies, symbol))?;
+            companies.peer_group(i).0
+        }
+        Source::Screen(name) => {
+            if depth >= MAX_SCREEN_DEPTH {
+                return Err(Error::Data(format!(
+                    "screens nest deeper than {MAX_SCREEN_DEPTH} levels"
+                )));
+            }
+            let select = load_screen(env, name)?;
+            let mut rows = run_select(env, &select, depth + 1)?.rows;
+            rows.sort_unstable();
+            rows
+        }
+    })
+}
+
+fn load_screen(env: &mut Env, name: &Spanned) -> Result<Select> {
+    let Some(text) = env.db.definition("screen", &name.name)? else {
+        let known = env.db.definitions("screen")?;
+        return Err(name_error_at(
+            env.text,
+            name.pos,
+            format!(
+                "unknown screen '{}'{}",
+                name.name,
+                did_you_mean(&name.name, known.iter().map(|(n, _)| n.as_str()))
+            ),
+        ));
+    };
+    match super::parse_script(&text)?
+        .into_iter()
+        .next()
+        .map(|l| l.statement)
+    {
+        Some(Statement::Select(s)) => Ok(*s),
+        _ => Err(Error::Data(format!(
+            "screen '{}' is damaged: its text is not a select",
+            name.name
+        ))),
+    }
+}
+
+/// Binds and runs a select.
+pub fn run_select(env: &mut Env, sel: &Select, depth: usize) -> Result<SelectResult> {
+    let companies = env.cache.companies(env.db)?;
+    let source = source_rows(env, &companies, &sel.from, depth)?;
+    let catalog = env.db.catalog().clone();
+    let mut binder = Binder::new(&catalog, &companies, env.text);
+
+    // Bind in scope order: where and by see no aliases; rank and order by do.
+    let filter = match &sel.filter {
+        Some(f) => {
+            let b = binder.bind(f)?;
+            if b.ty != Ty::Bool {
+                return Err(Error::Data(format!(
+                    "'where' needs a condition, such as roe > 10% (got {f})"
+                )));
+            }
+            if b.expr.has_aggregate() {
+                return Err(Error::Data("'where' cannot use an aggregate".into()));
+            }
+            Some(b)
+        }
+        None => None,
+    };
+    let keys: Vec<Bound> = sel
+        .by
+        .iter()
+        .map(|k| binder.bind(&k.expr))
+        .collect::<Result<_>>()?;
+    let items: Vec<Bound> = sel
+        .items
+        .iter()
+        .map(|i| binder.bind(&i.expr))
+        .collect::<Result<_>>()?;
+    binder.items = sel
+        .items
+        .iter()
+        .zip(&items)
+        .filter_map(|(i, b)| i.alias.clone().map(|a| (a, b.clone())))
+        .collect();
+    // Alias references resolve to item positions among all items, not only aliased ones.
+    let alias_positions: Vec<usize> = sel
+        .items
+        .iter()
+        .enumerate()
+        .filter(|(_, i)| i.alias.is_some())
+        .map(|(k, _)| k)
+        .collect();
+    let fix = |b: Bound| remap_items(b, &alias_positions);
+    let rank_by = match &sel.rank {
+        Some(r) => match &r.by {
+            Some(e) => Some(fix(binder.bind(e)?)),
+            None => None,
+        },
+        None => None,
+    };
+    let order: Vec<(Bound, Option<Order>)> = sel
+        .order
+        .iter()
+        .map(|(e, d)| Ok((fix(binder.bind(e)?), *d)))
+        .collect::<Result<_>>()?;
+    let metrics: Vec<_> = binder
+        .metrics
+        .iter()
+        .map(|id| env.cache.metric(env.db, id))
+        .collect::<Result<_>>()?;
+
+    let ctx = Ctx {
+        companies: &companies,
+        metrics: &metrics,
+        at: sel.at,
+        items: &[],
+    };
+    let rows = match &filter {
+        Some(f) => {
+            let keep = ctx.eval(&f.expr, &source)?.into_bool();
+            source
+                .iter()
+                .zip(keep)
+                .filter(|(_, k)| *k)
+                .map(|(r, _)| *r)
+                .collect()
+        }
+        None => source,
+    };
+
+    let grouped =
+        !sel.by.is_empty() || (!items.is_empty() && items.iter().all(|b| b.expr.has_aggregate()));
+    if grouped {
+        let table = grouped_select(&ctx, sel, &keys, &items, rank_by.as_ref(), &order, &rows)?;
+        return Ok(SelectResult {
+            table,
+            rows: Vec::new(),
+        });
+    }
+    if let Some((i, _)) = items
+        .iter()
+        .enumerate()
+        .find(|(_, b)| b.expr.has_aggregate())
+    {
+        return Err(Error::Data(format!(
+            "'{}' is an aggregate: add 'by', or make every item an aggregate",
+            sel.items[i].text
+        )));
+    }
+
+    let cols: Vec<Col> = items
+        .iter()
+        .map(|b| ctx.eval(&b.expr, &rows))
+        .collect::<Result<_>>()?;
+    let ctx = Ctx {
+        items: &cols,
+        ..ctx
+    };
+    let symbol_order = |a: usize, b: usize| {
+        companies.rows[rows[a]]
+            .key
+            .cmp(&companies.rows[rows[b]].key)
+    };
+    let mut positions: Vec<usize> = (0..rows.len()).collect();
+    let mut rank_col: Option<Vec<Option<usize>>> = None;
+
+    if let Some(rank) = &sel.rank {
+        let (expr, direction) = match &rank_by {
+            Some(b) => (b.expr.clone(), b.direction),
+            None => {
+                // The first selected metric; failing that, the first item.
+                let k = items
+                    .iter()
+                    .position(|b| matches!(b.expr, BExpr::Metric(_) | BExpr::MetricAt(..)))
+                    .unwrap_or(0);
+                let b = items
+                    .get(k)
+                    .ok_or_else(|| Error::Data("'rank' needs something to rank by".into()))?;
+                (BExpr::Item(k), b.direction)
+            }
+        };
+        let values = match ctx.eval(&expr, &rows)? {
+            Col::Num(v) => v,
+            _ => return Err(Error::Data("'rank' needs a number to rank by".into())),
+        };
+        let descending = match rank.order {
+            Some(Order::Asc) => false,
+            Some(Order::Desc) => true,
+            None => direction != Direction::Lower,
+        };
+        let groups = partition(&companies, &rows, rank.within);
+        let mut ranks = vec![None; rows.len()];
+        positions.clear();
+        for members in groups {
+            let mut order: Vec<usize> = members.clone();
+            order.sort_by(|&a, &b| {
+                by_value(values[a], values[b], descending).then_with(|| symbol_order(a, b))
+            });
+            let r = stats::competition_ranks(&values, &order, descending, 0.0);
+            for &i in &members {
+                ranks[i] = r[i];
+            }
+            positions.extend(order);
+        }
+        rank_col = Some(ranks);
+    }
+
+    if !order.is_empty() {
+        let keys: Vec<(Col, bool)> = order
+            .iter()
+            .map(|(b, d)| Ok((ctx.eval(&b.expr, &rows)?, *d == Some(Order::Desc))))
+            .collect::<Result<_>>()?;
+        positions.sort_by(|&a, &b| {
+            keys.iter()
+                .map(|(col, desc)| compare_cells(col, a, b, *desc))
+                .find(|o| o.is_ne())
+                .unwrap_or(std::cmp::Ordering::Equal)
+                .then_with(|| symbol_order(a, b))
+        });
+    } else if sel.rank.is_none() {
+        positions.sort_by(|&a, &b| symbol_order(a, b));
+    }
+    if let Some(n) = sel.limit {
+        positions.truncate(n);
+    }
+
+    let mut table = Table {
+        title: None,
+        columns: vec![Column::new("symbol", None), Column::new("name", None)],
+        rows: Vec::with_capacity(positions.len()),
+    };
+    // `symbol` and `name` lead every result, so selecting them again adds nothing.
+    let shown: Vec<usize> = (0..items.len())
+        .filter(|&k| {
+            sel.items[k].alias.is_some()
+                || !matches!(&items[k].expr, BExpr::Attr(a) if a == "symbol" || a == "name")
+        })
+        .collect();
+    for &k in &shown {
+        table
+            .columns
+            .push(Column::new(sel.items[k].column_name(), items[k].unit));
+    }
+    if rank_col.is_some() {
+        table.columns.push(Column::new("rank", Some(Unit::Count)));
+    }
+    for &p in &positions {
+        let row = &companies.rows[rows[p]];
+        let mut out = vec![
+            Value::text(&*row.symbol),
+            Value::opt_text(row.attr("name").map(|s| &**s)),
+        ];
+        for &k in &shown {
+            out.push(cell(&cols[k], p));
+        }
+        if let Some(r) = &rank_col {
+            out.push(r[p].map_or(Value::Null, Value::count));
+        }
+        table.rows.push(out);
+    }
+    let rows_out = positions.iter().map(|&p| rows[p]).collect();
+    Ok(SelectResult {
+        table,
+        rows: rows_out,
+    })
+}
+
+/// `Item(k)` in `rank by`/`order by` counts aliased items only; make it count all items.
+fn remap_items(b: Bound, positions: &[usize]) -> Bound {
+    fn walk(e: BExpr, positions: &[usize]) -> BExpr {
+        match e {
+            BExpr::Item(k) => BExpr::Item(positions.get(k).copied().unwrap_or(k)),
+            BExpr::Neg(a) => BExpr::Neg(Box::new(walk(*a, positions))),
+            BExpr::Not(a) => BExpr::Not(Box::new(walk(*a, positions))),
+            BExpr::Bin(op, a, c) => BExpr::Bin(
+                op,
+                Box::new(walk(*a, positions)),
+                Box::new(walk(*c, positions)),
+            ),
+            other => other,
+        }
+    }
+    Bound {
+        expr: walk(b.expr, positions),
+        ..b
+    }
+}
+
+/// Orders two numbers best first; missing values last.
+fn by_value(a: f64, b: f64, descending: bool) -> std::cmp::Ordering {
+    match (a.is_nan(), b.is_nan()) {
+        (true, true) => std::cmp::Ordering::Equal,
+        (true, false) => std::cmp::Ordering::Greater,
+        (false, true) => std::cmp::Ordering::Less,
+        _ if descending => b.total_cmp(&a),
+        _ => a.total_cmp(&b),
+    }
+}
+
+/// Compares two cells of a column for `order by`; missing values last either way.
+fn compare_cells(col: &Col, a: usize, b: usize, desc: bool) -> std::cmp::Ordering {
+    use std::cmp::Ordering::*;
+    match col {
+        Col::Num(v) => by_value(v[a], v[b], desc),
+        Col::Bool(v) => {
+            let o = v[a].cmp(&v[b]);
+            if desc { o.reverse() } else { o }
+        }
+        Col::Text(v) => match (&v[a], &v[b]) {
+            (None, None) => Equal,
+            (None, Some(_)) => Greater,
+            (Some(_), None) => Less,
+            (Some(x), Some(y)) => {
+                let o = x.to_lowercase().cmp(&y.to_lowercase());
+                if desc { o.reverse() } else { o }
+            }
+        },
+    }
+}
+
+fn cell(col: &Col, i: usize) -> Value {
+    match col {
+        Col::Num(v) if v[i].is_nan() => Value::Null,
+        Col::Num(v) => Value::Num(v[i]),
+        Col::Text(v) => Value::opt_text(v[i].as_deref()),
+        Col::Bool(v) => Value::text(if v[i] { "true" } else { "false" }),
+    }
+}
+
+/// A `by` key's value for one group, compared case-insensitively for text.
+#[derive(Clone, Debug, PartialEq, PartialOrd)]
+enum KeyVal {
+    Num(f64),
+    Text(String),
+    Null,
+}
+
+fn grouped_select(
+    ctx: &Ctx,
+    sel: &Select,
+    keys: &[Bound],
+    items: &[Bound],
+    rank_by: Option<&Bound>,
+    order: &[(Bound, Option<Order>)],
+    rows: &[usize],
+) -> Result<Table> {
+    // Assign rows to groups by their key tuple.
+    let key_cols: Vec<Col> = keys
+        .iter()
+        .map(|k| ctx.eval(&k.expr, rows))
+        .collect::<Result<_>>()?;
+    let mut groups: BTreeMap<Vec<KeyOrd>, (Vec<Value>, Vec<usize>)> = BTreeMap::new();
+    for (p, &r) in rows.iter().enumerate() {
+        let mut sort_key = Vec::with_capacity(key_cols.len());
+        let mut shown = Vec::with_capacity(key_cols.len());
+        for c in &key_cols {
+            let (k, v) = match c {
+                Col::Num(v) if v[p].is_nan() => (KeyVal::Null, Value::Null),
+                Col::Num(v) => (KeyVal::Num(v[p]), Value::Num(v[p])),
+                Col::Text(v) => match &v[p] {
+                    Some(s) => (KeyVal::Text(s.to_lowercase()), Value::text(&**s)),
+                    None => (KeyVal::Null, Value::Null),
+                },
+                Col::Bool(v) => (
+                    KeyVal::Text(v[p].to_string()),
+                    Value::text(v[p].to_string()),
+                ),
+            };
+            sort_key.push(KeyOrd(k));
+            shown.push(v);
+        }
+        groups
+            .entry(sort_key)
+            .or_insert_with(|| (shown, Vec::new()))
+            .1
+            .push(r);
+    }
+    if keys.is_empty() && groups.is_empty() {
+        // Aggregates over an empty result still give their one row (count() = 0).
+        groups.insert(Vec::new(), (Vec::new(), Vec::new()));
+    }
+    let groups: Vec<(Vec<Value>, Vec<usize>)> = groups.into_values().collect();
+
+    // Items: a key repeated, or an expression of aggregates.
+    let key_texts: Vec<String> = sel.by.iter().map(|k| k.text.to_lowercase()).collect();
+    let mut cols: Vec<Vec<Value>> = Vec::new();
+    for (item, b) in sel.items.iter().zip(items) {
+        let col = match key_texts
+            .iter()
+            .position(|k| *k == item.text.to_lowercase())
+        {
+            Some(k) => groups.iter().map(|g| g.0[k].clone()).collect(),
+            None => groups
+                .iter()
+                .map(|g| Ok(num_value(group_value(ctx, &b.expr, &g.1, item)?)))
+                .collect::<Result<Vec<_>>>()?,
+        };
+        cols.push(col);
+    }
+    let item_nums: Vec<Col> = cols
+        .iter()
+        .map(|c| {
+            Col::Num(
+                c.iter()
+                    .map(|v| if let Value::Num(x) = v { *x } else { f64::NAN })
+                    .collect(),
+            )
+        })
+        .collect();
+
+    let mut positions: Vec<usize> = (0..groups.len()).collect();
+    let mut rank_col = None;
+    let group_eval = |b: &Bound| -> Result<Vec<f64>> {
+        groups
+            .iter()
+            .enumerate()
+            .map(|(gi, g)| match &b.expr {
+                BExpr::Item(k) => Ok(match &item_nums[*k] {
+                    Col::Num(v) => v[gi],
+                    _ => f64::NAN,
+                }),
+                e => group_value(
+                    ctx,
+                    e,
+                    &g.1,
+                    &Item {
+                        expr: super::ast::Expr::Null,
+                        alias: None,
+                        text: "rank".into(),
+                    },
+                ),
+            })
+            .collect()
+    };
+    if let Some(rank) = &sel.rank {
+        let (values, direction) = match rank_by {
+            Some(b) => (group_eval(b)?, b.direction),
+            None => {
+                let k = items
+                    .iter()
+                    .position(|b| b.expr.has_aggregate())
+                    .unwrap_or(0);
+                let v = match item_nums.get(k) {
+                    Some(Col::Num(v)) => v.clone(),
+                    _ => return Err(Error::Data("'rank' needs something to rank by".into())),
+                };
+                (v, items.get(k).map_or(Direction::Higher, |b| b.direction))
+            }
+        };
+        if rank.within.is_some() {
+            return Err(Error::Data(
+                "'rank within' ranks companies, not groups made with 'by'".into(),
+            ));
+        }
+        let descending = match rank.order {
+            Some(Order::Asc) => false,
+            Some(Order::Desc) => true,
+            None => direction != Direction::Lower,
+        };
+        positions.sort_by(|&a, &b| by_value(values[a], values[b], descending).then(a.cmp(&b)));
+        rank_col = Some(stats::competition_ranks(
+            &values, &positions, descending, 0.0,
+        ));
+    }
+    if !order.is_empty() {
+        let keys: Vec<(Vec<f64>, bool)> = order
+            .iter()
+            .map(|(b, d)| Ok((group_eval(b)?, *d == Some(Order::Desc))))
+            .collect::<Result<_>>()?;
+        positions.sort_by(|&a, &b| {
+            keys.iter()
+                .map(|(v, desc)| by_value(v[a], v[b], *desc))
+                .find(|o| o.is_ne())
+                .unwrap_or(std::cmp::Ordering::Equal)
+                .then(a.cmp(&b))
+        });
+    }
+    if let Some(n) = sel.limit {
+        positions.truncate(n);
+    }
+
+    let mut table = Table::default();
+    let shown_keys: Vec<usize> = (0..sel.by.len())
+        .filter(|k| {
+            !sel.items
+                .iter()
+                .any(|i| i.text.to_lowercase() == key_texts[*k])
+        })
+        .collect();
+    for &k in &shown_keys {
+        table
+            .columns
+            .push(Column::new(&sel.by[k].text, keys[k].unit));
+    }
+    for (item, b) in sel.items.iter().zip(items) {
+        table.columns.push(Column::new(item.column_name(), b.unit));
+    }
+    if rank_col.is_some() {
+        table.columns.push(Column::new("rank", Some(Unit::Count)));
+    }
+    for &g in &positions {
+        let mut row: Vec<Value> = shown_keys.iter().map(|&k| groups[g].0[k].clone()).collect();
+        row.extend(cols.iter().map(|c| c[g].clone()));
+        if let Some(r) = &rank_col {
+            row.push(r[g].map_or(Value::Null, Value::count));
+        }
+        table.rows.push(row);
+    }
+    Ok(table)
+}
+
+/// Orders key values: numbers, then text, then missing.
+#[derive(Clone, Debug, PartialEq)]
+struct KeyOrd(KeyVal);
+
+impl Eq for KeyOrd {}
+
+impl PartialOrd for KeyOrd {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for KeyOrd {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        use std::cmp::Ordering::*;
+        match (&self.0, &other.0) {
+            (KeyVal::Num(a), KeyVal::Num(b)) => a.total_cmp(b),
+            (KeyVal::Text(a), KeyVal::Text(b)) => a.cmp(b),
+            (KeyVal::Null, KeyVal::Null) => Equal,
+            (KeyVal::Null, _) => Greater,
+            (_, KeyVal::Null) => Less,
+            (KeyVal::Num(_), KeyVal::Text(_)) => Less,
+            (KeyVal::Text(_), KeyVal::Num(_)) => Greater,
+        }
+    }
+}
+
+fn num_value(v: f64) -> Value {
+    if v.is_nan() {
+        Value::Null
+    } else {
+        Value::Num(v)
+    }
+}
+
+/// An expression of aggregates, for one group.
+fn group_value(ctx: &Ctx, e: &BExpr, rows: &[usize], item: &Item) -> Result<f64> {
+    Ok(match e {
+        BExpr::Agg(f, arg, q) => ctx.aggregate(*f, arg.as_deref(), *q, rows)?,
+        BExpr::Num(v) => *v,
+        BExpr::Null => f64::NAN,
+        BExpr::Neg(a) => -group_value(ctx, a, rows, item)?,
+        BExpr::Bin(op, a, b) => {
+            let (x, y) = (
+                group_value(ctx, a, rows, item)?,
+                group_value(ctx, b, rows, item)?,
+            );
+            match op {
+                super::ast::BinOp::Add => x + y,
+                super::ast::BinOp::Sub => x - y,
+                super::ast::BinOp::Mul => x * y,
+                super::ast::BinOp::Div if y == 0.0 => f64::NAN,
+                super::ast::BinOp::Div => x / y,
+                _ => {
+                    return Err(Error::Data(format!(
+                        "'{}' cannot be computed per group",
+                        item.text
+                    )));
+                }
+            }
+        }
+        _ => {
+            return Err(Error::Data(format!(
+                "'{}' must be an aggregate (count, sum, avg, ...) or one of the 'by' keys",
+                item.text
+            )));
+        }
+    })
+}
+
+fn series(
+    env: &mut Env,
+    names: &[Spanned],
+    symbol: &str,
+    from: Option<Period>,
+    to: Option<Period>,
+) -> Result<Table> {
+    let companies = env.cache.companies(env.db)?;
+    let row = companies
+        .index_of(symbol)
+        .ok_or_else(|| unknown_company(&companies, symbol))?;
+    let catalog = env.db.catalog().clone();
+    let mut binder = Binder::new(&catalog, &companies, env.text);
+    let mut bound = Vec::new();
+    for n in names {
+        let b = binder.bind(&super::ast::Expr::Name(n.clone()))?;
+        if b.ty != Ty::Num {
+            return Err(name_error_at(
+                env.text,
+                n.pos,
+                format!("'{}' is not a metric", n.name),
+            ));
+        }
+        bound.push(b);
+    }
+    let metrics: Vec<_> = binder
+        .metrics
+        .iter()
+        .map(|id| env.cache.metric(env.db, id))
+        .collect::<Result<_>>()?;
+    let ctx = Ctx {
+        companies: &companies,
+        metrics: &metrics,
+        at: None,
+        items: &[],
+    };
+    let lo = from.map_or(0, |p| p.code());
+    // `to 2024` includes every period that ends by 2024-12-31.
+    let hi = to.map_or(u32::MAX, |p| Period::Day(p.end_date()).code() | 3);
+    let mut all: Vec<(Vec<u32>, Vec<f64>)> = Vec::new();
+    for b in &bound {
+        all.push(ctx.series_of(&b.expr, row)?.unwrap_or_default());
+    }
+    let mut codes: Vec<u32> = all
+        .iter()
+        .flat_map(|s| s.0.iter().copied())
+        .filter(|c| (lo..=hi).contains(c))
+        .collect();
+    codes.sort_unstable();
+    codes.dedup();
+    let mut table = Table {
+        title: Some(format!(
+            "{} — {}",
+            companies.rows[row].symbol,
+            companies.rows[row].attr("name").map_or("", |s| s)
+        )),
+        columns: vec![Column::new("period", None)],
+        rows: Vec::new(),
+    };
+    for (n, b) in names.iter().zip(&bound) {
+        table.columns.push(Column::new(&n.name, b.unit));
+        table
+            .columns
+            .push(Column::new(&format!("{}_yoy", n.name), Some(Unit::Percent)));
+    }
+    for c in codes {
+        let mut out = vec![Value::text(
+            Period::from_code(c)
+                .map(|p| p.to_string())
+                .unwrap_or_default(),
+        )];
+        for (sc, sv) in &all {
+            let s = crate::storage::cache::SeriesRef {
+                codes: sc,
+                values: sv,
+            };
+            match sc.binary_search(&c) {
+                Ok(i) => {
+                    out.push(Value::Num(sv[i]));
+                    let yoy = s.years_before(i, 1).map_or(f64::NAN, |j| {
+                        if sv[j] == 0.0 {
+                            f64::NAN
+                        } else {
+                            sv[i] / sv[j] - 1.0
+                        }
+                    });
+                    out.push(num_value(yoy));
+                }
+                Err(_) => {
+                    out.push(Value::Null);
+                    out.push(Value::Null);
+                }
+            }
+        }
+        table.rows.push(out);
+    }
+    Ok(table)
+}
+
+fn describe(env: &mut Env, symbol: &str) -> Result<Vec<Output>> {
+    let Some(company) = env.db.company(symbol)? else {
+        let companies = env.cache.companies(env.db)?;
+        return Err(unknown_company(&companies, symbol));
     };
     let mut attrs = Table {
         title: Some(format!("{} — {}", company.symbol, company.name())),
@@ -63,7 +829,7 @@ fn describe(db: &Database, symbol: &str) -> Result<Vec<Output>> {
         ],
         rows: Vec::new(),
     };
-    for (def, series) in db.company_series(&company.symbol)? {
+    for (def, series) in env.db.company_series(&company.symbol)? {
         let Some((period, value)) = series.latest() else {
             continue;
         };
@@ -84,24 +850,75 @@ fn describe(db: &Database, symbol: &str) -> Result<Vec<Output>> {
     Ok(vec![Output::Table(attrs), Output::Table(metrics)])
 }
 
-fn show(db: &Database, what: ShowWhat) -> Result<Table> {
+fn show(env: &mut Env, what: &ShowWhat) -> Result<Table> {
     match what {
-        ShowWhat::Companies => show_companies(db),
-        ShowWhat::Industries => show_groups(db, "industry"),
-        ShowWhat::Sectors => show_groups(db, "sector"),
-        ShowWhat::Metrics => show_metrics(db),
-        ShowWhat::Screens => show_screens(db),
+        ShowWhat::Companies(filter) => show_companies(env, filter.as_ref()),
+        ShowWhat::Industries => show_groups(env, "industry"),
+        ShowWhat::Sectors => show_groups(env, "sector"),
+        ShowWhat::Metrics => show_metrics(env.db),
+        ShowWhat::Screens => {
+            let mut t = Table {
+                title: None,
+                columns: vec![Column::new("screen", None), Column::new("definition", None)],
+                rows: Vec::new(),
+            };
+            for (name, text) in env.db.definitions("screen")? {
+                t.rows.push(vec![Value::text(name), Value::text(text)]);
+            }
+            Ok(t)
+        }
     }
 }
 
-fn show_companies(db: &Database) -> Result<Table> {
-    // Metric and point counts per company come from one pass over the series.
-    let mut counts: HashMap<String, (usize, usize)> = HashMap::new();
-    for def in db.catalog().defs() {
-        for (sym, s) in db.scan_metric(&def.id)? {
-            let e = counts.entry(sym).or_default();
-            e.0 += 1;
-            e.1 += s.len();
+fn show_companies(env: &mut Env, filter: Option<&super::ast::Expr>) -> Result<Table> {
+    let companies = env.cache.companies(env.db)?;
+    let mut rows: Vec<usize> = (0..companies.len()).collect();
+    if let Some(f) = filter {
+        let catalog = env.db.catalog().clone();
+        let mut binder = Binder::new(&catalog, &companies, env.text);
+        let b = binder.bind(f)?;
+        if b.ty != Ty::Bool {
+            return Err(Error::Data(format!(
+                "'where' needs a condition, such as roe > 10% (got {f})"
+            )));
+        }
+        let metrics: Vec<_> = binder
+            .metrics
+            .iter()
+            .map(|id| env.cache.metric(env.db, id))
+            .collect::<Result<_>>()?;
+        let ctx = Ctx {
+            companies: &companies,
+            metrics: &metrics,
+            at: None,
+            items: &[],
+        };
+        let keep = ctx.eval(&b.expr, &rows)?.into_bool();
+        rows = rows
+            .into_iter()
+            .zip(keep)
+            .filter(|(_, k)| *k)
+            .map(|(r, _)| r)
+            .collect();
+    }
+    // Metric and point counts per company come from one pass over each metric.
+    let mut counts = vec![(0usize, 0usize); companies.len()];
+    let ids: Vec<String> = env
+        .db
+        .catalog()
+        .defs()
+        .iter()
+        .filter(|d| d.expr.is_none())
+        .map(|d| d.id.clone())
+        .collect();
+    for id in ids {
+        let m = env.cache.metric(env.db, &id)?;
+        for &r in &rows {
+            let n = m.series(r).len();
+            if n > 0 {
+                counts[r].0 += 1;
+                counts[r].1 += n;
+            }
         }
     }
     let mut t = Table {
@@ -116,19 +933,17 @@ fn show_companies(db: &Database) -> Result<Table> {
             .collect(),
         rows: Vec::new(),
     };
-    for c in db.companies()? {
-        let (m, p) = counts
-            .get(&symbol_key(&c.symbol))
-            .copied()
-            .unwrap_or_default();
+    for r in rows {
+        let c = &companies.rows[r];
+        let attr = |a: &str| Value::opt_text(c.attr(a).map(|s| &**s));
         t.rows.push(vec![
-            Value::text(&c.symbol),
-            Value::opt_text(c.attr("name")),
-            Value::opt_text(c.attr("industry")),
-            Value::opt_text(c.attr("sector")),
-            Value::opt_text(c.attr("exchange")),
-            Value::count(m),
-            Value::count(p),
+            Value::text(&*c.symbol),
+            attr("name"),
+            attr("industry"),
+            attr("sector"),
+            attr("exchange"),
+            Value::count(counts[r].0),
+            Value::count(counts[r].1),
         ]);
     }
     Ok(t)
@@ -136,28 +951,22 @@ fn show_companies(db: &Database) -> Result<Table> {
 
 /// `show industries` / `show sectors`: each group with its company count; industries also
 /// show their sector (the most common one among members).
-fn show_groups(db: &Database, attr: &str) -> Result<Table> {
-    #[derive(Default)]
-    struct Group {
-        name: String,
-        companies: usize,
-        inner: BTreeMap<String, usize>,
-    }
+fn show_groups(env: &mut Env, attr: &str) -> Result<Table> {
+    let companies = env.cache.companies(env.db)?;
     let other = if attr == "industry" {
         "sector"
     } else {
         "industry"
     };
-    let mut groups: BTreeMap<String, Group> = BTreeMap::new();
-    for c in db.companies()? {
+    let mut groups: BTreeMap<String, (String, usize, BTreeMap<String, usize>)> = BTreeMap::new();
+    for c in &companies.rows {
         let Some(g) = c.attr(attr) else { continue };
-        let e = groups.entry(g.to_lowercase()).or_insert_with(|| Group {
-            name: g.to_string(),
-            ..Group::default()
-        });
-        e.companies += 1;
+        let e = groups
+            .entry(g.to_lowercase())
+            .or_insert_with(|| (g.to_string(), 0, BTreeMap::new()));
+        e.1 += 1;
         if let Some(o) = c.attr(other) {
-            *e.inner.entry(o.to_string()).or_default() += 1;
+            *e.2.entry(o.to_string()).or_default() += 1;
         }
     }
     let mut t = Table {
@@ -171,19 +980,16 @@ fn show_groups(db: &Database, attr: &str) -> Result<Table> {
         t.columns.push(Column::new("industries", Some(Unit::Count)));
     }
     t.columns.push(Column::new("companies", Some(Unit::Count)));
-    for g in groups.into_values() {
+    for (name, count, inner) in groups.into_values() {
         let second = if attr == "industry" {
             // Most members' sector; ties go to the alphabetically first.
-            let best = g
-                .inner
-                .iter()
-                .max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0)));
+            let best = inner.iter().max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0)));
             Value::opt_text(best.map(|(k, _)| k.as_str()))
         } else {
-            Value::count(g.inner.len())
+            Value::count(inner.len())
         };
         t.rows
-            .push(vec![Value::text(g.name), second, Value::count(g.companies)]);
+            .push(vec![Value::text(name), second, Value::count(count)]);
     }
     Ok(t)
 }
@@ -206,13 +1012,17 @@ fn show_metrics(db: &Database) -> Result<Table> {
     };
     for d in db.catalog().defs() {
         let (c, p) = counts.get(&d.id).copied().unwrap_or_default();
+        let aliases = match &d.expr {
+            Some(e) => format!("= {e}"),
+            None => d.aliases.join(", "),
+        };
         t.rows.push(vec![
             Value::text(&d.id),
             Value::text(&d.display),
             Value::text(d.unit.name()),
             Value::text(d.direction.name()),
             Value::text(d.dimension.name()),
-            Value::text(d.aliases.join(", ")),
+            Value::text(aliases),
             Value::count(c),
             Value::count(p),
         ]);
@@ -220,14 +1030,274 @@ fn show_metrics(db: &Database) -> Result<Table> {
     Ok(t)
 }
 
-fn show_screens(db: &Database) -> Result<Table> {
-    let mut t = Table {
-        title: None,
-        columns: vec![Column::new("screen", None), Column::new("definition", None)],
-        rows: Vec::new(),
-    };
-    for (name, text) in db.definitions("screen")? {
-        t.rows.push(vec![Value::text(name), Value::text(text)]);
+/// Applies a write and forgets cached columns, which it may have changed.
+fn write(env: &mut Env, set: WriteSet) -> Result<crate::storage::WriteStats> {
+    let r = env.db.apply(set);
+    env.cache.clear();
+    r
+}
+
+fn import(env: &mut Env, path: &str) -> Result<Vec<Output>> {
+    let opts = crate::ingest::ImportOptions::default();
+    let r = crate::ingest::import_file(env.db, std::path::Path::new(path), &opts, &mut |_| {});
+    env.cache.clear();
+    let report = r?;
+    let mut out = Vec::new();
+    if !report.registered.is_empty() {
+        out.push(Output::Message(format!(
+            "note: registered new metrics (ratio, higher, other): {}",
+            report.registered.join(", ")
+        )));
     }
-    Ok(t)
+    out.push(Output::Message(report.summary()));
+    Ok(out)
+}
+
+/// Today's date (UTC), the default period of `set`.
+fn today() -> Period {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    Period::Day(Date::from_days_since_epoch((secs / 86_400) as i64))
+}
+
+fn set_point(
+    env: &mut Env,
+    symbol: &str,
+    metric: &Spanned,
+    period: Option<Period>,
+    value: f64,
+) -> Result<Vec<Output>> {
+    let mut set = WriteSet::new();
+    let mut note = String::new();
+    let id = match env.db.catalog().get(&metric.name) {
+        Some(d) if d.expr.is_some() => {
+            return Err(name_error_at(
+                env.text,
+                metric.pos,
+                format!("'{}' is a computed metric: it cannot be set", d.id),
+            ));
+        }
+        Some(d) => d.id.clone(),
+        None => {
+            let id = snake_case_name(&metric.name);
+            if id.is_empty() {
+                return Err(name_error_at(
+                    env.text,
+                    metric.pos,
+                    "a metric needs a name with letters or digits".into(),
+                ));
+            }
+            note = format!(" (registered new metric '{id}': ratio, higher, other)");
+            set.register(MetricDef::registered(&id));
+            id
+        }
+    };
+    let period = period.unwrap_or_else(today);
+    let c = set.company(symbol);
+    let m = set.metric(&id);
+    set.push(c, m, period, value);
+    write(env, set)?;
+    Ok(vec![Output::Message(format!(
+        "set {symbol} {id} at {period} = {value}{note}"
+    ))])
+}
+
+fn set_attr(env: &mut Env, symbol: &str, attr: &Spanned, value: &str) -> Result<Vec<Output>> {
+    let name = snake_case_name(&attr.name);
+    if name.is_empty() || name == "symbol" {
+        return Err(name_error_at(
+            env.text,
+            attr.pos,
+            format!("'{}' cannot be set as an attribute", attr.name),
+        ));
+    }
+    if let Some(d) = env.db.catalog().get(&attr.name) {
+        return Err(name_error_at(
+            env.text,
+            attr.pos,
+            format!("'{}' is a metric: set it to a number, not text", d.id),
+        ));
+    }
+    let mut set = WriteSet::new();
+    let c = set.company(symbol);
+    set.set_attr(c, &name, value);
+    let stats = write(env, set)?;
+    let created = if stats.companies_added > 0 {
+        " (new company)"
+    } else {
+        ""
+    };
+    Ok(vec![Output::Message(format!(
+        "set {symbol} {name} = \"{value}\"{created}"
+    ))])
+}
+
+fn delete(
+    env: &mut Env,
+    symbol: &str,
+    metric: Option<&Spanned>,
+    period: Option<Period>,
+) -> Result<Vec<Output>> {
+    if env.db.company(symbol)?.is_none() {
+        let companies = env.cache.companies(env.db)?;
+        return Err(unknown_company(&companies, symbol));
+    }
+    let mut set = WriteSet::new();
+    let what = match metric {
+        None => {
+            set.company_deletions.push(symbol.to_string());
+            format!("company {symbol}")
+        }
+        Some(m) => {
+            let Some(def) = env.db.catalog().get(&m.name).filter(|d| d.expr.is_none()) else {
+                let names: Vec<&str> = env.db.catalog().names().collect();
+                return Err(name_error_at(
+                    env.text,
+                    m.pos,
+                    format!(
+                        "unknown metric '{}'{}",
+                        m.name,
+                        did_you_mean(&m.name, names)
+                    ),
+                ));
+            };
+            set.point_deletions
+                .push((symbol.to_string(), def.id.clone(), period));
+            match period {
+                Some(p) => format!("{symbol} {} at {p}", def.id),
+                None => format!("{symbol} {}", def.id),
+            }
+        }
+    };
+    let stats = write(env, set)?;
+    Ok(vec![Output::Message(format!(
+        "deleted {what}: {} points",
+        stats.points_deleted
+    ))])
+}
+
+fn define_metric(
+    env: &mut Env,
+    name: &Spanned,
+    expr: &super::ast::Expr,
+    text: &str,
+    direction: Option<Direction>,
+) -> Result<Vec<Output>> {
+    let id = snake_case_name(&name.name);
+    let companies = env.cache.companies(env.db)?;
+    if id.is_empty()
+        || env.db.catalog().get(&name.name).is_some()
+        || companies.attribute_names.contains(&id)
+    {
+        return Err(name_error_at(
+            env.text,
+            name.pos,
+            format!(
+                "'{}' is already a metric or attribute name (drop metric first to redefine)",
+                name.name
+            ),
+        ));
+    }
+    let catalog = env.db.catalog().clone();
+    let b = Binder::new(&catalog, &companies, env.text).bind(expr)?;
+    if b.ty != Ty::Num || b.expr.has_aggregate() || b.expr.has_cross() {
+        return Err(Error::Data(format!(
+            "a computed metric must be a number for each company, such as revenue / shares_outstanding (got {expr})"
+        )));
+    }
+    let def = MetricDef {
+        id: id.clone(),
+        display: name.name.clone(),
+        aliases: Vec::new(),
+        unit: b.unit.unwrap_or(Unit::Ratio),
+        direction: direction.unwrap_or(Direction::Higher),
+        dimension: crate::model::Dimension::Other,
+        expr: Some(text.trim().to_string()),
+    };
+    let mut set = WriteSet::new();
+    set.register(def);
+    write(env, set)?;
+    Ok(vec![Output::Message(format!(
+        "defined metric {id} = {}",
+        text.trim()
+    ))])
+}
+
+fn define_screen(
+    env: &mut Env,
+    name: &Spanned,
+    select: &Select,
+    text: &str,
+) -> Result<Vec<Output>> {
+    if env.db.definition("screen", &name.name)?.is_some() {
+        return Err(name_error_at(
+            env.text,
+            name.pos,
+            format!(
+                "screen '{}' already exists (drop screen first to redefine)",
+                name.name
+            ),
+        ));
+    }
+    // Run it once so a screen that cannot run is not saved.
+    let rows = run_select(env, select, 1)?.table.rows.len();
+    let mut set = WriteSet::new();
+    set.definitions.push((
+        "screen".into(),
+        name.name.to_lowercase(),
+        Some(text.trim().to_string()),
+    ));
+    write(env, set)?;
+    Ok(vec![Output::Message(format!(
+        "defined screen {} ({rows} rows now)",
+        name.name.to_lowercase()
+    ))])
+}
+
+fn drop_definition(env: &mut Env, kind: DefKind, name: &Spanned) -> Result<Vec<Output>> {
+    let mut set = WriteSet::new();
+    match kind {
+        DefKind::Metric => match env.db.catalog().get(&name.name) {
+            Some(d) if d.expr.is_some() => set.dropped_metrics.push(d.id.clone()),
+            Some(d) => {
+                return Err(name_error_at(
+                    env.text,
+                    name.pos,
+                    format!(
+                        "'{}' is a stored metric, not a computed one; only computed metrics can be dropped",
+                        d.id
+                    ),
+                ));
+            }
+            None => {
+                return Err(name_error_at(
+                    env.text,
+                    name.pos,
+                    format!("unknown metric '{}'", name.name),
+                ));
+            }
+        },
+        DefKind::Screen => {
+            if env.db.definition("screen", &name.name)?.is_none() {
+                return Err(name_error_at(
+                    env.text,
+                    name.pos,
+                    format!("unknown screen '{}'", name.name),
+                ));
+            }
+            set.definitions
+                .push(("screen".into(), name.name.to_lowercase(), None));
+        }
+    }
+    write(env, set)?;
+    let kind = if kind == DefKind::Metric {
+        "metric"
+    } else {
+        "screen"
+    };
+    Ok(vec![Output::Message(format!(
+        "dropped {kind} {}",
+        name.name
+    ))])
 }

@@ -2,7 +2,9 @@
 //! against the database ([`exec`]).
 
 pub mod ast;
+pub mod eval;
 pub mod exec;
 pub mod parser;
+pub mod plan;
 
 pub use parser::parse_script;

@@ -1,17 +1,66 @@
 //! The pest parser: grammar/finq.pest in, [`ast`](super::ast) out. Pest types stay here.
 
-use super::ast::{Located, ShowWhat, Statement};
+use super::ast::*;
 use crate::error::{Error, Result};
+use crate::ingest::number::parse_number;
+use crate::model::{Direction, Period};
 use pest::Parser;
-use pest::iterators::Pair;
+use pest::iterators::{Pair, Pairs};
+use pest::pratt_parser::{Assoc, Op, PrattParser};
 use pest_derive::Parser;
+use std::sync::OnceLock;
 
 #[derive(Parser)]
 #[grammar = "../grammar/finq.pest"]
 struct FinqParser;
 
+/// Deepest nesting of parentheses and prefix operators a statement may have. Parsing and
+/// evaluation recurse on nesting, so it is bounded before pest ever sees the text.
+pub const MAX_NESTING: usize = 64;
+/// Most operands one expression may have: evaluation recurses on the tree it builds.
+pub const MAX_OPERANDS: usize = 1000;
+
+/// Words the grammar reserves; a name spelled like one must be backticked.
+const RESERVED: [&str; 31] = [
+    "select", "from", "where", "at", "by", "rank", "order", "limit", "asc", "desc", "within", "as",
+    "of", "and", "or", "not", "in", "between", "like", "is", "null", "to", "series", "describe",
+    "show", "import", "set", "delete", "define", "drop", "screen",
+];
+
+pub fn is_reserved(word: &str) -> bool {
+    RESERVED.iter().any(|r| r.eq_ignore_ascii_case(word))
+}
+
+fn pratt() -> &'static PrattParser<Rule> {
+    static PRATT: OnceLock<PrattParser<Rule>> = OnceLock::new();
+    PRATT.get_or_init(|| {
+        PrattParser::new()
+            .op(Op::infix(Rule::or, Assoc::Left))
+            .op(Op::infix(Rule::and, Assoc::Left))
+            .op(Op::prefix(Rule::not))
+            .op(Op::infix(Rule::eq, Assoc::Left)
+                | Op::infix(Rule::ne, Assoc::Left)
+                | Op::infix(Rule::lt, Assoc::Left)
+                | Op::infix(Rule::le, Assoc::Left)
+                | Op::infix(Rule::gt, Assoc::Left)
+                | Op::infix(Rule::ge, Assoc::Left))
+            .op(Op::postfix(Rule::is_null)
+                | Op::postfix(Rule::is_not_null)
+                | Op::postfix(Rule::in_list)
+                | Op::postfix(Rule::not_in_list)
+                | Op::postfix(Rule::between)
+                | Op::postfix(Rule::not_between)
+                | Op::postfix(Rule::like)
+                | Op::postfix(Rule::not_like))
+            .op(Op::infix(Rule::add, Assoc::Left) | Op::infix(Rule::sub, Assoc::Left))
+            .op(Op::infix(Rule::mul, Assoc::Left) | Op::infix(Rule::div, Assoc::Left))
+            .op(Op::prefix(Rule::neg))
+    })
+}
+
 /// Parses a whole script into statements.
 pub fn parse_script(text: &str) -> Result<Vec<Located>> {
+    check_nesting(text)?;
     let mut pairs = FinqParser::parse(Rule::script, text).map_err(|e| parse_error(text, e))?;
     let script = pairs.next().into_iter().flat_map(|p| p.into_inner());
     let mut out = Vec::new();
@@ -22,7 +71,7 @@ pub fn parse_script(text: &str) -> Result<Vec<Located>> {
         let line = pair.line_col().0;
         let src = pair.as_str().trim().to_string();
         out.push(Located {
-            statement: parse_statement(pair)?,
+            statement: statement(pair, text)?,
             line,
             text: src,
         });
@@ -30,40 +79,604 @@ pub fn parse_script(text: &str) -> Result<Vec<Located>> {
     Ok(out)
 }
 
-fn parse_statement(pair: Pair<Rule>) -> Result<Statement> {
+/// Parses one expression on its own (a computed metric's stored definition).
+pub fn parse_expression(text: &str) -> Result<Expr> {
+    check_nesting(text)?;
+    let mut pairs = FinqParser::parse(Rule::expr, text).map_err(|e| parse_error(text, e))?;
+    let pair = pairs.next().ok_or_else(|| internal(Rule::expr))?;
+    if pair.as_str().len() != text.trim().len() {
+        return Err(Error::parse(
+            "unexpected text after the expression",
+            text,
+            1,
+            pair.as_str().len() + 1,
+        ));
+    }
+    expr(pair, text)
+}
+
+/// Rejects nesting deeper than [`MAX_NESTING`] with the place it happens.
+fn check_nesting(text: &str) -> Result<()> {
+    let (mut depth, mut in_string, mut escaped, mut in_comment) = (0usize, false, false, false);
+    let mut prev = ' ';
+    for (i, c) in text.char_indices() {
+        if in_comment {
+            in_comment = c != '\n';
+        } else if in_string {
+            if escaped {
+                escaped = false;
+            } else if c == '\\' {
+                escaped = true;
+            } else if c == '"' {
+                in_string = false;
+            }
+        } else {
+            match c {
+                '"' => in_string = true,
+                '#' => in_comment = true,
+                '-' if prev == '-' => in_comment = true,
+                '(' => depth += 1,
+                ')' => depth = depth.saturating_sub(1),
+                ';' => depth = 0,
+                _ => {}
+            }
+            if depth > MAX_NESTING {
+                let (line, column) = line_col(text, i);
+                return Err(Error::parse(
+                    format!("expressions nest deeper than {MAX_NESTING} levels"),
+                    text,
+                    line,
+                    column,
+                ));
+            }
+        }
+        prev = c;
+    }
+    // Long runs of prefix operators nest just like parentheses do.
+    let mut run = 0usize;
+    for (i, w) in tokens(text) {
+        if w == "-" || w.eq_ignore_ascii_case("not") {
+            run += 1;
+            if run > MAX_NESTING {
+                let (line, column) = line_col(text, i);
+                return Err(Error::parse(
+                    format!("more than {MAX_NESTING} prefix operators in a row"),
+                    text,
+                    line,
+                    column,
+                ));
+            }
+        } else {
+            run = 0;
+        }
+    }
+    Ok(())
+}
+
+/// Rough tokens (words, and single punctuation characters) with their byte offsets.
+fn tokens(text: &str) -> impl Iterator<Item = (usize, &str)> {
+    let mut out = Vec::new();
+    let mut start = None;
+    for (i, c) in text.char_indices() {
+        if c.is_alphanumeric() || c == '_' || c == '.' {
+            start.get_or_insert(i);
+        } else {
+            if let Some(s) = start.take() {
+                out.push((s, &text[s..i]));
+            }
+            if !c.is_whitespace() {
+                out.push((i, &text[i..i + c.len_utf8()]));
+            }
+        }
+    }
+    if let Some(s) = start {
+        out.push((s, &text[s..]));
+    }
+    out.into_iter()
+}
+
+/// 1-based line and column (in characters) of a byte offset.
+pub fn line_col(text: &str, pos: usize) -> (usize, usize) {
+    let pos = pos.min(text.len());
+    let before = &text[..text.floor_char_boundary(pos)];
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().unwrap_or("").chars().count() + 1;
+    (line, column)
+}
+
+fn statement(pair: Pair<Rule>, text: &str) -> Result<Statement> {
     let rule = pair.as_rule();
-    // Keywords are pairs of their own; the parts that carry meaning come after them.
-    let mut parts = pair
-        .into_inner()
-        .filter(|p| !is_keyword(p.as_rule()) || is_show_target(p.as_rule()));
-    let mut next = || parts.next().ok_or_else(|| internal(rule));
-    match rule {
-        Rule::describe => Ok(Statement::Describe {
-            symbol: parse_symbol(next()?),
-        }),
+    let mut parts = Parts::new(pair);
+    Ok(match rule {
+        Rule::select => Statement::Select(Box::new(select(parts.inner, text)?)),
+        Rule::series => {
+            let mut metrics = Vec::new();
+            let mut symbol_text = String::new();
+            let (mut from, mut to) = (None, None);
+            // Periods follow `from` or `to`; the keyword pairs say which.
+            let mut after_from = false;
+            for p in parts.inner {
+                match p.as_rule() {
+                    Rule::name => metrics.push(spanned(p)),
+                    Rule::symbol => {
+                        symbol_text = symbol(p);
+                        after_from = true;
+                    }
+                    Rule::kw_to => after_from = false,
+                    Rule::period if after_from => from = Some(period(&p, text)?),
+                    Rule::period => to = Some(period(&p, text)?),
+                    _ => {}
+                }
+            }
+            Statement::Series {
+                metrics,
+                symbol: symbol_text,
+                from,
+                to,
+            }
+        }
+        Rule::describe => Statement::Describe {
+            symbol: symbol(parts.next(rule)?),
+        },
         Rule::show => {
-            let what = match next()?.as_rule() {
-                Rule::kw_companies => ShowWhat::Companies,
+            let what = parts.next(rule)?;
+            Statement::Show(match what.as_rule() {
+                Rule::show_companies => {
+                    let filter = match what
+                        .into_inner()
+                        .find(|p| p.as_rule() == Rule::where_clause)
+                    {
+                        Some(w) => Some(expr(Parts::new(w).next(Rule::where_clause)?, text)?),
+                        None => None,
+                    };
+                    ShowWhat::Companies(filter)
+                }
                 Rule::kw_industries => ShowWhat::Industries,
                 Rule::kw_sectors => ShowWhat::Sectors,
                 Rule::kw_metrics => ShowWhat::Metrics,
                 _ => ShowWhat::Screens,
-            };
-            Ok(Statement::Show(what))
+            })
         }
-        r => Err(internal(r)),
+        Rule::import => Statement::Import {
+            path: string(parts.next(rule)?),
+        },
+        Rule::set_point => {
+            let symbol_text = symbol(parts.next(rule)?);
+            let metric = spanned(parts.next(rule)?);
+            let mut period_value = None;
+            let mut value = 0.0;
+            for p in parts.inner {
+                match p.as_rule() {
+                    Rule::period => period_value = Some(period(&p, text)?),
+                    Rule::signed_number => value = signed_number(&p, text)?,
+                    _ => {}
+                }
+            }
+            Statement::SetPoint {
+                symbol: symbol_text,
+                metric,
+                period: period_value,
+                value,
+            }
+        }
+        Rule::set_attr => Statement::SetAttr {
+            symbol: symbol(parts.next(rule)?),
+            attr: spanned(parts.next(rule)?),
+            value: string(parts.next(rule)?),
+        },
+        Rule::delete => {
+            let symbol_text = symbol(parts.next(rule)?);
+            let metric = parts.inner.next().map(spanned);
+            let period_value = match parts.inner.next() {
+                Some(p) => Some(period(&p, text)?),
+                None => None,
+            };
+            Statement::Delete {
+                symbol: symbol_text,
+                metric,
+                period: period_value,
+            }
+        }
+        Rule::define_metric => {
+            parts.next(rule)?; // `metric`
+            let name = spanned(parts.next(rule)?);
+            let e = parts.next(rule)?;
+            let src = e.as_str().to_string();
+            let e = expr(e, text)?;
+            let direction = parts.inner.next().map(|p| match p.as_rule() {
+                Rule::kw_lower => Direction::Lower,
+                _ => Direction::Higher,
+            });
+            Statement::DefineMetric {
+                name,
+                expr: e,
+                text: src,
+                direction,
+            }
+        }
+        Rule::define_screen => {
+            parts.next(rule)?; // `screen`
+            let name = spanned(parts.next(rule)?);
+            let s = parts.next(rule)?;
+            let src = s.as_str().to_string();
+            Statement::DefineScreen {
+                name,
+                select: Box::new(select(Parts::new(s).inner, text)?),
+                text: src,
+            }
+        }
+        Rule::run_screen => Statement::RunScreen {
+            name: spanned(parts.next(rule)?),
+        },
+        Rule::drop => {
+            let kind = match parts.next(rule)?.as_rule() {
+                Rule::kw_metric => DefKind::Metric,
+                _ => DefKind::Screen,
+            };
+            Statement::Drop {
+                kind,
+                name: spanned(parts.next(rule)?),
+            }
+        }
+        r => return Err(internal(r)),
+    })
+}
+
+/// The meaningful children of a pair: keywords are pairs of their own in this grammar, but
+/// only those that select a variant carry meaning, so the others are skipped.
+type KeptPairs<'a> = std::iter::Filter<Pairs<'a, Rule>, fn(&Pair<'a, Rule>) -> bool>;
+
+struct Parts<'a> {
+    inner: KeptPairs<'a>,
+}
+
+impl<'a> Parts<'a> {
+    fn new(pair: Pair<'a, Rule>) -> Parts<'a> {
+        fn keep(p: &Pair<Rule>) -> bool {
+            !matches!(
+                p.as_rule(),
+                Rule::kw_select
+                    | Rule::kw_from
+                    | Rule::kw_where
+                    | Rule::kw_at
+                    | Rule::kw_by
+                    | Rule::kw_rank
+                    | Rule::kw_order
+                    | Rule::kw_limit
+                    | Rule::kw_within
+                    | Rule::kw_as
+                    | Rule::kw_of
+                    | Rule::kw_describe
+                    | Rule::kw_show
+                    | Rule::kw_series
+                    | Rule::kw_import
+                    | Rule::kw_set
+                    | Rule::kw_delete
+                    | Rule::kw_define
+                    | Rule::kw_drop
+                    | Rule::kw_peers
+                    | Rule::kw_in
+                    | Rule::kw_is
+                    | Rule::kw_between
+                    | Rule::kw_like
+                    | Rule::kw_and
+            )
+        }
+        Parts {
+            inner: pair
+                .into_inner()
+                .filter(keep as fn(&Pair<'a, Rule>) -> bool),
+        }
+    }
+
+    fn next(&mut self, rule: Rule) -> Result<Pair<'a, Rule>> {
+        self.inner.next().ok_or_else(|| internal(rule))
     }
 }
 
-fn parse_symbol(pair: Pair<Rule>) -> String {
+fn select<'a>(parts: impl Iterator<Item = Pair<'a, Rule>>, text: &str) -> Result<Select> {
+    let mut s = Select {
+        items: Vec::new(),
+        from: Source::Companies,
+        filter: None,
+        at: None,
+        by: Vec::new(),
+        rank: None,
+        order: Vec::new(),
+        limit: None,
+    };
+    for clause in parts {
+        let rule = clause.as_rule();
+        match rule {
+            Rule::kw_select => {}
+            Rule::items => {
+                for item_pair in clause.into_inner() {
+                    s.items.push(item(item_pair, text)?);
+                }
+            }
+            Rule::from_clause => {
+                let src = Parts::new(clause).next(rule)?;
+                s.from = match src.as_rule() {
+                    Rule::from_companies => Source::Companies,
+                    Rule::from_industry => Source::Industry(quoted_part(src, rule)?),
+                    Rule::from_sector => Source::Sector(quoted_part(src, rule)?),
+                    Rule::from_peers => Source::Peers(symbol(Parts::new(src).next(rule)?)),
+                    _ => {
+                        let mut p = Parts::new(src);
+                        let mut n = p.next(rule)?;
+                        if n.as_rule() == Rule::kw_screen {
+                            n = p.next(rule)?;
+                        }
+                        Source::Screen(spanned(n))
+                    }
+                };
+            }
+            Rule::where_clause => s.filter = Some(expr(Parts::new(clause).next(rule)?, text)?),
+            Rule::at_clause => {
+                let p = Parts::new(clause).next(rule)?;
+                s.at = match p.as_rule() {
+                    Rule::period => Some(period(&p, text)?),
+                    _ => None,
+                };
+            }
+            Rule::by_clause => {
+                for e in Parts::new(clause).inner {
+                    let t = collapse(e.as_str());
+                    s.by.push(Item {
+                        expr: expr(e, text)?,
+                        alias: None,
+                        text: t,
+                    });
+                }
+            }
+            Rule::rank_clause => {
+                let mut rank = Rank {
+                    by: None,
+                    order: None,
+                    within: None,
+                };
+                for p in Parts::new(clause).inner {
+                    match p.as_rule() {
+                        Rule::expr => rank.by = Some(expr(p, text)?),
+                        Rule::direction => rank.order = Some(direction(p)),
+                        Rule::within => {
+                            rank.within = Some(match Parts::new(p).next(rule)?.as_rule() {
+                                Rule::kw_sector => Group::Sector,
+                                _ => Group::Industry,
+                            })
+                        }
+                        _ => {}
+                    }
+                }
+                s.rank = Some(rank);
+            }
+            Rule::order_clause => {
+                for key in Parts::new(clause).inner {
+                    let mut kp = Parts::new(key);
+                    let e = expr(kp.next(rule)?, text)?;
+                    let d = kp.inner.next().map(direction);
+                    s.order.push((e, d));
+                }
+            }
+            Rule::limit_clause => {
+                let p = Parts::new(clause).next(rule)?;
+                let v = parse_number(p.as_str()).unwrap_or(-1.0);
+                if v < 0.0 || v.fract() != 0.0 || v > 1e12 {
+                    let (line, column) = line_col(text, p.as_span().start());
+                    return Err(Error::parse(
+                        "expected a whole number after 'limit'",
+                        text,
+                        line,
+                        column,
+                    ));
+                }
+                s.limit = Some(v as usize);
+            }
+            r => return Err(internal(r)),
+        }
+    }
+    Ok(s)
+}
+
+/// The string inside a clause such as `industry "X"`.
+fn quoted_part(pair: Pair<Rule>, rule: Rule) -> Result<String> {
+    let p = pair.into_inner().find(|p| p.as_rule() == Rule::string);
+    p.map(string).ok_or_else(|| internal(rule))
+}
+
+fn direction(p: Pair<Rule>) -> Order {
+    match p.into_inner().next().map(|k| k.as_rule()) {
+        Some(Rule::kw_desc) => Order::Desc,
+        _ => Order::Asc,
+    }
+}
+
+fn item(pair: Pair<Rule>, text: &str) -> Result<Item> {
+    let mut parts = Parts::new(pair);
+    let e = parts.next(Rule::item)?;
+    let t = collapse(e.as_str());
+    let e = expr(e, text)?;
+    let alias = parts.inner.next().map(|n| spanned(n).name);
+    Ok(Item {
+        expr: e,
+        alias,
+        text: t,
+    })
+}
+
+/// Collapses runs of whitespace (and drops comments) so multi-line items get tidy names.
+fn collapse(s: &str) -> String {
+    let no_comments: Vec<&str> = s
+        .lines()
+        .map(|l| match (l.find("--"), l.find('#')) {
+            (Some(a), Some(b)) => &l[..a.min(b)],
+            (Some(a), None) | (None, Some(a)) => &l[..a],
+            (None, None) => l,
+        })
+        .collect();
+    no_comments
+        .join(" ")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Builds an expression from an `expr`, `item_expr` or `bound` pair with the Pratt parser.
+fn expr(pair: Pair<Rule>, text: &str) -> Result<Expr> {
+    let inner = pair.into_inner();
+    if inner.clone().count() > 2 * MAX_OPERANDS {
+        let p = inner.clone().next().map_or(0, |p| p.as_span().start());
+        let (line, column) = line_col(text, p);
+        return Err(Error::parse(
+            format!("expression has more than {MAX_OPERANDS} operands"),
+            text,
+            line,
+            column,
+        ));
+    }
+    pratt()
+        .map_primary(|p| primary(p, text))
+        .map_prefix(|op, rhs| {
+            let rhs = Box::new(rhs?);
+            Ok(match op.as_rule() {
+                Rule::neg => Expr::Neg(rhs),
+                _ => Expr::Not(rhs),
+            })
+        })
+        .map_postfix(|lhs, op| {
+            let lhs = Box::new(lhs?);
+            let rule = op.as_rule();
+            let mut args = Parts::new(op).inner.filter(|p| p.as_rule() != Rule::kw_not);
+            Ok(match rule {
+                Rule::is_null => Expr::IsNull(lhs, false),
+                Rule::is_not_null => Expr::IsNull(lhs, true),
+                Rule::in_list | Rule::not_in_list => {
+                    let list = args.map(|p| expr(p, text)).collect::<Result<Vec<_>>>()?;
+                    Expr::InList(lhs, list, rule == Rule::not_in_list)
+                }
+                Rule::between | Rule::not_between => {
+                    let lo = expr(args.next().ok_or_else(|| internal(rule))?, text)?;
+                    let hi = expr(args.next().ok_or_else(|| internal(rule))?, text)?;
+                    Expr::Between(lhs, Box::new(lo), Box::new(hi), rule == Rule::not_between)
+                }
+                _ => {
+                    let pattern = string(args.next().ok_or_else(|| internal(rule))?);
+                    Expr::Like(lhs, pattern, rule == Rule::not_like)
+                }
+            })
+        })
+        .map_infix(|lhs, op, rhs| {
+            let op = match op.as_rule() {
+                Rule::add => BinOp::Add,
+                Rule::sub => BinOp::Sub,
+                Rule::mul => BinOp::Mul,
+                Rule::div => BinOp::Div,
+                Rule::eq => BinOp::Eq,
+                Rule::ne => BinOp::Ne,
+                Rule::lt => BinOp::Lt,
+                Rule::le => BinOp::Le,
+                Rule::gt => BinOp::Gt,
+                Rule::ge => BinOp::Ge,
+                Rule::and => BinOp::And,
+                _ => BinOp::Or,
+            };
+            Ok(Expr::Binary(op, Box::new(lhs?), Box::new(rhs?)))
+        })
+        .parse(inner)
+}
+
+fn primary(p: Pair<Rule>, text: &str) -> Result<Expr> {
+    let rule = p.as_rule();
+    Ok(match rule {
+        Rule::number => Expr::Number(number(&p, text)?),
+        Rule::string => Expr::Text(string(p)),
+        Rule::null => Expr::Null,
+        Rule::name => Expr::Name(spanned(p)),
+        Rule::paren => expr(Parts::new(p).next(rule)?, text)?,
+        Rule::metric_at => {
+            let mut parts = Parts::new(p);
+            let n = spanned(parts.next(rule)?);
+            let per = period(&parts.next(rule)?, text)?;
+            Expr::At(n, per)
+        }
+        Rule::call => {
+            let mut parts = Parts::new(p);
+            let n = spanned(parts.next(rule)?);
+            let args = parts
+                .inner
+                .map(|a| expr(a, text))
+                .collect::<Result<Vec<_>>>()?;
+            Expr::Call(n, args)
+        }
+        Rule::expr | Rule::item_expr | Rule::bound => expr(p, text)?,
+        r => return Err(internal(r)),
+    })
+}
+
+fn number(p: &Pair<Rule>, text: &str) -> Result<f64> {
+    parse_number(p.as_str()).ok_or_else(|| {
+        let (line, column) = line_col(text, p.as_span().start());
+        Error::parse(
+            format!("'{}' is not a number finq can hold", p.as_str()),
+            text,
+            line,
+            column,
+        )
+    })
+}
+
+fn signed_number(p: &Pair<Rule>, text: &str) -> Result<f64> {
+    let n = p
+        .clone()
+        .into_inner()
+        .next()
+        .ok_or_else(|| internal(Rule::signed_number))?;
+    let v = number(&n, text)?;
+    Ok(if p.as_str().trim_start().starts_with('-') {
+        -v
+    } else {
+        v
+    })
+}
+
+fn period(p: &Pair<Rule>, text: &str) -> Result<Period> {
+    Period::parse(p.as_str()).ok_or_else(|| {
+        let (line, column) = line_col(text, p.as_span().start());
+        Error::parse(
+            format!(
+                "'{}' is not a period (write 2024, 2024H1, 2024Q3 or 2024-06-30)",
+                p.as_str()
+            ),
+            text,
+            line,
+            column,
+        )
+    })
+}
+
+fn spanned(p: Pair<Rule>) -> Spanned {
+    let pos = p.as_span().start();
+    let name = match p.clone().into_inner().next() {
+        Some(b) if b.as_rule() == Rule::backticked => b
+            .into_inner()
+            .next()
+            .map(|x| x.as_str().to_string())
+            .unwrap_or_default(),
+        Some(b) => b.as_str().to_string(),
+        None => p.as_str().to_string(),
+    };
+    Spanned { name, pos }
+}
+
+fn symbol(pair: Pair<Rule>) -> String {
     match pair.into_inner().next() {
-        Some(p) if p.as_rule() == Rule::string => parse_string(p),
+        Some(p) if p.as_rule() == Rule::string => string(p),
         Some(p) => p.as_str().to_string(),
         None => String::new(),
     }
 }
 
-fn parse_string(pair: Pair<Rule>) -> String {
+fn string(pair: Pair<Rule>) -> String {
     let body = pair.into_inner().next().map(|p| p.as_str()).unwrap_or("");
     let mut out = String::with_capacity(body.len());
     let mut chars = body.chars();
@@ -82,58 +695,129 @@ fn parse_string(pair: Pair<Rule>) -> String {
     out
 }
 
-fn is_keyword(rule: Rule) -> bool {
-    matches!(rule, Rule::kw_describe | Rule::kw_show) || is_show_target(rule)
-}
-
-fn is_show_target(rule: Rule) -> bool {
-    matches!(
-        rule,
-        Rule::kw_companies
-            | Rule::kw_industries
-            | Rule::kw_sectors
-            | Rule::kw_metrics
-            | Rule::kw_screens
-    )
-}
-
 fn internal(rule: Rule) -> Error {
     Error::Data(format!("internal parser error near {rule:?}"))
 }
 
 /// What a rule is called in a message to a person.
-fn rule_name(rule: &Rule) -> &'static str {
-    match rule {
+fn rule_name(rule: &Rule) -> Option<&'static str> {
+    Some(match rule {
         Rule::symbol | Rule::bare_symbol => "a company symbol",
         Rule::string | Rule::string_body => "a quoted string",
-        Rule::kw_companies => "'companies'",
+        Rule::number | Rule::signed_number => "a number",
+        Rule::period => "a period",
+        Rule::name | Rule::bare_name | Rule::backticked | Rule::backticked_body => "a name",
+        Rule::expr
+        | Rule::item_expr
+        | Rule::bound
+        | Rule::paren
+        | Rule::call
+        | Rule::metric_at
+        | Rule::null
+        | Rule::neg
+        | Rule::not => "an expression",
+        Rule::add
+        | Rule::sub
+        | Rule::mul
+        | Rule::div
+        | Rule::eq
+        | Rule::ne
+        | Rule::lt
+        | Rule::le
+        | Rule::gt
+        | Rule::ge
+        | Rule::and
+        | Rule::or => "an operator",
+        Rule::select
+        | Rule::series
+        | Rule::describe
+        | Rule::show
+        | Rule::import
+        | Rule::set_point
+        | Rule::set_attr
+        | Rule::delete
+        | Rule::define_metric
+        | Rule::define_screen
+        | Rule::run_screen
+        | Rule::drop
+        | Rule::statement
+        | Rule::script => "a statement",
+        Rule::kw_companies | Rule::show_companies | Rule::from_companies => "'companies'",
         Rule::kw_industries => "'industries'",
         Rule::kw_sectors => "'sectors'",
         Rule::kw_metrics => "'metrics'",
         Rule::kw_screens => "'screens'",
-        Rule::describe | Rule::show | Rule::script | Rule::statement => "a statement",
-        Rule::kw_describe => "'describe'",
-        Rule::kw_show => "'show'",
-        Rule::ident_char => "a letter or digit",
-        Rule::EOI => "the end of the input",
-        Rule::WHITESPACE | Rule::COMMENT => "a space",
-    }
+        Rule::kw_latest => "'latest'",
+        Rule::kw_of => "'of'",
+        Rule::kw_as => "'as'",
+        Rule::kw_by => "'by'",
+        Rule::kw_and => "'and'",
+        Rule::kw_metric => "'metric'",
+        Rule::kw_screen | Rule::from_screen => "'screen'",
+        Rule::kw_industry | Rule::from_industry => "'industry'",
+        Rule::kw_sector | Rule::from_sector => "'sector'",
+        Rule::kw_peers | Rule::from_peers => "'peers of'",
+        Rule::kw_asc | Rule::kw_desc | Rule::direction => "'asc' or 'desc'",
+        Rule::kw_within | Rule::within => "'within'",
+        Rule::kw_higher | Rule::kw_lower => "'higher' or 'lower'",
+        Rule::EOI => "the end of the statement",
+        Rule::items | Rule::item => "a metric or expression",
+        _ => return None,
+    })
+}
+
+/// What must follow a keyword, for "expected X after 'where'" messages.
+fn after_keyword(word: &str) -> Option<&'static str> {
+    Some(match word.to_ascii_lowercase().as_str() {
+        "where" => "a condition",
+        "select" => "a metric or expression to select",
+        "by" => "an expression",
+        "limit" => "a whole number",
+        "at" => "a period (2024, 2024Q3, 2024-06-30) or 'latest'",
+        "of" => "a company symbol",
+        "from" => "companies, industry \"...\", sector \"...\", peers of SYMBOL or screen NAME",
+        "describe" => "a company symbol",
+        "and" | "or" | "not" => "an expression",
+        "import" => "a quoted file path",
+        "as" => "a name",
+        "show" => "companies, industries, sectors, metrics or screens",
+        _ => return None,
+    })
 }
 
 fn parse_error(text: &str, e: pest::error::Error<Rule>) -> Error {
-    use pest::error::{ErrorVariant, LineColLocation};
-    let (line, column) = match e.line_col {
-        LineColLocation::Pos(p) | LineColLocation::Span(p, _) => p,
+    use pest::error::{ErrorVariant, InputLocation};
+    let pos = match e.location {
+        InputLocation::Pos(p) | InputLocation::Span((p, _)) => p,
     };
+    let (mut line, mut column) = line_col(text, pos);
+    if text[text.floor_char_boundary(pos)..].trim().is_empty() {
+        // At the end of the input, point one column past the last word (where the missing
+        // token would go), not at an empty last line.
+        let end = text[..text.floor_char_boundary(pos)].trim_end().len();
+        (line, column) = line_col(text, end);
+        column += 1;
+    }
+    let found = found_at(text, pos);
+    let previous = previous_word(text, pos);
     let message = match &e.variant {
         ErrorVariant::ParsingError { positives, .. } => {
-            let mut names: Vec<&str> = positives.iter().map(rule_name).collect();
+            let mut names: Vec<&str> = positives.iter().filter_map(rule_name).collect();
+            names.sort_unstable();
             names.dedup();
-            let found = found_at(text, line, column);
-            match names.as_slice() {
-                [] => format!("unexpected {found}"),
-                [one] => format!("expected {one}, found {found}"),
-                many => {
+            match (
+                previous.as_deref().and_then(after_keyword),
+                names.as_slice(),
+            ) {
+                (Some(what), _) if !names.contains(&"an operator") || names.len() == 1 => {
+                    format!(
+                        "expected {what} after '{}', found {found}",
+                        previous.unwrap_or_default()
+                    )
+                }
+                (_, []) => format!("unexpected {found}"),
+                (_, [one]) => format!("expected {one}, found {found}"),
+                (_, many) => {
                     let (last, rest) = many.split_last().unwrap_or((&"", &[]));
                     format!("expected {} or {last}, found {found}", rest.join(", "))
                 }
@@ -144,25 +828,34 @@ fn parse_error(text: &str, e: pest::error::Error<Rule>) -> Error {
     Error::parse(message, text, line, column)
 }
 
-/// Describes the token at a position: `'xyz'` or "the end of the input".
-fn found_at(text: &str, line: usize, column: usize) -> String {
-    let rest: String = text
-        .lines()
-        .nth(line.saturating_sub(1))
-        .unwrap_or("")
+/// The word just before a byte offset, skipping whitespace.
+fn previous_word(text: &str, pos: usize) -> Option<String> {
+    let before = text[..text.floor_char_boundary(pos)].trim_end();
+    let word: String = before
         .chars()
-        .skip(column.saturating_sub(1))
+        .rev()
+        .take_while(|c| c.is_alphanumeric() || *c == '_')
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
         .collect();
+    (!word.is_empty()).then_some(word)
+}
+
+/// Describes the token at a byte offset: `'xyz'` or "the end of the input".
+fn found_at(text: &str, pos: usize) -> String {
+    let rest = &text[text.floor_char_boundary(pos)..];
     let word: String = rest
-        .trim_start()
+        .trim_start_matches([' ', '\t', '\r'])
         .chars()
         .take_while(|c| !c.is_whitespace() && *c != ';')
+        .take(24)
         .collect();
     if word.is_empty() {
-        if text.lines().count() > line {
-            "the end of the line".into()
-        } else {
+        if rest.trim().is_empty() {
             "the end of the input".into()
+        } else {
+            "the end of the line".into()
         }
     } else {
         format!("'{word}'")
@@ -172,6 +865,7 @@ fn found_at(text: &str, line: usize, column: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
 
     fn stmts(text: &str) -> Vec<Statement> {
         parse_script(text)
@@ -181,69 +875,300 @@ mod tests {
             .collect()
     }
 
-    #[test]
-    fn statements_split_on_semicolons_and_lines() {
-        let s = stmts("describe KC.US; show industries\nSHOW Metrics -- comment\n# another\n;;");
-        assert_eq!(
-            s,
-            [
-                Statement::Describe {
-                    symbol: "KC.US".into()
-                },
-                Statement::Show(ShowWhat::Industries),
-                Statement::Show(ShowWhat::Metrics)
-            ]
-        );
-        assert!(stmts("").is_empty());
-        assert!(stmts("  -- only a comment").is_empty());
+    fn select_of(text: &str) -> Select {
+        match stmts(text).pop() {
+            Some(Statement::Select(s)) => *s,
+            other => panic!("not a select: {other:?}"),
+        }
+    }
+
+    fn e(text: &str) -> String {
+        parse_expression(text).unwrap().to_string()
     }
 
     #[test]
-    fn symbols_bare_and_quoted() {
+    fn statements_split_on_semicolons_and_lines() {
+        let s = stmts("describe KC.US; show industries\nSHOW Metrics -- comment\n# another\n;;");
+        assert_eq!(s.len(), 3);
         assert_eq!(
-            stmts("describe 688316.SH"),
-            [Statement::Describe {
-                symbol: "688316.SH".into()
-            }]
-        );
-        assert_eq!(
-            stmts("describe \"BRK B\""),
-            [Statement::Describe {
-                symbol: "BRK B".into()
-            }]
-        );
-        assert_eq!(
-            stmts("describe\n  KC.US"),
-            [Statement::Describe {
+            s[0],
+            Statement::Describe {
                 symbol: "KC.US".into()
-            }]
+            }
         );
+        assert_eq!(s[2], Statement::Show(ShowWhat::Metrics));
+        assert!(stmts("").is_empty());
+        assert!(stmts("  -- only a comment").is_empty());
+        // A statement continues over lines while the next line can continue it.
+        let s = stmts("select roe\n  where roe > 0\n  rank\nshow sectors");
+        assert_eq!(s.len(), 2);
+    }
+
+    #[test]
+    fn precedence_and_associativity() {
+        assert_eq!(e("1 + 2 * 3"), "(1.0 + (2.0 * 3.0))");
+        assert_eq!(e("1 - 2 - 3"), "((1.0 - 2.0) - 3.0)");
+        assert_eq!(e("-a * b"), "(-(a) * b)");
+        assert_eq!(
+            e("a > 1 and b < 2 or not c = 3"),
+            "(((a > 1.0) and (b < 2.0)) or (not ((c = 3.0))))"
+        );
+        assert_eq!(
+            e("pe between 0 and 15 and roe > 15%"),
+            "((pe between (0.0) and (15.0)) and (roe > 0.15))"
+        );
+        assert_eq!(
+            e("a + 1 between 2 and 3"),
+            "((a + 1.0) between (2.0) and (3.0))"
+        );
+        assert_eq!(e("x is not null"), "(x is not null)");
+        assert_eq!(
+            e("industry not in (\"A\", \"B\")"),
+            "(industry not in (\"A\", \"B\"))"
+        );
+        assert_eq!(e("name like \"Cloud%\""), "(name like \"Cloud%\")");
+        assert_eq!(
+            e("revenue at 2023 > 1B"),
+            "(revenue at 2023 > 1000000000.0)"
+        );
+        assert_eq!(e("`P/E (TTM)` < 20"), "(`P/E (TTM)` < 20.0)");
+        assert_eq!(e("cagr(revenue, 5)"), "cagr(revenue, 5.0)");
+        assert_eq!(e("count()"), "count()");
+    }
+
+    #[test]
+    fn literals_with_percent_and_magnitudes() {
+        assert_eq!(parse_expression("15%").unwrap(), Expr::Number(0.15));
+        assert_eq!(parse_expression("250K").unwrap(), Expr::Number(250_000.0));
+        assert_eq!(parse_expression("2.5B").unwrap(), Expr::Number(2.5e9));
+        assert_eq!(parse_expression("1e9").unwrap(), Expr::Number(1e9));
+        assert_eq!(parse_expression("1T").unwrap(), Expr::Number(1e12));
+        assert!(parse_expression("1Bx").is_err());
+    }
+
+    #[test]
+    fn every_select_clause() {
+        let s = select_of(
+            "select roe as r, pb from industry \"Software\" where pb > 1 at 2024Q3 by sector \
+             rank by r asc within industry order by pb desc, r limit 10",
+        );
+        assert_eq!(s.items.len(), 2);
+        assert_eq!(s.items[0].alias.as_deref(), Some("r"));
+        assert_eq!(s.items[1].text, "pb");
+        assert_eq!(s.from, Source::Industry("Software".into()));
+        assert!(s.filter.is_some());
+        assert_eq!(s.at, Period::parse("2024Q3"));
+        assert_eq!(s.by.len(), 1);
+        let rank = s.rank.unwrap();
+        assert_eq!(
+            (rank.order, rank.within),
+            (Some(Order::Asc), Some(Group::Industry))
+        );
+        assert_eq!(s.order.len(), 2);
+        assert_eq!(s.limit, Some(10));
+        assert_eq!(
+            select_of("select roe from peers of 688316.SH").from,
+            Source::Peers("688316.SH".into())
+        );
+        assert!(matches!(
+            select_of("select roe from screen cheap").from,
+            Source::Screen(_)
+        ));
+        assert_eq!(select_of("select roe at latest").at, None);
+        // A trailing `at` after the items is the clause, not a point of the last item.
+        assert_eq!(
+            select_of("select roe, pb at 2024").at,
+            Period::parse("2024")
+        );
+        assert_eq!(select_of("select (roe at 2024)").at, None);
+    }
+
+    #[test]
+    fn data_statements() {
+        assert!(matches!(&stmts("set KC.US roe at 2024 = -12.93%")[0],
+            Statement::SetPoint { value, .. } if (*value + 0.1293).abs() < 1e-15));
+        assert!(matches!(
+            &stmts("set KC.US name = \"Kingsoft\"")[0],
+            Statement::SetAttr { .. }
+        ));
+        assert!(matches!(
+            &stmts("delete KC.US roe at 2024")[0],
+            Statement::Delete {
+                metric: Some(_),
+                period: Some(_),
+                ..
+            }
+        ));
+        assert!(matches!(
+            &stmts("delete KC.US\nshow sectors")[0],
+            Statement::Delete { metric: None, .. }
+        ));
+        assert!(matches!(
+            &stmts("define metric margin2 = profit_margin * 2 higher")[0],
+            Statement::DefineMetric { .. }
+        ));
+        assert!(matches!(
+            &stmts("define screen cheap as select pe_ttm where pe_ttm < 10")[0],
+            Statement::DefineScreen { .. }
+        ));
+        assert!(matches!(
+            &stmts("screen cheap")[0],
+            Statement::RunScreen { .. }
+        ));
+        assert!(matches!(
+            &stmts("drop screen cheap")[0],
+            Statement::Drop {
+                kind: DefKind::Screen,
+                ..
+            }
+        ));
+        assert!(matches!(
+            &stmts("import \"a.csv\"")[0],
+            Statement::Import { .. }
+        ));
+        match &stmts("series revenue, roe of C000123.HK from 2020 to 2024Q2")[0] {
+            Statement::Series {
+                metrics, from, to, ..
+            } => {
+                assert_eq!(metrics.len(), 2);
+                assert_eq!(
+                    (*from, *to),
+                    (Period::parse("2020"), Period::parse("2024Q2"))
+                );
+            }
+            other => panic!("{other:?}"),
+        }
+        match &stmts("series revenue of X to 2024")[0] {
+            Statement::Series { from, to, .. } => {
+                assert_eq!((*from, *to), (None, Period::parse("2024")))
+            }
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]
     fn keywords_need_a_boundary() {
         assert!(parse_script("showcompanies").is_err());
         assert!(parse_script("show companiesx").is_err());
+        assert_eq!(e("selected + orders"), "(selected + orders)");
     }
 
     #[test]
-    fn errors_name_what_was_expected_where() {
-        let e = parse_script("show").unwrap_err().to_string();
-        assert!(e.contains("line 1, column 5"), "{e}");
+    fn errors_say_what_was_expected_where() {
+        let msg = |t: &str| parse_script(t).unwrap_err().to_string();
+        let m = msg("select roe where");
         assert!(
-            e.contains("expected 'companies', 'industries', 'sectors', 'metrics' or 'screens'"),
-            "{e}"
+            m.contains("expected a condition after 'where', found the end of the input"),
+            "{m}"
         );
-        let e = parse_script("describe KC.US\nshow nothing")
-            .unwrap_err()
-            .to_string();
-        assert!(e.contains("line 2, column 6"), "{e}");
-        assert!(e.contains("found 'nothing'"), "{e}");
-        assert!(e.contains("2 | show nothing"), "{e}");
-        let e = parse_script("describe").unwrap_err().to_string();
+        assert!(m.contains("line 1, column 18"), "{m}");
+        let m = msg("show");
         assert!(
-            e.contains("expected a company symbol, found the end of the input"),
-            "{e}"
+            m.contains("expected companies, industries, sectors, metrics or screens after 'show'"),
+            "{m}"
         );
+        let m = msg("describe KC.US\nshow nothing");
+        assert!(
+            m.contains("line 2, column 6") && m.contains("found 'nothing'"),
+            "{m}"
+        );
+        let m = msg("select roe limit x");
+        assert!(m.contains("expected a whole number after 'limit'"), "{m}");
+        let m = msg("select roe at 2024Q5");
+        assert!(m.contains("'2024Q5' is not a period"), "{m}");
+        let m = msg("selec roe");
+        assert!(m.contains("expected a statement, found 'selec'"), "{m}");
+    }
+
+    #[test]
+    fn nesting_is_bounded_before_parsing() {
+        let deep = format!("select {}1{}", "(".repeat(10_000), ")".repeat(10_000));
+        let m = parse_script(&deep).unwrap_err().to_string();
+        assert!(m.contains("nest deeper than 64"), "{m}");
+        let minus = format!("select {}1", "- ".repeat(10_000));
+        assert!(
+            parse_script(&minus)
+                .unwrap_err()
+                .to_string()
+                .contains("prefix operators")
+        );
+        let long = format!("select {}1", "1 + ".repeat(5_000));
+        assert!(
+            parse_script(&long)
+                .unwrap_err()
+                .to_string()
+                .contains("more than 1000 operands")
+        );
+        assert!(parse_script(&format!("select {}1{}", "(".repeat(60), ")".repeat(60))).is_ok());
+    }
+
+    fn arb_expr() -> impl Strategy<Value = Expr> {
+        let leaf = prop_oneof![
+            (0u32..1000).prop_map(|v| Expr::Number(f64::from(v) / 4.0)),
+            "[a-z]{1,6}"
+                .prop_filter("not reserved", |s| !is_reserved(s))
+                .prop_map(|n| Expr::Name(Spanned { name: n, pos: 0 })),
+            "[A-Za-z %]{0,6}".prop_map(Expr::Text),
+            Just(Expr::Null),
+        ];
+        leaf.prop_recursive(4, 32, 3, |inner| {
+            let op = prop_oneof![
+                Just(BinOp::Add),
+                Just(BinOp::Sub),
+                Just(BinOp::Mul),
+                Just(BinOp::Div),
+                Just(BinOp::Eq),
+                Just(BinOp::Lt),
+                Just(BinOp::Ge),
+                Just(BinOp::And),
+                Just(BinOp::Or)
+            ];
+            prop_oneof![
+                (op, inner.clone(), inner.clone()).prop_map(|(o, a, b)| Expr::Binary(
+                    o,
+                    Box::new(a),
+                    Box::new(b)
+                )),
+                inner.clone().prop_map(|a| Expr::Neg(Box::new(a))),
+                inner.clone().prop_map(|a| Expr::Not(Box::new(a))),
+                (inner.clone(), any::<bool>()).prop_map(|(a, n)| Expr::IsNull(Box::new(a), n)),
+                (inner.clone(), inner.clone(), inner.clone(), any::<bool>()).prop_map(
+                    |(a, b, c, n)| Expr::Between(Box::new(a), Box::new(b), Box::new(c), n)
+                ),
+                (
+                    inner.clone(),
+                    prop::collection::vec(inner.clone(), 1..3),
+                    any::<bool>()
+                )
+                    .prop_map(|(a, l, n)| Expr::InList(Box::new(a), l, n)),
+                ("[a-z]{1,5}", prop::collection::vec(inner, 0..3))
+                    .prop_filter("not reserved", |(f, _)| !is_reserved(f))
+                    .prop_map(|(f, args)| Expr::Call(Spanned { name: f, pos: 0 }, args)),
+            ]
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        #[test]
+        fn printing_then_parsing_gives_the_same_expression(x in arb_expr()) {
+            let printed = x.to_string();
+            let back = parse_expression(&printed).map_err(|e| TestCaseError::fail(format!("{printed}: {e}")))?;
+            // Positions differ between the two, so they are compared in printed form.
+            prop_assert_eq!(back.to_string(), printed);
+        }
+
+        #[test]
+        fn no_input_makes_the_parser_panic(s in "\\PC{0,80}") {
+            let _ = parse_script(&s);
+        }
+
+        #[test]
+        fn no_query_like_input_makes_the_parser_panic(
+            s in "(select|where|rank|by|at|from|and|or|not|in|between|like|is|null|\\(|\\)|,|;|\"|`|-|\\+|\\*|/|=|<|>|%|roe|2024Q3|1B|KC\\.US| |\n){0,30}"
+        ) {
+            let _ = parse_script(&s);
+        }
     }
 }

@@ -1,6 +1,7 @@
 //! The sled layer: opening and versioning the database, typed reads, and atomic writes of
 //! [`WriteSet`]s (imports, `set`, `delete`, definitions all go through one path).
 
+pub mod cache;
 pub mod codec;
 pub mod keys;
 
@@ -49,19 +50,28 @@ impl Database {
         // A database that existed before must already hold its format key; sled recovers
         // some kinds of damage as an empty database, which must not pass for a new one.
         let existed = path.join("conf").exists();
-        let opened = quietly(|| {
-            sled::Config::new()
-                .path(&path)
-                .cache_capacity(CACHE_BYTES)
-                .open()
-        });
-        let db = match opened {
-            Ok(Ok(db)) => db,
-            Ok(Err(sled::Error::Io(e))) if e.to_string().contains("could not acquire lock") => {
-                return Err(open_err("is in use by another finq process".into()));
+        // A process that just closed the database may hold its lock for a moment longer
+        // (sled releases it from a background thread), so a held lock is retried briefly.
+        let mut attempts = 0;
+        let db = loop {
+            let opened = quietly(|| {
+                sled::Config::new()
+                    .path(&path)
+                    .cache_capacity(CACHE_BYTES)
+                    .open()
+            });
+            match opened {
+                Ok(Ok(db)) => break db,
+                Ok(Err(sled::Error::Io(e))) if e.to_string().contains("could not acquire lock") => {
+                    attempts += 1;
+                    if attempts >= 10 {
+                        return Err(open_err("is in use by another finq process".into()));
+                    }
+                    std::thread::sleep(std::time::Duration::from_millis(30));
+                }
+                Ok(Err(e)) => return Err(open_err(format!("cannot be opened: {e}"))),
+                Err(_) => return Err(open_err("is damaged and cannot be opened".into())),
             }
-            Ok(Err(e)) => return Err(open_err(format!("cannot be opened: {e}"))),
-            Err(_) => return Err(open_err("is damaged and cannot be opened".into())),
         };
         let mut database = Database {
             db,

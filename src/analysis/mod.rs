@@ -1,0 +1,3 @@
+//! Peer analytics: the statistics of SCORING.md that queries and scorecards share.
+
+pub mod stats;

@@ -1,0 +1,682 @@
+//! Binding: names in an [`Expr`] become metric slots, attributes or item references,
+//! functions are checked, and each expression gets a type and a display unit.
+
+use super::ast::{BinOp, Expr, Group, Spanned};
+use crate::error::{Error, Result, did_you_mean};
+use crate::model::{Catalog, Direction, Period, Unit};
+use crate::storage::cache::Companies;
+use std::collections::HashMap;
+use std::sync::Arc;
+
+/// What kind of value an expression gives.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Ty {
+    Num,
+    Text,
+    Bool,
+}
+
+/// Time-series functions (SPEC.md section 3): evaluated per company on a series.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TsFn {
+    Yoy,
+    Qoq,
+    Cagr,
+    Delta,
+    Prev,
+    Mavg,
+    Msum,
+    Mmin,
+    Mmax,
+    Mmedian,
+    Mdev,
+    First,
+    Points,
+}
+
+/// Cross-sectional functions: each value against the other rows' values.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CrossFn {
+    PctRank,
+    Zscore,
+    Grade,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AggFn {
+    Count,
+    Sum,
+    Avg,
+    Median,
+    Min,
+    Max,
+    Stddev,
+    Pct,
+}
+
+/// A bound expression.
+#[derive(Clone, Debug)]
+pub enum BExpr {
+    Num(f64),
+    Text(Arc<str>),
+    Null,
+    /// A stored metric's value at the selection's period (`slot` indexes the plan's metrics).
+    Metric(usize),
+    MetricAt(usize, Period),
+    Attr(String),
+    /// An item of the select list, by position (aliases in `rank by` and `order by`).
+    Item(usize),
+    Neg(Box<BExpr>),
+    Not(Box<BExpr>),
+    Bin(BinOp, Box<BExpr>, Box<BExpr>),
+    IsNull(Box<BExpr>, bool),
+    InList(Box<BExpr>, Vec<BExpr>, bool),
+    Between(Box<BExpr>, Box<BExpr>, Box<BExpr>, bool),
+    Like(Box<BExpr>, String, bool),
+    Ts(TsFn, Box<BExpr>, usize),
+    Cross(CrossFn, Box<BExpr>, Option<Group>, bool),
+    Agg(AggFn, Option<Box<BExpr>>, f64),
+}
+
+impl BExpr {
+    pub fn has_aggregate(&self) -> bool {
+        let mut found = false;
+        self.visit(&mut |e| found |= matches!(e, BExpr::Agg(..)));
+        found
+    }
+
+    pub fn has_cross(&self) -> bool {
+        let mut found = false;
+        self.visit(&mut |e| found |= matches!(e, BExpr::Cross(..)));
+        found
+    }
+
+    /// Calls `f` on this node and every node below it.
+    pub fn visit(&self, f: &mut dyn FnMut(&BExpr)) {
+        f(self);
+        match self {
+            BExpr::Neg(a) | BExpr::Not(a) | BExpr::IsNull(a, _) | BExpr::Like(a, ..) => a.visit(f),
+            BExpr::Ts(_, a, _) | BExpr::Cross(_, a, ..) => a.visit(f),
+            BExpr::Bin(_, a, b) => {
+                a.visit(f);
+                b.visit(f);
+            }
+            BExpr::InList(a, list, _) => {
+                a.visit(f);
+                list.iter().for_each(|e| e.visit(f));
+            }
+            BExpr::Between(a, b, c, _) => {
+                a.visit(f);
+                b.visit(f);
+                c.visit(f);
+            }
+            BExpr::Agg(_, Some(a), _) => a.visit(f),
+            _ => {}
+        }
+    }
+}
+
+/// A bound expression with what the output needs to know about it.
+#[derive(Clone, Debug)]
+pub struct Bound {
+    pub expr: BExpr,
+    pub ty: Ty,
+    pub unit: Option<Unit>,
+    /// The ranking direction: a single metric's, otherwise `Higher`.
+    pub direction: Direction,
+}
+
+/// Binds names against the catalog and the companies, collecting the metrics to load.
+pub struct Binder<'a> {
+    pub catalog: &'a Catalog,
+    pub companies: &'a Companies,
+    /// Metric ids in slot order.
+    pub metrics: Vec<String>,
+    slots: HashMap<String, usize>,
+    /// Item aliases and texts visible to `rank by` / `order by`, with their bound forms.
+    pub items: Vec<(String, Bound)>,
+    /// The whole script, for error positions.
+    text: &'a str,
+    /// How deep computed metrics are being expanded (they may refer to each other).
+    depth: usize,
+}
+
+const FUNCTIONS: [&str; 24] = [
+    "yoy", "qoq", "cagr", "delta", "prev", "mavg", "msum", "mmin", "mmax", "mmedian", "mdev",
+    "first", "points", "pct_rank", "zscore", "grade", "count", "sum", "avg", "median", "min",
+    "max", "stddev", "pct",
+];
+
+impl<'a> Binder<'a> {
+    pub fn new(catalog: &'a Catalog, companies: &'a Companies, text: &'a str) -> Binder<'a> {
+        Binder {
+            catalog,
+            companies,
+            metrics: Vec::new(),
+            slots: HashMap::new(),
+            items: Vec::new(),
+            text,
+            depth: 0,
+        }
+    }
+
+    fn slot(&mut self, id: &str) -> usize {
+        if let Some(&s) = self.slots.get(id) {
+            return s;
+        }
+        self.metrics.push(id.to_string());
+        self.slots.insert(id.to_string(), self.metrics.len() - 1);
+        self.metrics.len() - 1
+    }
+
+    /// An error pointing at a name in the script.
+    pub fn error_at(&self, pos: usize, message: String) -> Error {
+        name_error_at(self.text, pos, message)
+    }
+
+    pub fn bind(&mut self, e: &Expr) -> Result<Bound> {
+        let num = |expr, unit| Bound {
+            expr,
+            ty: Ty::Num,
+            unit,
+            direction: Direction::Higher,
+        };
+        Ok(match e {
+            Expr::Number(v) => num(BExpr::Num(*v), None),
+            Expr::Text(s) => Bound {
+                expr: BExpr::Text(Arc::from(s.as_str())),
+                ty: Ty::Text,
+                unit: None,
+                direction: Direction::Higher,
+            },
+            Expr::Null => num(BExpr::Null, None),
+            Expr::Name(n) => self.bind_name(n)?,
+            Expr::At(n, p) => {
+                let b = self.bind_name(n)?;
+                match b.expr {
+                    BExpr::Metric(slot) => Bound {
+                        expr: BExpr::MetricAt(slot, *p),
+                        ..b
+                    },
+                    _ => {
+                        return Err(self.error_at(
+                            n.pos,
+                            format!(
+                                "'{}' is not a stored metric, so it has no value at {p}",
+                                n.name
+                            ),
+                        ));
+                    }
+                }
+            }
+            Expr::Call(n, args) => self.bind_call(n, args)?,
+            Expr::Neg(a) => {
+                let a = self.bind_num(a, "-")?;
+                Bound {
+                    expr: BExpr::Neg(Box::new(a.expr)),
+                    ..a
+                }
+            }
+            Expr::Not(a) => {
+                let a = self.bind_bool(a, "not")?;
+                Bound {
+                    expr: BExpr::Not(Box::new(a.expr)),
+                    ..a
+                }
+            }
+            Expr::Binary(op, a, b) => self.bind_binary(*op, a, b)?,
+            Expr::IsNull(a, neg) => {
+                let a = self.bind(a)?;
+                Bound {
+                    expr: BExpr::IsNull(Box::new(a.expr), *neg),
+                    ty: Ty::Bool,
+                    unit: None,
+                    direction: Direction::Higher,
+                }
+            }
+            Expr::InList(a, list, neg) => {
+                let a = self.bind(a)?;
+                let mut bound = Vec::new();
+                for x in list {
+                    let x = self.bind(x)?;
+                    same_kind(&a, &x, "in")?;
+                    bound.push(x.expr);
+                }
+                Bound {
+                    expr: BExpr::InList(Box::new(a.expr), bound, *neg),
+                    ty: Ty::Bool,
+                    unit: None,
+                    direction: Direction::Higher,
+                }
+            }
+            Expr::Between(a, lo, hi, neg) => {
+                let a = self.bind_num(a, "between")?;
+                let lo = self.bind_num(lo, "between")?;
+                let hi = self.bind_num(hi, "between")?;
+                Bound {
+                    expr: BExpr::Between(
+                        Box::new(a.expr),
+                        Box::new(lo.expr),
+                        Box::new(hi.expr),
+                        *neg,
+                    ),
+                    ty: Ty::Bool,
+                    unit: None,
+                    direction: Direction::Higher,
+                }
+            }
+            Expr::Like(a, pattern, neg) => {
+                let a = self.bind(a)?;
+                if a.ty != Ty::Text {
+                    return Err(Error::Data("'like' compares text, not numbers".into()));
+                }
+                Bound {
+                    expr: BExpr::Like(Box::new(a.expr), pattern.clone(), *neg),
+                    ty: Ty::Bool,
+                    unit: None,
+                    direction: Direction::Higher,
+                }
+            }
+        })
+    }
+
+    fn bind_num(&mut self, e: &Expr, what: &str) -> Result<Bound> {
+        let b = self.bind(e)?;
+        match b.ty {
+            Ty::Num => Ok(b),
+            Ty::Text => Err(Error::Data(format!(
+                "'{what}' needs a number, not text ({e})"
+            ))),
+            Ty::Bool => Err(Error::Data(format!(
+                "'{what}' needs a number, not a condition ({e})"
+            ))),
+        }
+    }
+
+    fn bind_bool(&mut self, e: &Expr, what: &str) -> Result<Bound> {
+        let b = self.bind(e)?;
+        if b.ty != Ty::Bool {
+            return Err(Error::Data(format!(
+                "'{what}' needs a condition, such as roe > 10% ({e})"
+            )));
+        }
+        Ok(b)
+    }
+
+    fn bind_binary(&mut self, op: BinOp, a: &Expr, b: &Expr) -> Result<Bound> {
+        let bound = |expr, ty, unit| Bound {
+            expr,
+            ty,
+            unit,
+            direction: Direction::Higher,
+        };
+        match op {
+            BinOp::And | BinOp::Or => {
+                let x = self.bind_bool(a, op.symbol())?;
+                let y = self.bind_bool(b, op.symbol())?;
+                Ok(bound(
+                    BExpr::Bin(op, Box::new(x.expr), Box::new(y.expr)),
+                    Ty::Bool,
+                    None,
+                ))
+            }
+            BinOp::Eq | BinOp::Ne | BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge => {
+                let x = self.bind(a)?;
+                let y = self.bind(b)?;
+                same_kind(&x, &y, op.symbol())?;
+                if x.ty == Ty::Bool {
+                    return Err(Error::Data(format!(
+                        "'{}' compares values, not conditions",
+                        op.symbol()
+                    )));
+                }
+                Ok(bound(
+                    BExpr::Bin(op, Box::new(x.expr), Box::new(y.expr)),
+                    Ty::Bool,
+                    None,
+                ))
+            }
+            BinOp::Add | BinOp::Sub | BinOp::Mul | BinOp::Div => {
+                let x = self.bind_num(a, op.symbol())?;
+                let y = self.bind_num(b, op.symbol())?;
+                // Sums keep a shared unit (percent + percent is a percent); products do not.
+                let unit = match op {
+                    BinOp::Add | BinOp::Sub if x.unit == y.unit || y.unit.is_none() => x.unit,
+                    BinOp::Add | BinOp::Sub if x.unit.is_none() => y.unit,
+                    _ => None,
+                };
+                Ok(bound(
+                    BExpr::Bin(op, Box::new(x.expr), Box::new(y.expr)),
+                    Ty::Num,
+                    unit,
+                ))
+            }
+        }
+    }
+
+    fn bind_name(&mut self, n: &Spanned) -> Result<Bound> {
+        let lower = n.name.to_lowercase();
+        // Item aliases first: `rank by growth` where `... as growth`.
+        if let Some(i) = self
+            .items
+            .iter()
+            .position(|(a, _)| a.eq_ignore_ascii_case(&n.name))
+        {
+            let b = &self.items[i].1;
+            return Ok(Bound {
+                expr: BExpr::Item(i),
+                ..b.clone()
+            });
+        }
+        if lower == "symbol" || lower == "name" || self.companies.attribute_names.contains(&lower) {
+            return Ok(Bound {
+                expr: BExpr::Attr(lower),
+                ty: Ty::Text,
+                unit: None,
+                direction: Direction::Higher,
+            });
+        }
+        if let Some(def) = self.catalog.get(&n.name) {
+            let def = def.clone();
+            if let Some(text) = &def.expr {
+                return self.expand_computed(n, &def.id, text, def.direction);
+            }
+            let slot = self.slot(&def.id);
+            return Ok(Bound {
+                expr: BExpr::Metric(slot),
+                ty: Ty::Num,
+                unit: Some(def.unit),
+                direction: def.direction,
+            });
+        }
+        if crate::model::STANDARD_ATTRIBUTES.contains(&lower.as_str()) {
+            // A standard attribute nobody has yet: every value is missing.
+            return Ok(Bound {
+                expr: BExpr::Attr(lower),
+                ty: Ty::Text,
+                unit: None,
+                direction: Direction::Higher,
+            });
+        }
+        let mut known: Vec<&str> = self.catalog.names().collect();
+        known.extend(self.companies.attribute_names.iter().map(String::as_str));
+        known.extend(self.items.iter().map(|(a, _)| a.as_str()));
+        Err(self.error_at(
+            n.pos,
+            format!(
+                "unknown metric or attribute '{}'{}",
+                n.name,
+                did_you_mean(&n.name, known)
+            ),
+        ))
+    }
+
+    fn expand_computed(
+        &mut self,
+        n: &Spanned,
+        id: &str,
+        text: &str,
+        direction: Direction,
+    ) -> Result<Bound> {
+        if self.depth >= 16 {
+            return Err(self.error_at(n.pos, format!("computed metric '{id}' refers to itself")));
+        }
+        let e = super::parser::parse_expression(text)
+            .map_err(|e| Error::Data(format!("the definition of '{id}' no longer parses: {e}")))?;
+        // Names inside a definition are not the script's: aliases do not apply to them.
+        let items = std::mem::take(&mut self.items);
+        self.depth += 1;
+        let saved_text = self.text;
+        let r = self.bind(&e).map_err(|err| match err {
+            Error::NameAt { message, .. } => {
+                Error::Name(format!("in the definition of '{id}': {message}"))
+            }
+            other => other,
+        });
+        self.text = saved_text;
+        self.depth -= 1;
+        self.items = items;
+        let b = r?;
+        if b.ty != Ty::Num {
+            return Err(Error::Data(format!(
+                "computed metric '{id}' is not a number"
+            )));
+        }
+        Ok(Bound { direction, ..b })
+    }
+
+    fn bind_call(&mut self, n: &Spanned, args: &[Expr]) -> Result<Bound> {
+        let f = n.name.to_lowercase();
+        let text = self.text;
+        let arity = |lo: usize, hi: usize| -> Result<()> {
+            if args.len() < lo || args.len() > hi {
+                let want = if lo == hi {
+                    format!("{lo}")
+                } else {
+                    format!("{lo} to {hi}")
+                };
+                return Err(name_error_at(
+                    text,
+                    n.pos,
+                    format!(
+                        "{f}() takes {want} argument{}, not {}",
+                        if hi == 1 { "" } else { "s" },
+                        args.len()
+                    ),
+                ));
+            }
+            Ok(())
+        };
+        let ts =
+            |b: &mut Self, func: TsFn, lo: usize, hi: usize, default_n: usize| -> Result<Bound> {
+                arity(lo, hi)?;
+                let x = b.bind_num(&args[0], &f)?;
+                if !is_series_expr(&x.expr) {
+                    return Err(b.error_at(
+                        n.pos,
+                        format!(
+                            "{f}() works on metrics and arithmetic on them, not on '{}'",
+                            args[0]
+                        ),
+                    ));
+                }
+                let count = match args.get(1) {
+                    Some(a) => whole_number(a).ok_or_else(|| {
+                        b.error_at(
+                            n.pos,
+                            format!("{f}()'s second argument must be a whole number of at least 1"),
+                        )
+                    })?,
+                    None => default_n,
+                };
+                let unit = match func {
+                    TsFn::Yoy | TsFn::Qoq | TsFn::Cagr => Some(Unit::Percent),
+                    TsFn::Points => Some(Unit::Count),
+                    _ => x.unit,
+                };
+                Ok(Bound {
+                    expr: BExpr::Ts(func, Box::new(x.expr), count),
+                    ty: Ty::Num,
+                    unit,
+                    direction: if matches!(func, TsFn::Yoy | TsFn::Qoq | TsFn::Cagr | TsFn::Points)
+                    {
+                        Direction::Higher
+                    } else {
+                        x.direction
+                    },
+                })
+            };
+        match f.as_str() {
+            "yoy" => ts(self, TsFn::Yoy, 1, 1, 1),
+            "qoq" => ts(self, TsFn::Qoq, 1, 1, 1),
+            "cagr" => ts(self, TsFn::Cagr, 2, 2, 1),
+            "delta" => ts(self, TsFn::Delta, 1, 2, 1),
+            "prev" => ts(self, TsFn::Prev, 1, 2, 1),
+            "mavg" => ts(self, TsFn::Mavg, 2, 2, 1),
+            "msum" => ts(self, TsFn::Msum, 2, 2, 1),
+            "mmin" => ts(self, TsFn::Mmin, 2, 2, 1),
+            "mmax" => ts(self, TsFn::Mmax, 2, 2, 1),
+            "mmedian" => ts(self, TsFn::Mmedian, 2, 2, 1),
+            "mdev" => ts(self, TsFn::Mdev, 2, 2, 1),
+            "first" => ts(self, TsFn::First, 1, 1, 1),
+            "points" => ts(self, TsFn::Points, 1, 1, 1),
+            "pct_rank" | "zscore" | "grade" => {
+                let func = match f.as_str() {
+                    "pct_rank" => CrossFn::PctRank,
+                    "zscore" => CrossFn::Zscore,
+                    _ => CrossFn::Grade,
+                };
+                arity(1, if func == CrossFn::Grade { 1 } else { 2 })?;
+                let x = self.bind_num(&args[0], &f)?;
+                if x.expr.has_aggregate() {
+                    return Err(self.error_at(n.pos, format!("{f}() cannot take an aggregate")));
+                }
+                let group = match args.get(1) {
+                    None => None,
+                    Some(Expr::Name(g)) if g.name.eq_ignore_ascii_case("industry") => {
+                        Some(Group::Industry)
+                    }
+                    Some(Expr::Name(g)) if g.name.eq_ignore_ascii_case("sector") => {
+                        Some(Group::Sector)
+                    }
+                    Some(other) => {
+                        return Err(self.error_at(
+                            n.pos,
+                            format!(
+                                "{f}()'s second argument must be industry or sector, not '{other}'"
+                            ),
+                        ));
+                    }
+                };
+                let lower = x.direction == Direction::Lower;
+                let (ty, unit) = match func {
+                    CrossFn::Grade => (Ty::Text, None),
+                    CrossFn::PctRank => (Ty::Num, Some(Unit::Score)),
+                    CrossFn::Zscore => (Ty::Num, Some(Unit::Ratio)),
+                };
+                Ok(Bound {
+                    expr: BExpr::Cross(func, Box::new(x.expr), group, lower),
+                    ty,
+                    unit,
+                    direction: Direction::Higher,
+                })
+            }
+            "count" if args.is_empty() => Ok(Bound {
+                expr: BExpr::Agg(AggFn::Count, None, 0.0),
+                ty: Ty::Num,
+                unit: Some(Unit::Count),
+                direction: Direction::Higher,
+            }),
+            "count" | "sum" | "avg" | "median" | "min" | "max" | "stddev" | "pct" => {
+                let func = match f.as_str() {
+                    "count" => AggFn::Count,
+                    "sum" => AggFn::Sum,
+                    "avg" => AggFn::Avg,
+                    "median" => AggFn::Median,
+                    "min" => AggFn::Min,
+                    "max" => AggFn::Max,
+                    "stddev" => AggFn::Stddev,
+                    _ => AggFn::Pct,
+                };
+                if func == AggFn::Pct {
+                    arity(2, 2)?;
+                } else {
+                    arity(1, 1)?;
+                }
+                let x = self.bind(&args[0])?;
+                if x.expr.has_aggregate() {
+                    return Err(
+                        self.error_at(n.pos, format!("{f}() cannot take another aggregate"))
+                    );
+                }
+                if x.ty != Ty::Num && func != AggFn::Count {
+                    return Err(self.error_at(n.pos, format!("{f}() needs a number, not text")));
+                }
+                let q = match args.get(1) {
+                    Some(Expr::Number(q)) if (0.0..=1.0).contains(q) => *q,
+                    Some(_) => {
+                        return Err(self.error_at(
+                            n.pos,
+                            "pct()'s second argument must be a number from 0 to 1".into(),
+                        ));
+                    }
+                    None => 0.5,
+                };
+                let unit = match func {
+                    AggFn::Count => Some(Unit::Count),
+                    _ => x.unit,
+                };
+                Ok(Bound {
+                    expr: BExpr::Agg(func, Some(Box::new(x.expr)), q),
+                    ty: Ty::Num,
+                    unit,
+                    direction: if func == AggFn::Count {
+                        Direction::Higher
+                    } else {
+                        x.direction
+                    },
+                })
+            }
+            _ => Err(self.error_at(
+                n.pos,
+                format!(
+                    "unknown function '{}'{}",
+                    n.name,
+                    did_you_mean(&f, FUNCTIONS)
+                ),
+            )),
+        }
+    }
+}
+
+/// Time-series functions take stored metrics, numbers and arithmetic on them.
+fn is_series_expr(e: &BExpr) -> bool {
+    match e {
+        BExpr::Metric(_) | BExpr::Num(_) => true,
+        BExpr::Neg(a) => is_series_expr(a),
+        BExpr::Bin(op, a, b) => {
+            matches!(op, BinOp::Add | BinOp::Sub | BinOp::Mul | BinOp::Div)
+                && is_series_expr(a)
+                && is_series_expr(b)
+        }
+        _ => false,
+    }
+}
+
+fn whole_number(e: &Expr) -> Option<usize> {
+    match e {
+        Expr::Number(v) if v.fract() == 0.0 && *v >= 1.0 && *v <= 1e6 => Some(*v as usize),
+        _ => None,
+    }
+}
+
+fn same_kind(a: &Bound, b: &Bound, op: &str) -> Result<()> {
+    // `null` is typed as a number but compares with anything.
+    if a.ty == b.ty || matches!(a.expr, BExpr::Null) || matches!(b.expr, BExpr::Null) {
+        return Ok(());
+    }
+    let kind = |t: Ty| match t {
+        Ty::Num => "a number",
+        Ty::Text => "text",
+        Ty::Bool => "a condition",
+    };
+    Err(Error::Data(format!(
+        "'{op}' cannot compare {} with {}",
+        kind(a.ty),
+        kind(b.ty)
+    )))
+}
+
+/// A name error that points at its place in the script.
+pub fn name_error_at(text: &str, pos: usize, message: String) -> Error {
+    let (line, column) = super::parser::line_col(text, pos);
+    let source_line = text.lines().nth(line - 1).unwrap_or("").to_string();
+    Error::NameAt {
+        message,
+        at: crate::error::Position {
+            line,
+            column,
+            source_line,
+        },
+    }
+}

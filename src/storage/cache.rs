@@ -1,0 +1,225 @@
+//! The in-memory, column-shaped mirror of the store that queries read: every company once,
+//! and each metric's points for all companies in one flat array, loaded on first use and
+//! dropped whenever the database changes.
+
+use super::Database;
+use crate::error::Result;
+use crate::model::{Company, Period, symbol_key};
+use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
+
+/// One metric for every company, in compressed-row form: company `i`'s points are
+/// `codes[offsets[i]..offsets[i + 1]]` (period codes, ascending) and the matching `values`.
+#[derive(Debug, Default)]
+pub struct MetricColumn {
+    pub offsets: Vec<u32>,
+    pub codes: Vec<u32>,
+    pub values: Vec<f64>,
+}
+
+/// A view of one company's series inside a [`MetricColumn`].
+#[derive(Clone, Copy, Debug)]
+pub struct SeriesRef<'a> {
+    pub codes: &'a [u32],
+    pub values: &'a [f64],
+}
+
+impl<'a> SeriesRef<'a> {
+    pub const EMPTY: SeriesRef<'static> = SeriesRef {
+        codes: &[],
+        values: &[],
+    };
+
+    pub fn len(&self) -> usize {
+        self.codes.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.codes.is_empty()
+    }
+
+    /// The index a selection sees: the latest point, the point of exactly `at`, or for a
+    /// day the latest point on or before it.
+    pub fn anchor(&self, at: Option<Period>) -> Option<usize> {
+        match at {
+            None => self.codes.len().checked_sub(1),
+            Some(Period::Day(d)) => {
+                let limit = Period::Day(d).code() | 3;
+                self.codes.partition_point(|&c| c <= limit).checked_sub(1)
+            }
+            Some(p) => self.codes.binary_search(&p.code()).ok(),
+        }
+    }
+
+    /// The index of the point `years` years before point `i` (same kind of period; for a
+    /// day, the latest point on or before the same day that many years earlier).
+    pub fn years_before(&self, i: usize, years: i32) -> Option<usize> {
+        let p = Period::from_code(*self.codes.get(i)?)?;
+        match p.years_before(years) {
+            Period::Day(d) => {
+                let limit = Period::Day(d).code() | 3;
+                self.codes.partition_point(|&c| c <= limit).checked_sub(1)
+            }
+            q => self.codes.binary_search(&q.code()).ok(),
+        }
+    }
+
+    pub fn value_at(&self, at: Option<Period>) -> f64 {
+        self.anchor(at).map_or(f64::NAN, |i| self.values[i])
+    }
+}
+
+impl MetricColumn {
+    pub fn series(&self, company: usize) -> SeriesRef<'_> {
+        let (Some(&a), Some(&b)) = (self.offsets.get(company), self.offsets.get(company + 1))
+        else {
+            return SeriesRef::EMPTY;
+        };
+        let (a, b) = (a as usize, b as usize);
+        SeriesRef {
+            codes: &self.codes[a..b],
+            values: &self.values[a..b],
+        }
+    }
+}
+
+/// A company as queries see it: attribute values shared, so copying a column is cheap.
+#[derive(Debug, Clone)]
+pub struct CompanyRow {
+    pub symbol: Arc<str>,
+    pub key: String,
+    pub attrs: HashMap<String, Arc<str>>,
+}
+
+impl CompanyRow {
+    pub fn attr(&self, name: &str) -> Option<&Arc<str>> {
+        if name == "symbol" {
+            return Some(&self.symbol);
+        }
+        self.attrs.get(name)
+    }
+}
+
+/// Every company in symbol order, with lookups by symbol, industry and sector.
+#[derive(Debug, Default)]
+pub struct Companies {
+    pub rows: Vec<CompanyRow>,
+    pub by_key: HashMap<String, usize>,
+    /// Lower-cased industry → member rows, in symbol order.
+    pub industries: HashMap<String, Vec<usize>>,
+    pub sectors: HashMap<String, Vec<usize>>,
+    /// Every attribute name any company has.
+    pub attribute_names: BTreeSet<String>,
+}
+
+impl Companies {
+    fn build(list: Vec<Company>) -> Companies {
+        let mut c = Companies::default();
+        for (i, company) in list.into_iter().enumerate() {
+            let key = symbol_key(&company.symbol);
+            let mut attrs = HashMap::with_capacity(company.attrs.len());
+            for (k, v) in company.attrs {
+                if !c.attribute_names.contains(&k) {
+                    c.attribute_names.insert(k.clone());
+                }
+                attrs.insert(k, Arc::from(v.as_str()));
+            }
+            let row = CompanyRow {
+                symbol: Arc::from(company.symbol.as_str()),
+                key: key.clone(),
+                attrs,
+            };
+            if let Some(ind) = row.attrs.get("industry") {
+                c.industries.entry(ind.to_lowercase()).or_default().push(i);
+            }
+            if let Some(sec) = row.attrs.get("sector") {
+                c.sectors.entry(sec.to_lowercase()).or_default().push(i);
+            }
+            c.by_key.insert(key, i);
+            c.rows.push(row);
+        }
+        c
+    }
+
+    pub fn len(&self) -> usize {
+        self.rows.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.rows.is_empty()
+    }
+
+    pub fn index_of(&self, symbol: &str) -> Option<usize> {
+        self.by_key.get(&symbol_key(symbol)).copied()
+    }
+
+    /// The peer group of SCORING.md: the industry if it has at least 5 companies, else the
+    /// sector if that has at least 5, else every company. Returns the members and a label.
+    pub fn peer_group(&self, company: usize) -> (Vec<usize>, String) {
+        let row = &self.rows[company];
+        for (attr, map) in [("industry", &self.industries), ("sector", &self.sectors)] {
+            if let Some(g) = row.attrs.get(attr)
+                && let Some(members) = map.get(&g.to_lowercase())
+                && members.len() >= 5
+            {
+                return (members.clone(), format!("{attr} {g}"));
+            }
+        }
+        ((0..self.rows.len()).collect(), "all companies".into())
+    }
+}
+
+/// The cache a session keeps between statements.
+#[derive(Default)]
+pub struct Cache {
+    companies: Option<Arc<Companies>>,
+    metrics: HashMap<String, Arc<MetricColumn>>,
+}
+
+impl Cache {
+    /// Forgets everything; called after every write.
+    pub fn clear(&mut self) {
+        self.companies = None;
+        self.metrics.clear();
+    }
+
+    pub fn companies(&mut self, db: &Database) -> Result<Arc<Companies>> {
+        if let Some(c) = &self.companies {
+            return Ok(c.clone());
+        }
+        let c = Arc::new(Companies::build(db.companies()?));
+        self.companies = Some(c.clone());
+        Ok(c)
+    }
+
+    /// One metric (by id) for every company, from one range scan of its series.
+    pub fn metric(&mut self, db: &Database, id: &str) -> Result<Arc<MetricColumn>> {
+        if let Some(m) = self.metrics.get(id) {
+            return Ok(m.clone());
+        }
+        let companies = self.companies(db)?;
+        let mut per_company: Vec<Option<crate::model::Series>> = vec![None; companies.len()];
+        for (sym, series) in db.scan_metric(id)? {
+            if let Some(&i) = companies.by_key.get(&sym) {
+                per_company[i] = Some(series);
+            }
+        }
+        let total: usize = per_company.iter().flatten().map(|s| s.len()).sum();
+        let mut col = MetricColumn {
+            offsets: Vec::with_capacity(companies.len() + 1),
+            codes: Vec::with_capacity(total),
+            values: Vec::with_capacity(total),
+        };
+        col.offsets.push(0);
+        for s in per_company {
+            for (c, v) in s.map(|s| s.points).unwrap_or_default() {
+                col.codes.push(c);
+                col.values.push(v);
+            }
+            col.offsets.push(col.codes.len() as u32);
+        }
+        let col = Arc::new(col);
+        self.metrics.insert(id.to_string(), col.clone());
+        Ok(col)
+    }
+}
