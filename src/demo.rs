@@ -60,22 +60,20 @@ pub fn run(path: &Path, opts: &RunOptions) -> Result<i32> {
         path.display()
     ));
     let mut code = 0;
-    // Each paragraph of the tour is a narration comment followed by statements.
+    // Each paragraph of the tour is a narration comment followed by statements; each
+    // statement is echoed, then its result.
     for chunk in TOUR.split("\n\n").filter(|c| !c.trim().is_empty()) {
-        let mut narration = String::new();
-        let mut statements = String::new();
-        for line in chunk.lines() {
-            match line.strip_prefix("--") {
-                Some(n) => narration.push_str(&format!("# {}\n", n.trim())),
-                None => statements.push_str(&format!("{line}\n")),
-            }
-        }
+        let narration: String = chunk
+            .lines()
+            .filter_map(|l| l.strip_prefix("--"))
+            .map(|n| format!("# {}\n", n.trim()))
+            .collect();
         cli::print(&format!("\n{narration}"));
-        for stmt in statements.lines().filter(|l| !l.trim().is_empty()) {
-            cli::print(&format!("finq> {stmt}\n"));
+        for statement in crate::query::parse_script(chunk)? {
+            cli::print(&format!("finq> {}\n", statement.text));
+            let status = cli::run_script(&mut session, &statement.text, Some("tour"), opts);
+            code = code.max(status);
         }
-        let status = cli::run_script(&mut session, &statements, Some("tour"), opts);
-        code = code.max(status);
     }
     cli::print(&format!(
         "\nThe demo database stays in {}: try  finq --db {} -c \"describe KC.US\"\n",

@@ -305,9 +305,12 @@ fn statement(pair: Pair<Rule>, text: &str) -> Result<Statement> {
                 text: src,
             }
         }
-        Rule::run_screen => Statement::RunScreen {
-            name: spanned(parts.next(rule)?),
-        },
+        Rule::run_screen => {
+            parts.next(rule)?; // `screen`
+            Statement::RunScreen {
+                name: spanned(parts.next(rule)?),
+            }
+        }
         Rule::drop => {
             let kind = match parts.next(rule)?.as_rule() {
                 Rule::kw_metric => DefKind::Metric,
@@ -802,7 +805,13 @@ fn parse_error(text: &str, e: pest::error::Error<Rule>) -> Error {
     let previous = previous_word(text, pos);
     let message = match &e.variant {
         ErrorVariant::ParsingError { positives, .. } => {
-            let mut names: Vec<&str> = positives.iter().filter_map(rule_name).collect();
+            // `screen NAME` may start the next statement, but offering it mid-statement
+            // only confuses.
+            let mut names: Vec<&str> = positives
+                .iter()
+                .filter(|r| **r != Rule::kw_screen)
+                .filter_map(rule_name)
+                .collect();
             names.sort_unstable();
             names.dedup();
             match (

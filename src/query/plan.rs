@@ -379,7 +379,11 @@ impl<'a> Binder<'a> {
         if let Some(def) = self.catalog.get(&n.name) {
             let def = def.clone();
             if let Some(text) = &def.expr {
-                return self.expand_computed(n, &def.id, text, def.direction);
+                let b = self.expand_computed(n, &def.id, text, def.direction)?;
+                return Ok(Bound {
+                    unit: Some(def.unit),
+                    ..b
+                });
             }
             let slot = self.slot(&def.id);
             return Ok(Bound {
