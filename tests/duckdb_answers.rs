@@ -1,5 +1,5 @@
 //! finq's answers to the benchmark queries equal DuckDB's (BENCHMARKS.md): a generated
-//! dataset is imported and `scripts/compare_answers.py` checks q1–q5 row by row. Skipped,
+//! dataset is imported and `scripts/compare_answers.py` checks q1–q9 row by row. Skipped,
 //! with a note, when python3, duckdb or ../shared/bench/ref.py is not available.
 
 use std::path::Path;
@@ -62,11 +62,7 @@ fn benchmark_answers_equal_duckdb() {
             db.to_str().unwrap(),
             "--finq",
             finq,
-            "q1",
-            "q2",
-            "q3",
-            "q4",
-            "q5",
+            "--all",
         ])
         .output()
         .unwrap();
@@ -79,7 +75,7 @@ fn benchmark_answers_equal_duckdb() {
     );
     assert_eq!(
         out.lines().filter(|l| l.contains("  ok  ")).count(),
-        5,
+        9,
         "{out}"
     );
 }

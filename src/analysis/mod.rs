@@ -1,3 +1,6 @@
 //! Peer analytics: the statistics of SCORING.md that queries and scorecards share.
 
+pub mod fscore;
+pub mod score;
 pub mod stats;
+pub mod valuation;

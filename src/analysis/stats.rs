@@ -115,6 +115,28 @@ pub fn competition_ranks(
     ranks
 }
 
+/// Reorders runs of `order` whose neighbouring values differ by less than `tolerance` by
+/// `tie` (pyscore's rule: such values are equal, so the symbol decides).
+pub fn order_ties_by(
+    order: &mut [usize],
+    values: &[f64],
+    tolerance: f64,
+    mut tie: impl FnMut(usize, usize) -> std::cmp::Ordering,
+) {
+    let mut start = 0;
+    while start < order.len() {
+        let mut end = start + 1;
+        while end < order.len()
+            && !values[order[end]].is_nan()
+            && (values[order[end - 1]] - values[order[end]]).abs() < tolerance
+        {
+            end += 1;
+        }
+        order[start..end].sort_by(|&a, &b| tie(a, b));
+        start = end;
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

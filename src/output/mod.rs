@@ -43,12 +43,15 @@ impl Column {
     }
 }
 
-/// A result: named columns and rows of cells, with optional lines above it (`describe`).
+/// A result: named columns and rows of cells, with an optional title line above it.
 #[derive(Clone, Debug, PartialEq, Default)]
 pub struct Table {
     pub title: Option<String>,
     pub columns: Vec<Column>,
     pub rows: Vec<Vec<Value>>,
+    /// A layout for people (the scorecard) that the table format shows instead of the
+    /// grid; CSV, JSON and markdown always print the rows.
+    pub card: Option<String>,
 }
 
 /// What one statement produced.
@@ -91,7 +94,10 @@ impl Format {
 /// Renders one table in the chosen format, ending with a newline.
 pub fn render(table: &Table, format: Format) -> String {
     match format {
-        Format::Table => render_table(table),
+        Format::Table => match &table.card {
+            Some(card) => card.clone(),
+            None => render_table(table),
+        },
         Format::Csv => render_csv(table),
         Format::Json => render_json(table),
         Format::Markdown => render_markdown(table),
@@ -331,6 +337,7 @@ mod tests {
                 ],
                 vec![Value::text("A,\"B\""), Value::Null, Value::Num(950.0)],
             ],
+            card: None,
         }
     }
 
@@ -371,6 +378,7 @@ mod tests {
             title: None,
             columns: vec![Column::new("a", None)],
             rows: vec![],
+            card: None,
         };
         assert_eq!(render(&empty, Format::Json), "[]\n");
     }

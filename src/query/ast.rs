@@ -62,6 +62,22 @@ pub enum Statement {
         kind: DefKind,
         name: Spanned,
     },
+    Score {
+        symbol: String,
+        at: Option<Period>,
+    },
+    Peers {
+        symbol: String,
+        limit: Option<usize>,
+    },
+    Valuation {
+        symbol: String,
+        years: usize,
+    },
+    FScore {
+        symbol: String,
+        at: Option<Period>,
+    },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -1,7 +1,9 @@
 //! Vectorised evaluation: a bound expression over a list of company rows gives one column.
 
 use super::ast::{BinOp, Group};
-use super::plan::{AggFn, BExpr, CrossFn, TsFn};
+use super::plan::{AggFn, BExpr, CrossFn, ScoreCol, TsFn};
+use crate::analysis::fscore::FScore;
+use crate::analysis::score::ScoreTable;
 use crate::analysis::stats;
 use crate::error::{Error, Result};
 use crate::model::Period;
@@ -57,6 +59,9 @@ pub struct Ctx<'a> {
     pub at: Option<Period>,
     /// Already evaluated items, for references to aliases (aligned with the rows).
     pub items: &'a [Col],
+    /// Every company's scorecard and F-score at `at`, when the expression needs them.
+    pub scores: Option<&'a ScoreTable>,
+    pub fscores: Option<&'a [FScore]>,
 }
 
 impl Ctx<'_> {
@@ -170,11 +175,51 @@ impl Ctx<'_> {
                     .collect::<Result<Vec<f64>>>()?,
             ),
             BExpr::Cross(f, arg, group, lower) => self.cross(*f, arg, *group, *lower, rows)?,
+            BExpr::Score(col) => self.score_column(*col, rows)?,
             BExpr::Agg(..) => {
                 return Err(Error::Data(
                     "an aggregate (count, sum, avg, ...) needs 'by', or every item to be an aggregate".into(),
                 ));
             }
+        })
+    }
+
+    fn score_column(&self, col: ScoreCol, rows: &[usize]) -> Result<Col> {
+        let missing = || Error::Data("internal error: scores were not prepared".into());
+        if col == ScoreCol::FScore {
+            let f = self.fscores.ok_or_else(missing)?;
+            return Ok(Col::Num(
+                rows.iter().map(|&r| f[r].total() as f64).collect(),
+            ));
+        }
+        let t = self.scores.ok_or_else(missing)?;
+        let grade = |v: f64| stats::grade(v).map(|g| Arc::from(g.to_string().as_str()));
+        Ok(match col {
+            ScoreCol::Score => Col::Num(
+                rows.iter()
+                    .map(|&r| t.own(r).map_or(f64::NAN, |o| o.1.score))
+                    .collect(),
+            ),
+            ScoreCol::IndustryRank => Col::Num(
+                rows.iter()
+                    .map(|&r| {
+                        t.own(r)
+                            .and_then(|o| o.1.rank)
+                            .map_or(f64::NAN, |k| k as f64)
+                    })
+                    .collect(),
+            ),
+            ScoreCol::ScoreGrade => Col::Text(
+                rows.iter()
+                    .map(|&r| t.own(r).and_then(|o| grade(o.1.score)))
+                    .collect(),
+            ),
+            ScoreCol::DimGrade(d) => Col::Text(
+                rows.iter()
+                    .map(|&r| t.own(r).and_then(|o| grade(o.1.dims[d])))
+                    .collect(),
+            ),
+            ScoreCol::FScore => Col::Num(Vec::new()),
         })
     }
 

@@ -4,6 +4,8 @@
 use super::ast::{DefKind, Item, Order, Select, ShowWhat, Source, Spanned, Statement};
 use super::eval::{Col, Ctx, partition};
 use super::plan::{BExpr, Binder, Bound, Ty, name_error_at};
+use crate::analysis::fscore::FScore;
+use crate::analysis::score::ScoreTable;
 use crate::analysis::stats;
 use crate::error::{Error, Result, did_you_mean};
 use crate::model::catalog::snake_case as snake_case_name;
@@ -12,6 +14,7 @@ use crate::output::{Column, Output, Table, Value};
 use crate::storage::cache::{Cache, Companies};
 use crate::storage::{Database, WriteSet};
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 /// What a statement runs against: the database, the session's cache, and the whole script
 /// text (so errors can point into it).
@@ -66,6 +69,10 @@ pub fn execute(env: &mut Env, statement: &Statement) -> Result<Vec<Output>> {
             Ok(vec![Output::Table(run_select(env, &select, 1)?.table)])
         }
         Statement::Drop { kind, name } => drop_definition(env, *kind, name),
+        Statement::Score { symbol, at } => super::cards::score(env, symbol, *at),
+        Statement::Peers { symbol, limit } => super::cards::peers(env, symbol, *limit),
+        Statement::Valuation { symbol, years } => super::cards::valuation(env, symbol, *years),
+        Statement::FScore { symbol, at } => super::cards::fscore(env, symbol, *at),
     }
 }
 
@@ -220,11 +227,23 @@ pub fn run_select(env: &mut Env, sel: &Select, depth: usize) -> Result<SelectRes
         .map(|id| env.cache.metric(env.db, id))
         .collect::<Result<_>>()?;
 
+    let mut all: Vec<&BExpr> = vec![];
+    all.extend(filter.iter().map(|b| &b.expr));
+    all.extend(
+        keys.iter()
+            .chain(&items)
+            .chain(rank_by.iter())
+            .map(|b| &b.expr),
+    );
+    all.extend(order.iter().map(|(b, _)| &b.expr));
+    let (scores, fscores) = prepare(env, &all, sel.at)?;
     let ctx = Ctx {
         companies: &companies,
         metrics: &metrics,
         at: sel.at,
         items: &[],
+        scores: scores.as_deref(),
+        fscores: fscores.as_deref().map(Vec::as_slice),
     };
     let rows = match &filter {
         Some(f) => {
@@ -299,6 +318,13 @@ pub fn run_select(env: &mut Env, sel: &Select, depth: usize) -> Result<SelectRes
             Some(Order::Desc) => true,
             None => direction != Direction::Lower,
         };
+        // Scores within EPS are equal (SCORING.md): they tie and go by symbol.
+        let is_score = |e: &BExpr| matches!(e, BExpr::Score(super::plan::ScoreCol::Score));
+        let tolerance = match &expr {
+            BExpr::Item(k) if items.get(*k).is_some_and(|b| is_score(&b.expr)) => stats::EPS,
+            e if is_score(e) => stats::EPS,
+            _ => 0.0,
+        };
         let groups = partition(&companies, &rows, rank.within);
         let mut ranks = vec![None; rows.len()];
         positions.clear();
@@ -307,7 +333,10 @@ pub fn run_select(env: &mut Env, sel: &Select, depth: usize) -> Result<SelectRes
             order.sort_by(|&a, &b| {
                 by_value(values[a], values[b], descending).then_with(|| symbol_order(a, b))
             });
-            let r = stats::competition_ranks(&values, &order, descending, 0.0);
+            if tolerance > 0.0 {
+                stats::order_ties_by(&mut order, &values, tolerance, |a, b| symbol_order(a, b));
+            }
+            let r = stats::competition_ranks(&values, &order, descending, tolerance);
             for &i in &members {
                 ranks[i] = r[i];
             }
@@ -339,6 +368,7 @@ pub fn run_select(env: &mut Env, sel: &Select, depth: usize) -> Result<SelectRes
         title: None,
         columns: vec![Column::new("symbol", None), Column::new("name", None)],
         rows: Vec::with_capacity(positions.len()),
+        card: None,
     };
     // `symbol` and `name` lead every result, so selecting them again adds nothing.
     let shown: Vec<usize> = (0..items.len())
@@ -374,6 +404,25 @@ pub fn run_select(env: &mut Env, sel: &Select, depth: usize) -> Result<SelectRes
         table,
         rows: rows_out,
     })
+}
+
+/// Scorecards and F-scores, computed (or taken from the cache) only when an expression
+/// uses a computed column.
+#[allow(clippy::type_complexity)]
+fn prepare(
+    env: &mut Env,
+    exprs: &[&BExpr],
+    at: Option<Period>,
+) -> Result<(Option<Arc<ScoreTable>>, Option<Arc<Vec<FScore>>>)> {
+    let scores = match exprs.iter().any(|e| e.uses(false)) {
+        true => Some(env.cache.scores(env.db, at)?),
+        false => None,
+    };
+    let fscores = match exprs.iter().any(|e| e.uses(true)) {
+        true => Some(env.cache.fscores(env.db, at)?),
+        false => None,
+    };
+    Ok((scores, fscores))
 }
 
 /// `Item(k)` in `rank by`/`order by` counts aliased items only; make it count all items.
@@ -725,6 +774,8 @@ fn series(
         metrics: &metrics,
         at: None,
         items: &[],
+        scores: None,
+        fscores: None,
     };
     let lo = from.map_or(0, |p| p.code());
     // `to 2024` includes every period that ends by 2024-12-31.
@@ -748,6 +799,7 @@ fn series(
         )),
         columns: vec![Column::new("period", None)],
         rows: Vec::new(),
+        card: None,
     };
     for (n, b) in names.iter().zip(&bound) {
         table.columns.push(Column::new(&n.name, b.unit));
@@ -798,6 +850,7 @@ fn describe(env: &mut Env, symbol: &str) -> Result<Vec<Output>> {
         title: Some(format!("{} — {}", company.symbol, company.name())),
         columns: vec![Column::new("attribute", None), Column::new("value", None)],
         rows: vec![vec![Value::text("symbol"), Value::text(&company.symbol)]],
+        card: None,
     };
     // Standard attributes first, in a fixed order, then the rest alphabetically.
     let mut names: Vec<&str> = STANDARD_ATTRIBUTES
@@ -828,6 +881,7 @@ fn describe(env: &mut Env, symbol: &str) -> Result<Vec<Output>> {
             Column::new("first", None),
         ],
         rows: Vec::new(),
+        card: None,
     };
     for (def, series) in env.db.company_series(&company.symbol)? {
         let Some((period, value)) = series.latest() else {
@@ -861,6 +915,7 @@ fn show(env: &mut Env, what: &ShowWhat) -> Result<Table> {
                 title: None,
                 columns: vec![Column::new("screen", None), Column::new("definition", None)],
                 rows: Vec::new(),
+                card: None,
             };
             for (name, text) in env.db.definitions("screen")? {
                 t.rows.push(vec![Value::text(name), Value::text(text)]);
@@ -887,11 +942,14 @@ fn show_companies(env: &mut Env, filter: Option<&super::ast::Expr>) -> Result<Ta
             .iter()
             .map(|id| env.cache.metric(env.db, id))
             .collect::<Result<_>>()?;
+        let (scores, fscores) = prepare(env, &[&b.expr], None)?;
         let ctx = Ctx {
             companies: &companies,
             metrics: &metrics,
             at: None,
             items: &[],
+            scores: scores.as_deref(),
+            fscores: fscores.as_deref().map(Vec::as_slice),
         };
         let keep = ctx.eval(&b.expr, &rows)?.into_bool();
         rows = rows
@@ -932,6 +990,7 @@ fn show_companies(env: &mut Env, filter: Option<&super::ast::Expr>) -> Result<Ta
             ])
             .collect(),
         rows: Vec::new(),
+        card: None,
     };
     for r in rows {
         let c = &companies.rows[r];
@@ -973,6 +1032,7 @@ fn show_groups(env: &mut Env, attr: &str) -> Result<Table> {
         title: None,
         columns: vec![Column::new(attr, None)],
         rows: Vec::new(),
+        card: None,
     };
     if attr == "industry" {
         t.columns.push(Column::new("sector", None));
@@ -1009,6 +1069,7 @@ fn show_metrics(db: &Database) -> Result<Table> {
             Column::new("points", Some(Unit::Count)),
         ],
         rows: Vec::new(),
+        card: None,
     };
     for d in db.catalog().defs() {
         let (c, p) = counts.get(&d.id).copied().unwrap_or_default();

@@ -2,6 +2,7 @@
 //! against the database ([`exec`]).
 
 pub mod ast;
+pub mod cards;
 pub mod eval;
 pub mod exec;
 pub mod parser;

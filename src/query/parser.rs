@@ -321,8 +321,63 @@ fn statement(pair: Pair<Rule>, text: &str) -> Result<Statement> {
                 name: spanned(parts.next(rule)?),
             }
         }
+        Rule::score_card | Rule::fscore_card => {
+            let symbol_text = symbol(parts.next(rule)?);
+            let at = match parts.inner.next() {
+                Some(p) => Some(period(&p, text)?),
+                None => None,
+            };
+            if rule == Rule::score_card {
+                Statement::Score {
+                    symbol: symbol_text,
+                    at,
+                }
+            } else {
+                Statement::FScore {
+                    symbol: symbol_text,
+                    at,
+                }
+            }
+        }
+        Rule::peer_table => {
+            let symbol_text = symbol(parts.next(rule)?);
+            let limit = match parts.inner.next() {
+                Some(p) => Some(whole(&p, text, "limit")?),
+                None => None,
+            };
+            Statement::Peers {
+                symbol: symbol_text,
+                limit,
+            }
+        }
+        Rule::valuation => {
+            let symbol_text = symbol(parts.next(rule)?);
+            let years = match parts.inner.next() {
+                Some(p) => whole(&p, text, "over")?.max(1),
+                None => 5,
+            };
+            Statement::Valuation {
+                symbol: symbol_text,
+                years,
+            }
+        }
         r => return Err(internal(r)),
     })
+}
+
+/// A whole number after a keyword (`limit 10`, `over 3 years`).
+fn whole(p: &Pair<Rule>, text: &str, after: &str) -> Result<usize> {
+    let v = parse_number(p.as_str()).unwrap_or(-1.0);
+    if v < 0.0 || v.fract() != 0.0 || v > 1e12 {
+        let (line, column) = line_col(text, p.as_span().start());
+        return Err(Error::parse(
+            format!("expected a whole number after '{after}'"),
+            text,
+            line,
+            column,
+        ));
+    }
+    Ok(v as usize)
 }
 
 /// The meaningful children of a pair: keywords are pairs of their own in this grammar, but
@@ -363,6 +418,11 @@ impl<'a> Parts<'a> {
                     | Rule::kw_between
                     | Rule::kw_like
                     | Rule::kw_and
+                    | Rule::kw_score
+                    | Rule::kw_valuation
+                    | Rule::kw_fscore
+                    | Rule::kw_over
+                    | Rule::kw_years
             )
         }
         Parts {
@@ -763,6 +823,8 @@ fn rule_name(rule: &Rule) -> Option<&'static str> {
         Rule::kw_asc | Rule::kw_desc | Rule::direction => "'asc' or 'desc'",
         Rule::kw_within | Rule::within => "'within'",
         Rule::kw_higher | Rule::kw_lower => "'higher' or 'lower'",
+        Rule::kw_years => "'years'",
+        Rule::kw_over => "'over'",
         Rule::EOI => "the end of the statement",
         Rule::items | Rule::item => "a metric or expression",
         _ => return None,
@@ -784,6 +846,8 @@ fn after_keyword(word: &str) -> Option<&'static str> {
         "import" => "a quoted file path",
         "as" => "a name",
         "show" => "companies, industries, sectors, metrics or screens",
+        "score" | "fscore" | "valuation" => "a company symbol",
+        "over" => "a whole number of years",
         _ => return None,
     })
 }

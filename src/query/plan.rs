@@ -54,6 +54,17 @@ pub enum AggFn {
     Pct,
 }
 
+/// The computed columns of SCORING.md.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ScoreCol {
+    Score,
+    ScoreGrade,
+    IndustryRank,
+    /// The grade of one dimension (index into `analysis::score::DIMENSIONS`).
+    DimGrade(usize),
+    FScore,
+}
+
 /// A bound expression.
 #[derive(Clone, Debug)]
 pub enum BExpr {
@@ -76,12 +87,26 @@ pub enum BExpr {
     Ts(TsFn, Box<BExpr>, usize),
     Cross(CrossFn, Box<BExpr>, Option<Group>, bool),
     Agg(AggFn, Option<Box<BExpr>>, f64),
+    Score(ScoreCol),
 }
 
 impl BExpr {
     pub fn has_aggregate(&self) -> bool {
         let mut found = false;
         self.visit(&mut |e| found |= matches!(e, BExpr::Agg(..)));
+        found
+    }
+
+    /// Whether the scorecards (`Some(false)`) or F-scores (`Some(true)`) are needed.
+    pub fn uses(&self, fscore: bool) -> bool {
+        let mut found = false;
+        self.visit(&mut |e| {
+            found |= match e {
+                BExpr::Score(ScoreCol::FScore) => fscore,
+                BExpr::Score(_) => !fscore,
+                _ => false,
+            }
+        });
         found
     }
 
@@ -393,6 +418,14 @@ impl<'a> Binder<'a> {
                 direction: def.direction,
             });
         }
+        if let Some((col, ty, unit, direction)) = score_column(&lower) {
+            return Ok(Bound {
+                expr: BExpr::Score(col),
+                ty,
+                unit,
+                direction,
+            });
+        }
         if crate::model::STANDARD_ATTRIBUTES.contains(&lower.as_str()) {
             // A standard attribute nobody has yet: every value is missing.
             return Ok(Bound {
@@ -405,6 +438,7 @@ impl<'a> Binder<'a> {
         let mut known: Vec<&str> = self.catalog.names().collect();
         known.extend(self.companies.attribute_names.iter().map(String::as_str));
         known.extend(self.items.iter().map(|(a, _)| a.as_str()));
+        known.extend(SCORE_COLUMNS);
         Err(self.error_at(
             n.pos,
             format!(
@@ -632,6 +666,51 @@ impl<'a> Binder<'a> {
         }
     }
 }
+
+/// The computed columns by name: what they are, their type, unit and ranking direction.
+fn score_column(name: &str) -> Option<(ScoreCol, Ty, Option<Unit>, Direction)> {
+    let grade = |d| Some((ScoreCol::DimGrade(d), Ty::Text, None, Direction::Higher));
+    match name {
+        "score" => Some((
+            ScoreCol::Score,
+            Ty::Num,
+            Some(Unit::Score),
+            Direction::Higher,
+        )),
+        "score_grade" => Some((ScoreCol::ScoreGrade, Ty::Text, None, Direction::Higher)),
+        "industry_rank" => Some((
+            ScoreCol::IndustryRank,
+            Ty::Num,
+            Some(Unit::Count),
+            Direction::Lower,
+        )),
+        "profit_grade" => grade(0),
+        "growth_grade" => grade(1),
+        "operation_grade" => grade(2),
+        "security_grade" => grade(3),
+        "cash_grade" => grade(4),
+        "fscore" => Some((
+            ScoreCol::FScore,
+            Ty::Num,
+            Some(Unit::Count),
+            Direction::Higher,
+        )),
+        _ => None,
+    }
+}
+
+/// Names of the computed columns, for suggestions.
+pub const SCORE_COLUMNS: [&str; 9] = [
+    "score",
+    "score_grade",
+    "industry_rank",
+    "profit_grade",
+    "growth_grade",
+    "operation_grade",
+    "security_grade",
+    "cash_grade",
+    "fscore",
+];
 
 /// Time-series functions take stored metrics, numbers and arithmetic on them.
 fn is_series_expr(e: &BExpr) -> bool {

@@ -3,6 +3,8 @@
 //! dropped whenever the database changes.
 
 use super::Database;
+use crate::analysis::fscore::{self, FScore};
+use crate::analysis::score::{INDICATORS, ScoreTable};
 use crate::error::Result;
 use crate::model::{Company, Period, symbol_key};
 use std::collections::{BTreeSet, HashMap};
@@ -113,7 +115,8 @@ pub struct Companies {
 }
 
 impl Companies {
-    fn build(list: Vec<Company>) -> Companies {
+    /// Builds the lookups over companies given in symbol order.
+    pub fn from_list(list: Vec<Company>) -> Companies {
         let mut c = Companies::default();
         for (i, company) in list.into_iter().enumerate() {
             let key = symbol_key(&company.symbol);
@@ -174,6 +177,9 @@ impl Companies {
 pub struct Cache {
     companies: Option<Arc<Companies>>,
     metrics: HashMap<String, Arc<MetricColumn>>,
+    /// Scorecards of every company, by the period they were taken at.
+    scores: HashMap<Option<Period>, Arc<ScoreTable>>,
+    fscores: HashMap<Option<Period>, Arc<Vec<FScore>>>,
 }
 
 impl Cache {
@@ -181,13 +187,56 @@ impl Cache {
     pub fn clear(&mut self) {
         self.companies = None;
         self.metrics.clear();
+        self.scores.clear();
+        self.fscores.clear();
+    }
+
+    /// Every company's scorecard within its peer group (SCORING.md), at `at`.
+    pub fn scores(&mut self, db: &Database, at: Option<Period>) -> Result<Arc<ScoreTable>> {
+        if let Some(t) = self.scores.get(&at) {
+            return Ok(t.clone());
+        }
+        let companies = self.companies(db)?;
+        let mut values = Vec::with_capacity(INDICATORS.len());
+        for (id, _, _) in INDICATORS {
+            let col = self.metric(db, id)?;
+            values.push(
+                (0..companies.len())
+                    .map(|c| col.series(c).value_at(at))
+                    .collect(),
+            );
+        }
+        let t = Arc::new(ScoreTable::build(&companies, values));
+        self.scores.insert(at, t.clone());
+        Ok(t)
+    }
+
+    /// Every company's F-score at `at` (SCORING.md).
+    pub fn fscores(&mut self, db: &Database, at: Option<Period>) -> Result<Arc<Vec<FScore>>> {
+        if let Some(t) = self.fscores.get(&at) {
+            return Ok(t.clone());
+        }
+        let companies = self.companies(db)?;
+        let cols: Vec<Arc<MetricColumn>> = fscore::INPUTS
+            .iter()
+            .map(|id| self.metric(db, id))
+            .collect::<Result<_>>()?;
+        let all: Vec<FScore> = (0..companies.len())
+            .map(|c| {
+                let series: [SeriesRef; 9] = std::array::from_fn(|k| cols[k].series(c));
+                fscore::fscore(&series, at)
+            })
+            .collect();
+        let t = Arc::new(all);
+        self.fscores.insert(at, t.clone());
+        Ok(t)
     }
 
     pub fn companies(&mut self, db: &Database) -> Result<Arc<Companies>> {
         if let Some(c) = &self.companies {
             return Ok(c.clone());
         }
-        let c = Arc::new(Companies::build(db.companies()?));
+        let c = Arc::new(Companies::from_list(db.companies()?));
         self.companies = Some(c.clone());
         Ok(c)
     }

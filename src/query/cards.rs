@@ -1,0 +1,341 @@
+//! The analysis statements: `score` (the scorecard), `peers of` (the peer table),
+//! `valuation` (the valuation band) and `fscore` (the Piotroski signals).
+
+use super::exec::{Env, unknown_company};
+use crate::analysis::fscore::SIGNALS;
+use crate::analysis::score::{DIMENSIONS, INDICATORS};
+use crate::analysis::stats::{self, EPS};
+use crate::analysis::valuation;
+use crate::error::Result;
+use crate::model::{Period, Unit};
+use crate::output::{Column, Output, Table, Value, format_number};
+use std::fmt::Write as _;
+
+fn grade_value(v: f64) -> Value {
+    stats::grade(v).map_or(Value::Null, |g| Value::text(g.to_string()))
+}
+
+fn grade_text(v: f64) -> String {
+    stats::grade(v).map_or("-".into(), |g| g.to_string())
+}
+
+fn num(v: f64) -> Value {
+    if v.is_nan() {
+        Value::Null
+    } else {
+        Value::Num(v)
+    }
+}
+
+fn company_row(
+    env: &mut Env,
+    symbol: &str,
+) -> Result<(std::sync::Arc<crate::storage::cache::Companies>, usize)> {
+    let companies = env.cache.companies(env.db)?;
+    let row = companies
+        .index_of(symbol)
+        .ok_or_else(|| unknown_company(&companies, symbol))?;
+    Ok((companies, row))
+}
+
+/// `score SYMBOL [at PERIOD]`: one row with every figure (for CSV and JSON), laid out as a
+/// card for people.
+pub fn score(env: &mut Env, symbol: &str, at: Option<Period>) -> Result<Vec<Output>> {
+    let (companies, row) = company_row(env, symbol)?;
+    let table = env.cache.scores(env.db, at)?;
+    let (group, me) = table
+        .own(row)
+        .ok_or_else(|| crate::errdata!("no scorecard for {symbol}"))?;
+    let c = &companies.rows[row];
+    let name = c.attr("name").map_or("", |s| s);
+    let mut t = Table {
+        title: None,
+        columns: Vec::new(),
+        rows: vec![Vec::new()],
+        card: None,
+    };
+    let mut push = |col: &str, unit: Option<Unit>, v: Value| {
+        t.columns.push(Column::new(col, unit));
+        t.rows[0].push(v);
+    };
+    push("symbol", None, Value::text(&*c.symbol));
+    push("name", None, Value::text(name));
+    push("score", Some(Unit::Score), num(me.score));
+    push("score_grade", None, grade_value(me.score));
+    push(
+        "industry_rank",
+        Some(Unit::Count),
+        me.rank.map_or(Value::Null, Value::count),
+    );
+    push("group_size", Some(Unit::Count), Value::count(group.scored));
+    push("median_grade", None, grade_value(group.median));
+    push("peer_group", None, Value::text(&group.label));
+    push(
+        "peer_group_companies",
+        Some(Unit::Count),
+        Value::count(group.members.len()),
+    );
+    for (d, dim) in DIMENSIONS.iter().enumerate() {
+        push(
+            &format!("{}_grade", dim.name()),
+            None,
+            grade_value(me.dims[d]),
+        );
+        push(
+            &format!("{}_score", dim.name()),
+            Some(Unit::Score),
+            num(me.dims[d]),
+        );
+    }
+    let catalog = env.db.catalog();
+    for (k, (id, _, _)) in INDICATORS.iter().enumerate() {
+        let unit = catalog.get(id).map(|d| d.unit);
+        push(id, unit, num(table.values[k][row]));
+        push(&format!("{id}_pct"), Some(Unit::Score), num(me.pct[k]));
+        push(&format!("{id}_grade"), None, grade_value(me.pct[k]));
+    }
+
+    // The card.
+    let mut card = String::new();
+    let when = at.map_or("latest values".to_string(), |p| format!("at {p}"));
+    let _ = writeln!(card, "{} — {name}   ({when})", c.symbol);
+    let score_text = if me.score.is_nan() {
+        "-".to_string()
+    } else {
+        format!("{:.2}", me.score)
+    };
+    let rank = me
+        .rank
+        .map_or("-".into(), |k| format!("{k} / {}", group.scored));
+    let _ = writeln!(
+        card,
+        "Score {score_text} ({})   industry rank {rank}   industry median {}",
+        grade_text(me.score),
+        grade_text(group.median)
+    );
+    let _ = writeln!(
+        card,
+        "peer group: {} ({} companies)",
+        group.label,
+        group.members.len()
+    );
+    let _ = writeln!(card);
+    let _ = writeln!(
+        card,
+        "{:<10} {:>5}   {:<18} {:>10} {:>10} {:>5}",
+        "dimension", "grade", "indicator", "value", "percentile", "grade"
+    );
+    for (d, dim) in DIMENSIONS.iter().enumerate() {
+        let mut first = true;
+        for (k, (id, kd, _)) in INDICATORS.iter().enumerate() {
+            if kd != dim {
+                continue;
+            }
+            let def = catalog.get(id);
+            let value = format_number(table.values[k][row], def.map(|d| d.unit));
+            let pct = if me.pct[k].is_nan() {
+                "-".into()
+            } else {
+                format!("{:.2}", me.pct[k])
+            };
+            let (dname, dgrade) = if first {
+                let mut n = dim.name().to_string();
+                n[..1].make_ascii_uppercase();
+                (n, grade_text(me.dims[d]))
+            } else {
+                (String::new(), String::new())
+            };
+            first = false;
+            let display = def.map_or(id.to_string(), |d| d.display.clone());
+            let value = if value.is_empty() { "-".into() } else { value };
+            let _ = writeln!(
+                card,
+                "{dname:<10} {dgrade:>5}   {display:<18} {value:>10} {pct:>10} {:>5}",
+                grade_text(me.pct[k])
+            );
+        }
+    }
+    t.card = Some(card);
+    Ok(vec![Output::Table(t)])
+}
+
+/// `peers of SYMBOL [limit N]`: the subject's peer group ranked by score, every member
+/// scored against that group; the subject is marked and always shown.
+pub fn peers(env: &mut Env, symbol: &str, limit: Option<usize>) -> Result<Vec<Output>> {
+    let (companies, row) = company_row(env, symbol)?;
+    let table = env.cache.scores(env.db, None)?;
+    let g = &table.groups[table.group_of[row]];
+    let scores: Vec<f64> = g.results.iter().map(|r| r.score).collect();
+    let key = |i: usize| &companies.rows[g.members[i]].key;
+    let mut order: Vec<usize> = (0..g.members.len()).collect();
+    order.sort_by(|&a, &b| {
+        match (scores[a].is_nan(), scores[b].is_nan()) {
+            (false, false) => scores[b].total_cmp(&scores[a]),
+            (x, y) => x.cmp(&y),
+        }
+        .then_with(|| key(a).cmp(key(b)))
+    });
+    stats::order_ties_by(&mut order, &scores, EPS, |a, b| key(a).cmp(key(b)));
+    if let Some(n) = limit {
+        let mine = order.iter().position(|&i| g.members[i] == row);
+        order.truncate(n);
+        if let Some(p) = mine.filter(|&p| p >= n) {
+            let _ = p;
+            if let Some(pos) = g.members.iter().position(|&m| m == row) {
+                order.push(pos);
+            }
+        }
+    }
+    let mut t = Table {
+        title: Some(format!(
+            "Peers of {} — {} ({} companies)",
+            companies.rows[row].symbol,
+            g.label,
+            g.members.len()
+        )),
+        columns: vec![
+            Column::new("rank", Some(Unit::Count)),
+            Column::new("symbol", None),
+            Column::new("name", None),
+        ],
+        rows: Vec::new(),
+        card: None,
+    };
+    for dim in DIMENSIONS {
+        let mut n = dim.name().to_string();
+        n[..1].make_ascii_uppercase();
+        t.columns.push(Column::new(&n, None));
+    }
+    t.columns.push(Column::new("Rating", None));
+    t.columns.push(Column::new("score", Some(Unit::Score)));
+    t.columns.push(Column::new("subject", None));
+    for i in order {
+        let c = &companies.rows[g.members[i]];
+        let r = &g.results[i];
+        let mut out = vec![
+            r.rank.map_or(Value::Null, Value::count),
+            Value::text(&*c.symbol),
+            Value::opt_text(c.attr("name").map(|s| &**s)),
+        ];
+        out.extend(r.dims.iter().map(|&d| grade_value(d)));
+        out.push(grade_value(r.score));
+        out.push(num(r.score));
+        out.push(if g.members[i] == row {
+            Value::text("◀")
+        } else {
+            Value::Null
+        });
+        t.rows.push(out);
+    }
+    Ok(vec![Output::Table(t)])
+}
+
+/// `valuation SYMBOL [over N years]`.
+pub fn valuation(env: &mut Env, symbol: &str, years: usize) -> Result<Vec<Output>> {
+    let (companies, row) = company_row(env, symbol)?;
+    let (members, label) = companies.peer_group(row);
+    let mut t = Table {
+        title: Some(format!(
+            "Valuation of {} — over {years} years; industry ranking within {label} ({} companies)",
+            companies.rows[row].symbol,
+            members.len()
+        )),
+        columns: vec![
+            Column::new("metric", None),
+            Column::new("current", None),
+            Column::new("industry_ranking", None),
+            Column::new("high", None),
+            Column::new("median", None),
+            Column::new("low", None),
+        ],
+        rows: Vec::new(),
+        card: None,
+    };
+    for (id, lower) in valuation::METRICS {
+        let col = env.cache.metric(env.db, id)?;
+        let unit = env.db.catalog().get(id).map_or(Unit::Ratio, |d| d.unit);
+        let mine = col.series(row);
+        let current = mine.value_at(None);
+        let peers: Vec<f64> = members
+            .iter()
+            .map(|&m| col.series(m).value_at(None))
+            .collect();
+        let ranking = valuation::industry_rank(current, &peers, lower);
+        let (high, median, low) = valuation::band(mine, years.min(1000) as i32);
+        let q = |v: f64| {
+            if v.is_nan() {
+                Value::Null
+            } else {
+                Value::Quantity(v, unit)
+            }
+        };
+        t.rows.push(vec![
+            Value::text(id),
+            q(current),
+            ranking.map_or(Value::Null, |(k, n)| Value::text(format!("{k} / {n}"))),
+            q(high),
+            q(median),
+            q(low),
+        ]);
+    }
+    Ok(vec![Output::Table(t)])
+}
+
+/// `fscore SYMBOL [at PERIOD]`: each signal with the two sides it compares.
+pub fn fscore(env: &mut Env, symbol: &str, at: Option<Period>) -> Result<Vec<Output>> {
+    let (companies, row) = company_row(env, symbol)?;
+    let all = env.cache.fscores(env.db, at)?;
+    let f = &all[row];
+    let year = f
+        .period
+        .map_or("no net income point".to_string(), |p| format!("year {p}"));
+    let mut t = Table {
+        title: Some(format!(
+            "F-score of {} — {} / 9 ({} of 9 signals available; {year})",
+            companies.rows[row].symbol,
+            f.total(),
+            f.available()
+        )),
+        columns: vec![
+            Column::new("signal", None),
+            Column::new("test", None),
+            Column::new("value", Some(Unit::Ratio)),
+            Column::new("compared_to", Some(Unit::Ratio)),
+            Column::new("result", None),
+            Column::new("points", Some(Unit::Count)),
+        ],
+        rows: Vec::new(),
+        card: None,
+    };
+    let ratio = |v: f64| {
+        if v.is_nan() {
+            Value::Null
+        } else {
+            Value::Num(v)
+        }
+    };
+    for (s, (name, rule)) in f.signals.iter().zip(SIGNALS) {
+        let result = match s.pass {
+            Some(true) => "pass",
+            Some(false) => "fail",
+            None => "n.a.",
+        };
+        t.rows.push(vec![
+            Value::text(name),
+            Value::text(rule),
+            ratio(s.left),
+            ratio(s.right),
+            Value::text(result),
+            Value::count(usize::from(s.pass == Some(true))),
+        ]);
+    }
+    t.rows.push(vec![
+        Value::text("F-score"),
+        Value::text(format!("{} of 9 available", f.available())),
+        Value::Null,
+        Value::Null,
+        Value::text(f.period.map_or(String::new(), |p| p.to_string())),
+        Value::count(f.total()),
+    ]);
+    Ok(vec![Output::Table(t)])
+}
