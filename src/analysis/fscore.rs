@@ -265,6 +265,17 @@ mod tests {
     }
 
     #[test]
+    fn leverage_without_last_years_debt_is_not_available() {
+        let mut rows = [[5.0, 8.0, 12.0]; 9];
+        rows[LTD] = [30.0, N, 20.0];
+        let f = Data::new(rows).score(None);
+        assert_eq!(f.signals[4].pass, None);
+        // A zero this year but no figure last year is not "zero in both years" either.
+        rows[LTD] = [30.0, N, 0.0];
+        assert_eq!(Data::new(rows).score(None).signals[4].pass, None);
+    }
+
+    #[test]
     fn at_picks_year_t_and_no_net_income_means_nothing() {
         let f = improving().score(Period::parse("2014"));
         assert_eq!(f.period, Period::parse("2014"));

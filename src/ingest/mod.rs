@@ -4,6 +4,7 @@
 pub mod csv;
 pub mod jsonl;
 pub mod number;
+pub mod quote;
 
 use crate::error::{Error, Result};
 use crate::model::{Catalog, Period, PeriodKind};

@@ -177,13 +177,14 @@ pub fn peers(env: &mut Env, symbol: &str, limit: Option<usize>) -> Result<Vec<Ou
     });
     stats::order_ties_by(&mut order, &scores, EPS, |a, b| key(a).cmp(key(b)));
     if let Some(n) = limit {
+        // The subject stays in the table even when it ranks below the limit.
         let mine = order.iter().position(|&i| g.members[i] == row);
+        let subject = mine.map(|p| order[p]);
         order.truncate(n);
-        if let Some(p) = mine.filter(|&p| p >= n) {
-            let _ = p;
-            if let Some(pos) = g.members.iter().position(|&m| m == row) {
-                order.push(pos);
-            }
+        if let (Some(p), Some(s)) = (mine, subject)
+            && p >= n
+        {
+            order.push(s);
         }
     }
     let mut t = Table {

@@ -334,7 +334,7 @@ pub fn run_select(env: &mut Env, sel: &Select, depth: usize) -> Result<SelectRes
                 by_value(values[a], values[b], descending).then_with(|| symbol_order(a, b))
             });
             if tolerance > 0.0 {
-                stats::order_ties_by(&mut order, &values, tolerance, |a, b| symbol_order(a, b));
+                stats::order_ties_by(&mut order, &values, tolerance, symbol_order);
             }
             let r = stats::competition_ranks(&values, &order, descending, tolerance);
             for &i in &members {
