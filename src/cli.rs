@@ -15,6 +15,8 @@ pub struct RunOptions {
     pub keep_going: bool,
     /// Show progress bars (stderr is a terminal).
     pub progress: bool,
+    /// Colours, width and sparklines of the table format (stdout is a terminal).
+    pub style: output::Style,
 }
 
 /// Writes to stdout; a closed pipe (`finq ... | head`) ends output quietly, not as an error.
@@ -30,8 +32,13 @@ pub fn print(text: &str) {
 /// Renders one output: tables in the session's format; messages on stdout, except in CSV
 /// and JSON, where stdout carries only data and messages go to stderr.
 pub fn render_output(o: &Output, format: Format) -> Option<String> {
+    render_output_styled(o, format, &output::Style::PLAIN)
+}
+
+/// [`render_output`] with the table format drawn in `style`.
+pub fn render_output_styled(o: &Output, format: Format, style: &output::Style) -> Option<String> {
     match o {
-        Output::Table(t) => Some(output::render(t, format)),
+        Output::Table(t) => Some(output::render_styled(t, format, style)),
         Output::Message(m) if matches!(format, Format::Csv | Format::Json) => {
             eprintln!("{m}");
             None
@@ -55,7 +62,7 @@ pub fn run_script(session: &mut Session, text: &str, file: Option<&str>, opts: &
                 );
             }
             for o in &r.outputs {
-                if let Some(s) = render_output(o, format) {
+                if let Some(s) = render_output_styled(o, format, &opts.style) {
                     // A blank line between results keeps table output readable.
                     if printed_any && format == Format::Table {
                         print("\n");

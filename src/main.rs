@@ -144,6 +144,7 @@ fn run(args: Cli) -> Result<i32, Error> {
         timings: args.timings,
         keep_going: false,
         progress: std::io::stderr().is_terminal(),
+        style: finq::output::Style::for_stdout(),
     };
     match args.command {
         Some(Command::Gen {

@@ -508,7 +508,7 @@ fn tables(text: &str) -> (Vec<Table>, bool) {
             Some(gap) if gap.trim().is_empty() => k + n + 1,
             _ => usize::MAX,
         };
-        'rows: while open < limit && open + 1 <= pipes.len() {
+        'rows: while open < limit && open < pipes.len() {
             let mut cells: Vec<String> = Vec::new();
             let mut j = open;
             let next = loop {
@@ -518,7 +518,7 @@ fn tables(text: &str) -> (Vec<Table>, bool) {
                 let Some(c) = cell(j) else {
                     // The row's last cell has no closing pipe: a row written without it ends
                     // at a line break, otherwise the text ends inside the row.
-                    let tail = text.get(pipes[j] + 1..).unwrap_or("");
+                    let tail = pipes.get(j).and_then(|&p| text.get(p + 1..)).unwrap_or("");
                     match tail.find('\n') {
                         Some(nl) => {
                             push_cell(&mut cells, &tail[..nl]);
@@ -641,28 +641,32 @@ fn link_target(cell: &str) -> String {
 // ---------------------------------------------------------------------------------------
 // Labelled lines outside tables.
 
-/// The text after the first `label` that starts a token and is followed by a colon, in any
-/// of the forms `Label:`, `**Label**:` and `**Label:**`. `lower` is `text` lower-cased.
-fn after_label<'t>(text: &'t str, lower: &str, label: &str) -> Option<&'t str> {
-    for (i, _) in lower.match_indices(label) {
+/// The text after each `label` that starts a token and is followed by a colon, in any of
+/// the forms `Label:`, `**Label**:` and `**Label:**`. `lower` is `text` lower-cased.
+fn labelled<'t>(text: &'t str, lower: &'t str, label: &'t str) -> impl Iterator<Item = &'t str> {
+    lower.match_indices(label).filter_map(move |(i, _)| {
         let starts = lower[..i]
             .chars()
             .next_back()
             .is_none_or(|c| c.is_whitespace() || "*-|>#".contains(c));
-        if !starts {
-            continue;
-        }
         let rest = &lower[i + label.len()..];
         let skip = if rest.starts_with("**:") || rest.starts_with(":**") {
             3
         } else if rest.starts_with(':') {
             1
         } else {
-            continue;
+            return None;
         };
-        return text.get(i + label.len() + skip..);
-    }
-    None
+        if !starts {
+            return None;
+        }
+        text.get(i + label.len() + skip..)
+    })
+}
+
+/// The text after the first such label.
+fn after_label<'t>(text: &'t str, lower: &'t str, label: &'t str) -> Option<&'t str> {
+    labelled(text, lower, label).next()
 }
 
 /// The first word of a labelled value (`Growth - Stocks whose ...` → `Growth`), when the
@@ -677,13 +681,7 @@ fn first_word(value: &str) -> Option<String> {
 /// `**Overall: C (0.55)**` → the grade and the score. Without its closing parenthesis the
 /// score may be cut short, so it is left out.
 fn overall(text: &str, lower: &str) -> Option<(String, Option<f64>)> {
-    let mut search = 0;
-    while let Some(found) = lower.get(search..).and_then(|l| l.find("overall")) {
-        let at = search + found;
-        search = at + 7;
-        let Some(v) = after_label(&text[at..], &lower[at..], "overall") else {
-            continue;
-        };
+    for v in labelled(text, lower, "overall") {
         let v = v.trim_start_matches(|c: char| c.is_whitespace() || c == '*');
         let end = v
             .find(|c: char| !(c.is_ascii_alphabetic() || c == '+' || c == '-'))
@@ -693,8 +691,8 @@ fn overall(text: &str, lower: &str) -> Option<(String, Option<f64>)> {
             // The page ends right after the letter, which may be the start of a word.
             return None;
         }
-        let after = v[end..].trim_start();
-        let score = after
+        let score = v[end..]
+            .trim_start()
             .strip_prefix('(')
             .and_then(|s| s.find(')').map(|close| &s[..close]))
             .and_then(number);
@@ -832,10 +830,10 @@ fn page_date(
 // What the page says.
 
 /// Which value wins when two places give one metric: the valuation table's Current beats
-/// the score tables, which beat the radar block (DATA_FORMATS.md).
+/// the score tables (DATA_FORMATS.md). The radar block never competes here: it is merged
+/// with the score tables first (see [`Page::radar`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 enum Source {
-    Radar,
     Page,
     Valuation,
 }
@@ -1071,11 +1069,8 @@ impl<'c> Page<'c> {
             let key = compact(label);
             match key.as_str() {
                 k if ITEM_ATTRIBUTES.contains(&k) => {
-                    let v = if k == "website" {
-                        Some(link_target(cell)).filter(|v| !v.is_empty())
-                    } else {
-                        text_cell(cell)
-                    };
+                    let v =
+                        text_cell(cell).map(|v| if k == "website" { link_target(cell) } else { v });
                     if let Some(v) = v {
                         self.attr(k, v);
                     }

@@ -1,7 +1,11 @@
 //! Results and how they are printed: aligned tables, CSV, JSON and markdown (SPEC.md section 4).
 
+pub mod style;
+
 use crate::model::Unit;
 use std::fmt::Write as _;
+pub use style::Style;
+use style::{BOLD, CYAN, DIM, FG_DEFAULT, NOT_BOLD, NOT_DIM};
 
 /// One cell.
 #[derive(Clone, Debug, PartialEq)]
@@ -91,12 +95,19 @@ impl Format {
     }
 }
 
-/// Renders one table in the chosen format, ending with a newline.
+/// Renders one table in the chosen format, ending with a newline: plain, as for a pipe or a
+/// file ([`Style::PLAIN`]).
 pub fn render(table: &Table, format: Format) -> String {
+    render_styled(table, format, &Style::PLAIN)
+}
+
+/// Renders one table in the chosen format; the table format as `style` says (colours,
+/// terminal width, sparklines). CSV, JSON and markdown ignore the style.
+pub fn render_styled(table: &Table, format: Format, style: &Style) -> String {
     match format {
         Format::Table => match &table.card {
-            Some(card) => card.clone(),
-            None => render_table(table),
+            Some(card) => style::paint_card(card, style),
+            None => render_table(table, style),
         },
         Format::Csv => render_csv(table),
         Format::Json => render_json(table),
@@ -180,8 +191,12 @@ fn clip(s: String) -> String {
     out
 }
 
-fn render_table(t: &Table) -> String {
-    let cells: Vec<Vec<String>> = t
+/// Narrowest a text column is cut to when a table must fit the terminal.
+const MIN_TEXT: usize = 8;
+
+/// Renders the table format: the grid (or the card), coloured and fitted as `style` says.
+fn render_table(t: &Table, style: &Style) -> String {
+    let mut cells: Vec<Vec<String>> = t
         .rows
         .iter()
         .map(|r| {
@@ -191,45 +206,269 @@ fn render_table(t: &Table) -> String {
                 .collect()
         })
         .collect();
-    let mut widths: Vec<usize> = t.columns.iter().map(|c| c.name.chars().count()).collect();
+    let mut header: Vec<String> = t.columns.iter().map(|c| c.name.clone()).collect();
+    let mut widths: Vec<usize> = header.iter().map(|h| style::width(h)).collect();
     for row in &cells {
         for (w, c) in widths.iter_mut().zip(row) {
-            *w = (*w).max(c.chars().count());
+            *w = (*w).max(style::width(c));
         }
     }
     // Numbers right-aligned, text left-aligned; a column is numeric if any cell is.
     let numeric: Vec<bool> = (0..t.columns.len())
         .map(|i| t.rows.iter().any(|r| r.get(i).is_some_and(is_numeric)))
         .collect();
+    let grades: Vec<bool> = t
+        .columns
+        .iter()
+        .map(|c| style::is_grade_column(&c.name))
+        .collect();
+    // The peer table marks its subject in a `subject` column; that row is bold.
+    let subject = t.columns.iter().position(|c| c.name == "subject");
     let mut out = String::new();
     if let Some(title) = &t.title {
-        let _ = writeln!(out, "{title}");
+        let title = match style.width {
+            Some(w) => style::truncate(title, w),
+            None => title.clone(),
+        };
+        if style.color {
+            let _ = writeln!(out, "{BOLD}{title}{NOT_BOLD}");
+        } else {
+            let _ = writeln!(out, "{title}");
+        }
     }
-    let line = |out: &mut String, items: &[String]| {
-        let mut s = String::new();
-        for (i, item) in items.iter().enumerate() {
-            let pad = widths[i].saturating_sub(item.chars().count());
-            if i > 0 {
-                s.push_str("  ");
-            }
-            if numeric[i] {
-                s.push_str(&" ".repeat(pad));
-                s.push_str(item);
-            } else {
-                s.push_str(item);
-                s.push_str(&" ".repeat(pad));
+    if let Some(limit) = style.width
+        && !fit(&mut widths, &numeric, &header, limit)
+    {
+        return out + &render_vertical(t, &cells, style, limit);
+    }
+    // Cut the text cells (and headers) that are wider than their column now.
+    for (i, w) in widths.iter().enumerate() {
+        if style::width(&header[i]) > *w {
+            header[i] = style::truncate(&header[i], *w);
+        }
+        for row in cells.iter_mut() {
+            if style::width(&row[i]) > *w {
+                row[i] = style::truncate(&row[i], *w);
             }
         }
-        let _ = writeln!(out, "{}", s.trim_end());
+    }
+    // One line: cells padded to their column, joined by two spaces, trailing blanks cut.
+    // `paint` gives the escape codes to wrap a cell in (empty: none).
+    let line = |out: &mut String,
+                items: &[String],
+                paint: &dyn Fn(usize, &str) -> &'static str,
+                bold: bool| {
+        let mut segments: Vec<(String, &str)> = Vec::new();
+        for (i, item) in items.iter().enumerate() {
+            let pad = " ".repeat(widths[i].saturating_sub(style::width(item)));
+            if i > 0 {
+                segments.push(("  ".into(), ""));
+            }
+            if numeric[i] {
+                segments.push((pad, ""));
+                segments.push((item.clone(), paint(i, item)));
+            } else {
+                segments.push((item.clone(), paint(i, item)));
+                segments.push((pad, ""));
+            }
+        }
+        while segments.last().is_some_and(|s| s.0.trim_end().is_empty()) {
+            segments.pop();
+        }
+        if let Some(last) = segments.last_mut() {
+            let trimmed = last.0.trim_end().len();
+            last.0.truncate(trimmed);
+        }
+        let mut s = String::new();
+        if bold {
+            s.push_str(BOLD);
+        }
+        for (text, code) in segments {
+            if code.is_empty() || text.is_empty() {
+                s.push_str(&text);
+            } else {
+                s.push_str(BOLD);
+                s.push_str(code);
+                s.push_str(&text);
+                s.push_str(FG_DEFAULT);
+                if !bold {
+                    // A grade is bold; a bold row stays bold after it.
+                    s.push_str(NOT_BOLD);
+                }
+            }
+        }
+        if bold {
+            s.push_str(NOT_BOLD);
+        }
+        let _ = writeln!(out, "{s}");
     };
-    let header: Vec<String> = t.columns.iter().map(|c| c.name.clone()).collect();
-    line(&mut out, &header);
+    let plain = |_: usize, _: &str| -> &'static str { "" };
+    let grade_paint = |i: usize, item: &str| -> &'static str {
+        if style.color && grades[i] {
+            style::grade_color(item).unwrap_or("")
+        } else {
+            ""
+        }
+    };
+    line(&mut out, &header, &plain, style.color);
     let rule: Vec<String> = widths.iter().map(|w| "─".repeat(*w)).collect();
-    line(&mut out, &rule);
-    for row in &cells {
-        line(&mut out, row);
+    if style.color {
+        out.push_str(DIM);
+        line(&mut out, &rule, &plain, false);
+        out.insert_str(out.len() - 1, NOT_DIM);
+    } else {
+        line(&mut out, &rule, &plain, false);
+    }
+    for (r, row) in cells.iter().enumerate() {
+        let bold = style.color
+            && subject.is_some_and(
+                |s| matches!(&t.rows[r].get(s), Some(Value::Text(x)) if !x.is_empty()),
+            );
+        line(&mut out, row, &grade_paint, bold);
+    }
+    if style.sparklines {
+        out.push_str(&sparklines(t, style));
     }
     out
+}
+
+/// Narrows text columns until the table fits `limit` columns: always the widest text column
+/// first, none below [`MIN_TEXT`] (or its header, when that is narrower). False when even
+/// that does not fit.
+fn fit(widths: &mut [usize], numeric: &[bool], header: &[String], limit: usize) -> bool {
+    let total = |w: &[usize]| w.iter().sum::<usize>() + 2 * w.len().saturating_sub(1);
+    let floor: Vec<usize> = header
+        .iter()
+        .map(|h| style::width(h).clamp(1, MIN_TEXT))
+        .collect();
+    while total(widths) > limit {
+        let widest = (0..widths.len())
+            .filter(|&i| !numeric[i] && widths[i] > floor[i])
+            .max_by_key(|&i| (widths[i], std::cmp::Reverse(i)));
+        match widest {
+            Some(i) => widths[i] -= 1,
+            None => return false,
+        }
+    }
+    true
+}
+
+/// One block per row, `column  value` a line, for tables too wide for the terminal even with
+/// their text cut (psql's expanded display).
+fn render_vertical(t: &Table, cells: &[Vec<String>], style: &Style, limit: usize) -> String {
+    let name_w = t
+        .columns
+        .iter()
+        .map(|c| style::width(&c.name))
+        .max()
+        .unwrap_or(0)
+        .min(limit / 2);
+    let value_w = limit.saturating_sub(name_w + 2).max(1);
+    let mut out = String::new();
+    for (r, row) in cells.iter().enumerate() {
+        let label = format!("─[ {} ]", r + 1);
+        let rule = format!(
+            "{label}{}",
+            "─".repeat(
+                limit
+                    .min(name_w + 2 + 24)
+                    .saturating_sub(style::width(&label))
+            )
+        );
+        if style.color {
+            let _ = writeln!(out, "{DIM}{rule}{NOT_DIM}");
+        } else {
+            let _ = writeln!(out, "{rule}");
+        }
+        for (i, (c, cell)) in t.columns.iter().zip(row).enumerate() {
+            let name = style::truncate(&c.name, name_w);
+            let pad = " ".repeat(name_w - style::width(&name));
+            let value = style::truncate(cell, value_w);
+            let value = if style::is_grade_column(&t.columns[i].name) {
+                style::paint_grade(&value, style)
+            } else {
+                value
+            };
+            let text = format!("{name}{pad}  {value}");
+            let _ = writeln!(out, "{}", text.trim_end());
+        }
+    }
+    out
+}
+
+/// Under a `series` table (a title, a `period` column, then each metric followed by its
+/// `_yoy`), one sparkline per metric: `revenue  ▁▃▅▇█  2019 98.00M → 2024 1.20B`.
+fn sparklines(t: &Table, style: &Style) -> String {
+    if t.title.is_none() || t.columns.first().is_none_or(|c| c.name != "period") {
+        return String::new();
+    }
+    let mut metrics = Vec::new();
+    let mut i = 1;
+    while i + 1 < t.columns.len() {
+        if t.columns[i + 1].name != format!("{}_yoy", t.columns[i].name) {
+            return String::new();
+        }
+        metrics.push(i);
+        i += 2;
+    }
+    if metrics.is_empty() || i != t.columns.len() {
+        return String::new();
+    }
+    let name_w = metrics
+        .iter()
+        .map(|&m| style::width(&t.columns[m].name))
+        .max()
+        .unwrap_or(0);
+    let mut out = String::new();
+    for &m in &metrics {
+        let points: Vec<(String, f64)> = t
+            .rows
+            .iter()
+            .filter_map(|r| match (r.first(), r.get(m)) {
+                (Some(Value::Text(p)), Some(Value::Num(v))) if v.is_finite() => {
+                    Some((p.clone(), *v))
+                }
+                _ => None,
+            })
+            .collect();
+        if points.len() < 2 {
+            continue;
+        }
+        let unit = t.columns[m].unit;
+        let (first, last) = (&points[0], &points[points.len() - 1]);
+        let range = format!(
+            "{} {} → {} {}",
+            first.0,
+            format_number(first.1, unit),
+            last.0,
+            format_number(last.1, unit)
+        );
+        // The newest points when the terminal is too narrow for all of them.
+        let room = style
+            .width
+            .map_or(usize::MAX, |w| {
+                w.saturating_sub(name_w + 4 + style::width(&range))
+            })
+            .max(8);
+        let values: Vec<f64> = points.iter().map(|p| p.1).collect();
+        let shown = &values[values.len().saturating_sub(room)..];
+        let spark = style::sparkline(shown);
+        let name = &t.columns[m].name;
+        let pad = " ".repeat(name_w - style::width(name));
+        if style.color {
+            let _ = writeln!(
+                out,
+                "{name}{pad}  {CYAN}{spark}{FG_DEFAULT}  {DIM}{range}{NOT_DIM}"
+            );
+        } else {
+            let _ = writeln!(out, "{name}{pad}  {spark}  {range}");
+        }
+    }
+    if out.is_empty() {
+        out
+    } else {
+        format!("\n{out}")
+    }
 }
 
 fn csv_field(s: &str) -> String {

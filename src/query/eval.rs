@@ -87,11 +87,10 @@ impl Ctx<'_> {
                         .collect(),
                 )
             }
-            BExpr::Attr(name) => Col::Text(
-                rows.iter()
-                    .map(|&r| self.companies.rows[r].attr(name).cloned())
-                    .collect(),
-            ),
+            BExpr::Attr(name) => Col::Text(match self.companies.attribute(name) {
+                Some(col) => rows.iter().map(|&r| col[r].clone()).collect(),
+                None => vec![None; n],
+            }),
             BExpr::Item(i) => match self.items.get(*i) {
                 Some(c) if c.len() == n => c.clone(),
                 _ => return Err(Error::Data("an alias cannot be used here".into())),
@@ -504,11 +503,11 @@ fn binary(op: BinOp, a: Col, b: Col) -> Col {
 /// Text equality ignores case, as symbols and industries do everywhere in finq; ordering
 /// comparisons also compare case-insensitively so `<` and `=` agree.
 fn compare_text(op: BinOp, x: &str, y: &str) -> bool {
-    let ord = if x.eq_ignore_ascii_case(y) {
-        std::cmp::Ordering::Equal
-    } else {
-        x.to_lowercase().cmp(&y.to_lowercase())
-    };
+    // Character by character, lower-cased on the fly: no allocation per row.
+    let ord = x
+        .chars()
+        .flat_map(char::to_lowercase)
+        .cmp(y.chars().flat_map(char::to_lowercase));
     match op {
         BinOp::Eq => ord.is_eq(),
         BinOp::Ne => ord.is_ne(),

@@ -245,6 +245,12 @@ pub fn run_select(env: &mut Env, sel: &Select, depth: usize) -> Result<SelectRes
         scores: scores.as_deref(),
         fscores: fscores.as_deref().map(Vec::as_slice),
     };
+    // `industry = "X"` (or sector) anywhere in a top-level `and` chain narrows the rows
+    // through the index before anything is evaluated; the full filter still runs after.
+    let source = match &filter {
+        Some(f) => narrow_by_index(&companies, &f.expr, source),
+        None => source,
+    };
     let rows = match &filter {
         Some(f) => {
             let keep = ctx.eval(&f.expr, &source)?.into_bool();
@@ -404,6 +410,57 @@ pub fn run_select(env: &mut Env, sel: &Select, depth: usize) -> Result<SelectRes
         table,
         rows: rows_out,
     })
+}
+
+/// Restricts `rows` to the members of an industry or sector that an `and`-chain of the
+/// filter requires, using the cache's index instead of comparing every row's text.
+fn narrow_by_index(companies: &Companies, filter: &BExpr, rows: Vec<usize>) -> Vec<usize> {
+    fn required<'e>(e: &'e BExpr, out: &mut Vec<(&'e str, &'e str)>) {
+        match e {
+            BExpr::Bin(super::ast::BinOp::And, a, b) => {
+                required(a, out);
+                required(b, out);
+            }
+            BExpr::Bin(super::ast::BinOp::Eq, a, b) => match (&**a, &**b) {
+                (BExpr::Attr(attr), BExpr::Text(v)) | (BExpr::Text(v), BExpr::Attr(attr))
+                    if attr == "industry" || attr == "sector" =>
+                {
+                    out.push((attr, v))
+                }
+                _ => {}
+            },
+            _ => {}
+        }
+    }
+    let mut conds = Vec::new();
+    required(filter, &mut conds);
+    let mut rows = rows;
+    for (attr, value) in conds {
+        let index = if attr == "industry" {
+            &companies.industries
+        } else {
+            &companies.sectors
+        };
+        let members = index
+            .get(&value.to_lowercase())
+            .map_or(&[][..], Vec::as_slice);
+        // Both lists are in row order, so a merge keeps the intersection sorted.
+        let mut keep = Vec::with_capacity(members.len().min(rows.len()));
+        let (mut i, mut j) = (0, 0);
+        while i < rows.len() && j < members.len() {
+            match rows[i].cmp(&members[j]) {
+                std::cmp::Ordering::Less => i += 1,
+                std::cmp::Ordering::Greater => j += 1,
+                std::cmp::Ordering::Equal => {
+                    keep.push(rows[i]);
+                    i += 1;
+                    j += 1;
+                }
+            }
+        }
+        rows = keep;
+    }
+    rows
 }
 
 /// Scorecards and F-scores, computed (or taken from the cache) only when an expression

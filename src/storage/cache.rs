@@ -112,6 +112,8 @@ pub struct Companies {
     pub sectors: HashMap<String, Vec<usize>>,
     /// Every attribute name any company has.
     pub attribute_names: BTreeSet<String>,
+    /// Each attribute as a column over the rows (`symbol` included), for evaluation.
+    columns: HashMap<String, Vec<Option<Arc<str>>>>,
 }
 
 impl Companies {
@@ -141,7 +143,24 @@ impl Companies {
             c.by_key.insert(key, i);
             c.rows.push(row);
         }
+        let n = c.rows.len();
+        let mut columns: HashMap<String, Vec<Option<Arc<str>>>> = HashMap::new();
+        columns.insert(
+            "symbol".into(),
+            c.rows.iter().map(|r| Some(r.symbol.clone())).collect(),
+        );
+        for (i, row) in c.rows.iter().enumerate() {
+            for (k, v) in &row.attrs {
+                columns.entry(k.clone()).or_insert_with(|| vec![None; n])[i] = Some(v.clone());
+            }
+        }
+        c.columns = columns;
         c
+    }
+
+    /// One attribute for every row, or `None` when no company has it.
+    pub fn attribute(&self, name: &str) -> Option<&[Option<Arc<str>>]> {
+        self.columns.get(name).map(Vec::as_slice)
     }
 
     pub fn len(&self) -> usize {
