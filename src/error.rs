@@ -136,18 +136,31 @@ macro_rules! errdata {
 }
 
 /// Picks the known name closest to `wanted` for a did-you-mean hint, if one is close enough.
+/// Ties go to the shorter name, then the alphabetically first, so hints never vary; a known
+/// name that `wanted` begins (`FXTR` → `FXTR.US`) counts as close.
 pub fn suggest<'a>(wanted: &str, known: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
     let wanted = wanted.to_lowercase();
+    let limit = (wanted.chars().count() / 3).max(2);
     let mut best: Option<(usize, &str)> = None;
     for k in known {
-        let d = edit_distance(&wanted, &k.to_lowercase());
-        if best.is_none_or(|(bd, _)| d < bd) {
+        let lower = k.to_lowercase();
+        let d = if lower.starts_with(&wanted) && wanted.len() >= 3 {
+            1
+        } else {
+            edit_distance(&wanted, &lower)
+        };
+        if d > limit {
+            continue;
+        }
+        let better = match best {
+            None => true,
+            Some((bd, bk)) => (d, k.len(), k) < (bd, bk.len(), bk),
+        };
+        if better {
             best = Some((d, k));
         }
     }
-    // A suggestion further away than about a third of the word is noise, not help.
-    best.filter(|(d, _)| *d <= (wanted.chars().count() / 3).max(2))
-        .map(|(_, k)| k)
+    best.map(|(_, k)| k)
 }
 
 /// Appends " — did you mean 'x'?" when a close name exists.
@@ -158,20 +171,30 @@ pub fn did_you_mean<'a>(wanted: &str, known: impl IntoIterator<Item = &'a str>) 
     }
 }
 
+/// Optimal string alignment distance: insertions, deletions, substitutions and swaps of two
+/// neighbouring characters each cost 1 (`reo` is one step from `roe`).
 fn edit_distance(a: &str, b: &str) -> usize {
     let a: Vec<char> = a.chars().collect();
     let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    let mut cur = vec![0; b.len() + 1];
-    for i in 1..=a.len() {
-        cur[0] = i;
-        for j in 1..=b.len() {
-            let sub = prev[j - 1] + usize::from(a[i - 1] != b[j - 1]);
-            cur[j] = sub.min(prev[j] + 1).min(cur[j - 1] + 1);
-        }
-        std::mem::swap(&mut prev, &mut cur);
+    let mut d = vec![vec![0usize; b.len() + 1]; a.len() + 1];
+    for (i, row) in d.iter_mut().enumerate() {
+        row[0] = i;
     }
-    prev[b.len()]
+    for j in 0..=b.len() {
+        d[0][j] = j;
+    }
+    for i in 1..=a.len() {
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            d[i][j] = (d[i - 1][j] + 1)
+                .min(d[i][j - 1] + 1)
+                .min(d[i - 1][j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                d[i][j] = d[i][j].min(d[i - 2][j - 2] + 1);
+            }
+        }
+    }
+    d[a.len()][b.len()]
 }
 
 #[cfg(test)]
@@ -182,6 +205,10 @@ mod tests {
     fn suggests_the_nearest_name() {
         assert_eq!(suggest("reo", ["roe", "pb", "revenue"]), Some("roe"));
         assert_eq!(suggest("xyzzy", ["roe", "pb"]), None);
+        // A swap is one step, so `roe` beats names two steps away, whatever the order.
+        assert_eq!(suggest("reo", ["pe", "cfo", "roe"]), Some("roe"));
+        assert_eq!(suggest("reo", ["roe", "cfo", "pe"]), Some("roe"));
+        assert_eq!(suggest("FXTR", ["FXTR.US", "ABC.US"]), Some("FXTR.US"));
         assert_eq!(did_you_mean("reo", ["roe"]), " — did you mean 'roe'?");
     }
 

@@ -27,7 +27,7 @@ struct Cli {
     #[arg(long, global = true)]
     timings: bool,
     /// Run these statements, print the results and exit.
-    #[arg(short = 'c', value_name = "STATEMENTS")]
+    #[arg(short = 'c', value_name = "STATEMENTS", allow_hyphen_values = true)]
     statements: Option<String>,
     #[command(subcommand)]
     command: Option<Command>,

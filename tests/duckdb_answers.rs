@@ -57,13 +57,7 @@ fn benchmark_answers_equal_duckdb() {
     let o = Command::new("python3")
         .arg(script)
         .arg(&data)
-        .args([
-            "--db",
-            db.to_str().unwrap(),
-            "--finq",
-            finq,
-            "--all",
-        ])
+        .args(["--db", db.to_str().unwrap(), "--finq", finq, "--all"])
         .output()
         .unwrap();
     let out = String::from_utf8_lossy(&o.stdout);

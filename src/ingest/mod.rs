@@ -93,14 +93,22 @@ impl ImportReport {
             0.0
         };
         format!(
-            "imported {}: {} companies ({} new), {} points, {} metrics added, {:.2} s, {:.0} points/s",
+            "{}, {:.2} s, {:.0} points/s",
+            self.counts(),
+            self.seconds,
+            rate
+        )
+    }
+
+    /// The summary without timings, for results that must read the same every run.
+    pub fn counts(&self) -> String {
+        format!(
+            "imported {}: {} companies ({} new), {} points, {} metrics added",
             self.file,
             self.stats.companies,
             self.stats.companies_added,
             self.stats.points,
             self.stats.metrics_added,
-            self.seconds,
-            rate
         )
     }
 }

@@ -150,6 +150,21 @@ impl Period {
         }
     }
 
+    /// The first day the period covers: 2024 → 2024-01-01, 2024Q3 → 2024-07-01.
+    pub fn start_date(self) -> Date {
+        let (year, month) = match self {
+            Period::Year(y) => (y, 1),
+            Period::Half(y, h) => (y, 6 * h - 5),
+            Period::Quarter(y, q) => (y, 3 * q - 2),
+            Period::Day(d) => return d,
+        };
+        Date {
+            year,
+            month,
+            day: 1,
+        }
+    }
+
     /// The same kind of period one year earlier (SPEC.md section 1). For a day this is the
     /// same calendar day a year earlier; series look it up "at or before" (see `Series`).
     pub fn year_before(self) -> Period {
@@ -317,6 +332,10 @@ mod tests {
         assert_eq!(p("2024Q3").end_date().to_string(), "2024-09-30");
         assert_eq!(p("2024Q1").end_date().to_string(), "2024-03-31");
         assert_eq!(p("2023H2").end_date().to_string(), "2023-12-31");
+        assert_eq!(p("2024").start_date().to_string(), "2024-01-01");
+        assert_eq!(p("2024H2").start_date().to_string(), "2024-07-01");
+        assert_eq!(p("2024Q4").start_date().to_string(), "2024-10-01");
+        assert_eq!(p("2024-05-19").start_date().to_string(), "2024-05-19");
     }
 
     #[test]

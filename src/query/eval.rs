@@ -397,12 +397,29 @@ pub fn partition(companies: &Companies, rows: &[usize], group: Option<Group>) ->
         groups.entry(key).or_default().push(k);
     }
     let mut out: Vec<(Option<String>, Vec<usize>)> = groups.into_iter().collect();
-    out.sort_by(|a, b| a.0.cmp(&b.0));
+    // Companies without the attribute form the last group, as missing values sort last.
+    out.sort_by(|a, b| match (&a.0, &b.0) {
+        (Some(x), Some(y)) => x.cmp(y),
+        (x, y) => x.is_none().cmp(&y.is_none()),
+    });
     out.into_iter().map(|(_, v)| v).collect()
 }
 
 /// One time-series function at the anchor point of a series.
 pub fn series_value(f: TsFn, s: SeriesRef, k: usize, at: Option<Period>) -> f64 {
+    // `points` and `first` look at everything up to the period, whether or not the series
+    // has a point exactly there.
+    if matches!(f, TsFn::Points | TsFn::First) {
+        let upto = match at {
+            None => s.len(),
+            Some(p) => s.codes.partition_point(|&c| c <= p.code()),
+        };
+        return match f {
+            TsFn::Points => upto as f64,
+            _ if upto == 0 => f64::NAN,
+            _ => s.values[0],
+        };
+    }
     let Some(i) = s.anchor(at) else {
         return f64::NAN;
     };
@@ -429,8 +446,7 @@ pub fn series_value(f: TsFn, s: SeriesRef, k: usize, at: Option<Period>) -> f64 
         TsFn::Mmax => window(k).iter().copied().fold(f64::NEG_INFINITY, f64::max),
         TsFn::Mmedian => stats::quantile(window(k), 0.5),
         TsFn::Mdev => stats::stddev(window(k)),
-        TsFn::First => v[0],
-        TsFn::Points => (i + 1) as f64,
+        TsFn::First | TsFn::Points => f64::NAN,
     }
 }
 
@@ -601,6 +617,16 @@ mod tests {
         assert_eq!(series_value(TsFn::Points, r, 1, at), 3.0);
         assert!(series_value(TsFn::Yoy, r, 1, at).is_nan());
         assert!(series_value(TsFn::Yoy, r, 1, Period::parse("2022Q1")).is_nan());
+        // Up to a period without a point of its own: points before it still count.
+        assert_eq!(series_value(TsFn::Points, r, 1, Period::parse("2024")), 4.0);
+        assert_eq!(
+            series_value(TsFn::Points, r, 1, Period::parse("2024Q2")),
+            2.0
+        );
+        assert_eq!(series_value(TsFn::Points, r, 1, Period::parse("2019")), 1.0);
+        assert_eq!(series_value(TsFn::Points, r, 1, Period::parse("2018")), 0.0);
+        assert!(series_value(TsFn::First, r, 1, Period::parse("2018")).is_nan());
+        assert_eq!(series_value(TsFn::First, r, 1, Period::parse("2021")), 50.0);
     }
 
     #[test]

@@ -65,8 +65,7 @@ pub fn execute(env: &mut Env, statement: &Statement) -> Result<Vec<Output>> {
         } => define_metric(env, name, expr, text, *direction),
         Statement::DefineScreen { name, select, text } => define_screen(env, name, select, text),
         Statement::RunScreen { name } => {
-            let select = load_screen(env, name)?;
-            Ok(vec![Output::Table(run_select(env, &select, 1)?.table)])
+            Ok(vec![Output::Table(run_saved_screen(env, name, 1)?.table)])
         }
         Statement::Drop { kind, name } => drop_definition(env, *kind, name),
         Statement::Score { symbol, at } => super::cards::score(env, symbol, *at),
@@ -127,15 +126,31 @@ fn source_rows(
                     "screens nest deeper than {MAX_SCREEN_DEPTH} levels"
                 )));
             }
-            let select = load_screen(env, name)?;
-            let mut rows = run_select(env, &select, depth + 1)?.rows;
+            let mut rows = run_saved_screen(env, name, depth + 1)?.rows;
             rows.sort_unstable();
             rows
         }
     })
 }
 
-fn load_screen(env: &mut Env, name: &Spanned) -> Result<Select> {
+/// Runs a saved screen. Its text is not the script's, so errors name the screen instead of
+/// pointing into the script.
+fn run_saved_screen(env: &mut Env, name: &Spanned, depth: usize) -> Result<SelectResult> {
+    let (select, text) = load_screen(env, name)?;
+    let mut inner = Env {
+        db: &mut *env.db,
+        cache: &mut *env.cache,
+        text: &text,
+    };
+    run_select(&mut inner, &select, depth).map_err(|e| match e {
+        Error::NameAt { message, .. } | Error::Parse { message, .. } => {
+            Error::Name(format!("in screen '{}': {message}", name.name))
+        }
+        other => other,
+    })
+}
+
+fn load_screen(env: &mut Env, name: &Spanned) -> Result<(Select, String)> {
     let Some(text) = env.db.definition("screen", &name.name)? else {
         let known = env.db.definitions("screen")?;
         return Err(name_error_at(
@@ -153,7 +168,7 @@ fn load_screen(env: &mut Env, name: &Spanned) -> Result<Select> {
         .next()
         .map(|l| l.statement)
     {
-        Some(Statement::Select(s)) => Ok(*s),
+        Some(Statement::Select(s)) => Ok((*s, text)),
         _ => Err(Error::Data(format!(
             "screen '{}' is damaged: its text is not a select",
             name.name
@@ -834,7 +849,8 @@ fn series(
         scores: None,
         fscores: None,
     };
-    let lo = from.map_or(0, |p| p.code());
+    // `from 2024` includes every period that ends on or after 2024-01-01 (2024Q1 too).
+    let lo = from.map_or(0, |p| Period::Day(p.start_date()).code() & !3);
     // `to 2024` includes every period that ends by 2024-12-31.
     let hi = to.map_or(u32::MAX, |p| Period::Day(p.end_date()).code() | 3);
     let mut all: Vec<(Vec<u32>, Vec<f64>)> = Vec::new();
@@ -1167,7 +1183,8 @@ fn import(env: &mut Env, path: &str) -> Result<Vec<Output>> {
             report.registered.join(", ")
         )));
     }
-    out.push(Output::Message(report.summary()));
+    // The statement's result reads the same every run; --timings reports the time.
+    out.push(Output::Message(report.counts()));
     Ok(out)
 }
 
@@ -1186,6 +1203,22 @@ fn set_point(
     period: Option<Period>,
     value: f64,
 ) -> Result<Vec<Output>> {
+    let companies = env.cache.companies(env.db)?;
+    let lower = metric.name.to_lowercase();
+    if env.db.catalog().get(&metric.name).is_none()
+        && (companies.attribute_names.contains(&lower)
+            || STANDARD_ATTRIBUTES.contains(&lower.as_str())
+            || lower == "symbol")
+    {
+        return Err(name_error_at(
+            env.text,
+            metric.pos,
+            format!(
+                "'{}' is an attribute: set it to text, such as set {symbol} {lower} = \"...\"",
+                metric.name
+            ),
+        ));
+    }
     let mut set = WriteSet::new();
     let mut note = String::new();
     let id = match env.db.catalog().get(&metric.name) {
@@ -1257,10 +1290,11 @@ fn delete(
     metric: Option<&Spanned>,
     period: Option<Period>,
 ) -> Result<Vec<Output>> {
-    if env.db.company(symbol)?.is_none() {
+    let Some(company) = env.db.company(symbol)? else {
         let companies = env.cache.companies(env.db)?;
         return Err(unknown_company(&companies, symbol));
-    }
+    };
+    let symbol = company.symbol.as_str();
     let mut set = WriteSet::new();
     let what = match metric {
         None => {

@@ -69,7 +69,7 @@ pub fn parse_script(text: &str) -> Result<Vec<Located>> {
             break;
         }
         let line = pair.line_col().0;
-        let src = pair.as_str().trim().to_string();
+        let src = trimmed(&pair).to_string();
         out.push(Located {
             statement: statement(pair, text)?,
             line,
@@ -95,10 +95,17 @@ pub fn parse_expression(text: &str) -> Result<Expr> {
     expr(pair, text)
 }
 
-/// Rejects nesting deeper than [`MAX_NESTING`] with the place it happens.
+/// Rejects nesting deeper than [`MAX_NESTING`], and parentheses or strings that are never
+/// closed, with the place it happens (pest would only report what it expected instead).
 fn check_nesting(text: &str) -> Result<()> {
-    let (mut depth, mut in_string, mut escaped, mut in_comment) = (0usize, false, false, false);
+    let (mut in_string, mut escaped, mut in_comment, mut in_tick) = (false, false, false, false);
+    let mut opens: Vec<usize> = Vec::new();
+    let mut string_start = 0;
     let mut prev = ' ';
+    let at = |pos: usize, message: &str| {
+        let (line, column) = line_col(text, pos);
+        Err(Error::parse(message, text, line, column))
+    };
     for (i, c) in text.char_indices() {
         if in_comment {
             in_comment = c != '\n';
@@ -110,27 +117,45 @@ fn check_nesting(text: &str) -> Result<()> {
             } else if c == '"' {
                 in_string = false;
             }
+        } else if in_tick {
+            in_tick = c != '`';
         } else {
             match c {
-                '"' => in_string = true,
+                '"' => {
+                    in_string = true;
+                    string_start = i;
+                }
+                '`' => in_tick = true,
                 '#' => in_comment = true,
                 '-' if prev == '-' => in_comment = true,
-                '(' => depth += 1,
-                ')' => depth = depth.saturating_sub(1),
-                ';' => depth = 0,
+                '(' => opens.push(i),
+                ')' => {
+                    opens.pop();
+                }
+                ';' => {
+                    if let Some(&open) = opens.last() {
+                        return at(open, "this parenthesis is never closed");
+                    }
+                }
                 _ => {}
             }
-            if depth > MAX_NESTING {
-                let (line, column) = line_col(text, i);
-                return Err(Error::parse(
-                    format!("expressions nest deeper than {MAX_NESTING} levels"),
-                    text,
-                    line,
-                    column,
-                ));
+            if opens.len() > MAX_NESTING {
+                return at(
+                    i,
+                    &format!("expressions nest deeper than {MAX_NESTING} levels"),
+                );
             }
         }
         prev = c;
+    }
+    if in_string {
+        return at(
+            string_start,
+            "this string is never closed (a '\"' is missing)",
+        );
+    }
+    if let Some(&open) = opens.last() {
+        return at(open, "this parenthesis is never closed");
     }
     // Long runs of prefix operators nest just like parentheses do.
     let mut run = 0usize;
@@ -281,7 +306,7 @@ fn statement(pair: Pair<Rule>, text: &str) -> Result<Statement> {
             parts.next(rule)?; // `metric`
             let name = spanned(parts.next(rule)?);
             let e = parts.next(rule)?;
-            let src = e.as_str().to_string();
+            let src = trimmed(&e).to_string();
             let e = expr(e, text)?;
             let direction = parts.inner.next().map(|p| match p.as_rule() {
                 Rule::kw_lower => Direction::Lower,
@@ -298,7 +323,7 @@ fn statement(pair: Pair<Rule>, text: &str) -> Result<Statement> {
             parts.next(rule)?; // `screen`
             let name = spanned(parts.next(rule)?);
             let s = parts.next(rule)?;
-            let src = s.as_str().to_string();
+            let src = trimmed(&s).to_string();
             Statement::DefineScreen {
                 name,
                 select: Box::new(select(Parts::new(s).inner, text)?),
@@ -363,6 +388,54 @@ fn statement(pair: Pair<Rule>, text: &str) -> Result<Statement> {
         }
         r => return Err(internal(r)),
     })
+}
+
+/// A pair's text without the whitespace and comments that optional clauses which did not
+/// match may have skipped after its last token.
+fn trimmed<'a>(pair: &Pair<'a, Rule>) -> &'a str {
+    let s = pair.as_str();
+    let (mut in_string, mut in_tick, mut in_comment, mut escaped) = (false, false, false, false);
+    let (mut end, mut before_dash) = (0, 0);
+    let mut prev = '\0';
+    for (i, c) in s.char_indices() {
+        if in_comment {
+            in_comment = c != '\n';
+            // A new line starts fresh: `-` then `-` across lines is not a comment.
+            if !in_comment {
+                prev = '\n';
+                continue;
+            }
+        } else if in_string {
+            if escaped {
+                escaped = false;
+            } else if c == '\\' {
+                escaped = true;
+            } else if c == '"' {
+                in_string = false;
+            }
+            end = i + c.len_utf8();
+        } else if in_tick {
+            in_tick = c != '`';
+            end = i + c.len_utf8();
+        } else if c == '#' || (c == '-' && prev == '-') {
+            in_comment = true;
+            // The first `-` of `--` was counted as code; take it back.
+            if c == '-' {
+                end = before_dash;
+            }
+        } else {
+            in_string = c == '"';
+            in_tick = c == '`';
+            if c == '-' {
+                before_dash = end;
+            }
+            if !c.is_whitespace() {
+                end = i + c.len_utf8();
+            }
+        }
+        prev = c;
+    }
+    s[..end].trim_end()
 }
 
 /// A whole number after a keyword (`limit 10`, `over 3 years`).
@@ -765,6 +838,18 @@ fn internal(rule: Rule) -> Error {
 /// What a rule is called in a message to a person.
 fn rule_name(rule: &Rule) -> Option<&'static str> {
     Some(match rule {
+        Rule::kw_select
+        | Rule::kw_series
+        | Rule::kw_describe
+        | Rule::kw_show
+        | Rule::kw_import
+        | Rule::kw_set
+        | Rule::kw_delete
+        | Rule::kw_define
+        | Rule::kw_drop
+        | Rule::kw_score
+        | Rule::kw_valuation
+        | Rule::kw_fscore => "a statement",
         Rule::symbol | Rule::bare_symbol => "a company symbol",
         Rule::string | Rule::string_body => "a quoted string",
         Rule::number | Rule::signed_number => "a number",
@@ -819,7 +904,8 @@ fn rule_name(rule: &Rule) -> Option<&'static str> {
         Rule::kw_screen | Rule::from_screen => "'screen'",
         Rule::kw_industry | Rule::from_industry => "'industry'",
         Rule::kw_sector | Rule::from_sector => "'sector'",
-        Rule::kw_peers | Rule::from_peers => "'peers of'",
+        Rule::kw_peers => "a statement",
+        Rule::from_peers => "'peers of'",
         Rule::kw_asc | Rule::kw_desc | Rule::direction => "'asc' or 'desc'",
         Rule::kw_within | Rule::within => "'within'",
         Rule::kw_higher | Rule::kw_lower => "'higher' or 'lower'",
@@ -878,6 +964,10 @@ fn parse_error(text: &str, e: pest::error::Error<Rule>) -> Error {
                 .collect();
             names.sort_unstable();
             names.dedup();
+            // Where a new statement may start, that is what is missing.
+            if names.contains(&"a statement") {
+                names = vec!["a statement"];
+            }
             match (
                 previous.as_deref().and_then(after_keyword),
                 names.as_slice(),
@@ -975,6 +1065,19 @@ mod tests {
         // A statement continues over lines while the next line can continue it.
         let s = stmts("select roe\n  where roe > 0\n  rank\nshow sectors");
         assert_eq!(s.len(), 2);
+    }
+
+    #[test]
+    fn statement_text_stops_at_its_last_token() {
+        let s =
+            parse_script("select roe   -- why\n-- more\nshow sectors # c\ndescribe \"KC.US\" # x")
+                .unwrap();
+        let texts: Vec<&str> = s.iter().map(|l| l.text.as_str()).collect();
+        assert_eq!(texts, ["select roe", "show sectors", "describe \"KC.US\""]);
+        match &parse_script("define metric m = roe - -1 -- note").unwrap()[0].statement {
+            Statement::DefineMetric { text, .. } => assert_eq!(text, "roe - -1"),
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]

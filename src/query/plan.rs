@@ -237,8 +237,10 @@ impl<'a> Binder<'a> {
             Expr::Call(n, args) => self.bind_call(n, args)?,
             Expr::Neg(a) => {
                 let a = self.bind_num(a, "-")?;
+                // Only a single metric ranks by its direction (SPEC.md section 3).
                 Bound {
                     expr: BExpr::Neg(Box::new(a.expr)),
+                    direction: Direction::Higher,
                     ..a
                 }
             }
@@ -364,10 +366,14 @@ impl<'a> Binder<'a> {
             BinOp::Add | BinOp::Sub | BinOp::Mul | BinOp::Div => {
                 let x = self.bind_num(a, op.symbol())?;
                 let y = self.bind_num(b, op.symbol())?;
-                // Sums keep a shared unit (percent + percent is a percent); products do not.
+                // Sums keep a shared unit (percent + percent is a percent); scaling by a plain
+                // number keeps the unit (roe * 2 is still a percent); other products do not.
+                let literal = |b: &Bound| matches!(b.expr, BExpr::Num(_));
                 let unit = match op {
                     BinOp::Add | BinOp::Sub if x.unit == y.unit || y.unit.is_none() => x.unit,
                     BinOp::Add | BinOp::Sub if x.unit.is_none() => y.unit,
+                    BinOp::Mul | BinOp::Div if literal(&y) => x.unit,
+                    BinOp::Mul if literal(&x) => y.unit,
                     _ => None,
                 };
                 Ok(bound(
@@ -442,7 +448,7 @@ impl<'a> Binder<'a> {
         Err(self.error_at(
             n.pos,
             format!(
-                "unknown metric or attribute '{}'{}",
+                "unknown metric '{}'{}",
                 n.name,
                 did_you_mean(&n.name, known)
             ),
