@@ -266,25 +266,28 @@ impl Cache {
             return Ok(m.clone());
         }
         let companies = self.companies(db)?;
-        let mut per_company: Vec<Option<crate::model::Series>> = vec![None; companies.len()];
-        for (sym, series) in db.scan_metric(id)? {
-            if let Some(&i) = companies.by_key.get(&sym) {
-                per_company[i] = Some(series);
-            }
-        }
-        let total: usize = per_company.iter().flatten().map(|s| s.len()).sum();
-        let mut col = MetricColumn {
-            offsets: Vec::with_capacity(companies.len() + 1),
-            codes: Vec::with_capacity(total),
-            values: Vec::with_capacity(total),
-        };
+        let mut col = MetricColumn::default();
+        col.offsets.reserve(companies.len() + 1);
         col.offsets.push(0);
-        for s in per_company {
-            for (c, v) in s.map(|s| s.points).unwrap_or_default() {
-                col.codes.push(c);
-                col.values.push(v);
+        // Chunks come in symbol order, as the companies do, so rows fill in one pass.
+        let mut next = 0;
+        db.for_each_series(id, |e| {
+            let Some(&row) = companies.by_key.get(e.key) else {
+                return;
+            };
+            while next <= row {
+                col.offsets.push(col.codes.len() as u32);
+                next += 1;
             }
+            col.codes.extend(e.codes());
+            col.values.extend(e.values());
+            if let Some(last) = col.offsets.last_mut() {
+                *last = col.codes.len() as u32;
+            }
+        })?;
+        while next < companies.len() {
             col.offsets.push(col.codes.len() as u32);
+            next += 1;
         }
         let col = Arc::new(col);
         self.metrics.insert(id.to_string(), col.clone());

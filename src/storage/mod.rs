@@ -2,6 +2,7 @@
 //! [`WriteSet`]s (imports, `set`, `delete`, definitions all go through one path).
 
 pub mod cache;
+pub mod chunk;
 pub mod codec;
 pub mod keys;
 
@@ -187,43 +188,64 @@ impl Database {
         Ok(out)
     }
 
-    /// The series of one metric (by id) of one company.
-    pub fn series(&self, metric: &str, symbol: &str) -> Result<Option<Series>> {
-        match self
-            .db
-            .get(Key::Series(metric, &symbol_key(symbol)).encode())?
-        {
-            Some(v) => Ok(Some(codec::decode(&v, "series")?)),
+    /// The chunk of `metric` that holds `key` if anything does: the last chunk whose first
+    /// symbol is not after it.
+    fn chunk_for(&self, metric: &str, key: &str) -> Result<Option<(sled::IVec, sled::IVec)>> {
+        let lo = prefix(Tag::Series, &[metric]);
+        let hi = Key::Series(metric, key).encode();
+        match self.db.range(lo..=hi).next_back() {
+            Some(item) => Ok(Some(item?)),
             None => Ok(None),
         }
+    }
+
+    /// The series of one metric (by id) of one company.
+    pub fn series(&self, metric: &str, symbol: &str) -> Result<Option<Series>> {
+        let key = symbol_key(symbol);
+        let Some((_, bytes)) = self.chunk_for(metric, &key)? else {
+            return Ok(None);
+        };
+        let mut r = chunk::Reader::new(&bytes)?;
+        while let Some(e) = r.next_entry()? {
+            if e.key == key {
+                return Ok(Some(e.to_series()));
+            }
+        }
+        Ok(None)
+    }
+
+    /// Calls `f` with every company's series of one metric, in symbol order: one contiguous
+    /// scan of the metric's chunks.
+    pub fn for_each_series(&self, metric: &str, mut f: impl FnMut(chunk::Entry)) -> Result<()> {
+        for item in self.db.scan_prefix(prefix(Tag::Series, &[metric])) {
+            let (_, bytes) = item?;
+            let mut r = chunk::Reader::new(&bytes)?;
+            while let Some(e) = r.next_entry()? {
+                f(e);
+            }
+        }
+        Ok(())
     }
 
     /// One metric across all companies: (symbol key, series) in symbol order.
     pub fn scan_metric(&self, metric: &str) -> Result<Vec<(String, Series)>> {
         let mut out = Vec::new();
-        for item in self.db.scan_prefix(prefix(Tag::Series, &[metric])) {
-            let (k, v) = item?;
-            let OwnedKey::Series(_, symbol) = keys::decode(&k)? else {
-                return Err(Error::Storage("unexpected key among series".into()));
-            };
-            out.push((symbol, codec::decode(&v, "series")?));
-        }
+        self.for_each_series(metric, |e| out.push((e.key.to_string(), e.to_series())))?;
         Ok(out)
     }
 
     /// Every stored metric of one company, in catalog order.
     pub fn company_series(&self, symbol: &str) -> Result<Vec<(MetricDef, Series)>> {
-        let key = symbol_key(symbol);
         let mut out = Vec::new();
         for def in self.catalog.defs() {
-            if let Some(v) = self.db.get(Key::Series(&def.id, &key).encode())? {
-                out.push((def.clone(), codec::decode(&v, "series")?));
+            if let Some(s) = self.series(&def.id, symbol)? {
+                out.push((def.clone(), s));
             }
         }
         Ok(out)
     }
 
-    /// Number of companies holding each metric that has any data, by metric id.
+    /// Companies and points held for each metric that has any data, by metric id.
     pub fn metric_counts(&self) -> Result<HashMap<String, (usize, usize)>> {
         let mut out: HashMap<String, (usize, usize)> = HashMap::new();
         for item in self.db.scan_prefix(prefix(Tag::Series, &[])) {
@@ -231,10 +253,12 @@ impl Database {
             let OwnedKey::Series(metric, _) = keys::decode(&k)? else {
                 return Err(Error::Storage("unexpected key among series".into()));
             };
-            let s: Series = codec::decode(&v, "series")?;
             let e = out.entry(metric).or_default();
-            e.0 += 1;
-            e.1 += s.len();
+            let mut r = chunk::Reader::new(&v)?;
+            while let Some(entry) = r.next_entry()? {
+                e.0 += 1;
+                e.1 += entry.len();
+            }
         }
         Ok(out)
     }
@@ -265,6 +289,74 @@ impl Database {
     /// Size of the database on disk, in bytes.
     pub fn size_on_disk(&self) -> Result<u64> {
         Ok(self.db.size_on_disk()?)
+    }
+
+    /// Merges changes into the chunks of one metric that hold (or will hold) their symbols:
+    /// those chunks are read, changed, split afresh and written back.
+    fn rewrite_chunks(&self, metric: &str, mut changes: Vec<(String, Change)>) -> Result<Rewrite> {
+        // Stable, so several changes to one symbol keep their order.
+        changes.sort_by(|a, b| a.0.cmp(&b.0));
+        let mut out = Rewrite::default();
+        let (Some(lo), Some(hi)) = (
+            changes.first().map(|c| c.0.clone()),
+            changes.last().map(|c| c.0.clone()),
+        ) else {
+            return Ok(out);
+        };
+        let metric_prefix = prefix(Tag::Series, &[metric]);
+        let start = match self.chunk_for(metric, &lo)? {
+            Some((k, _)) => k.to_vec(),
+            None => metric_prefix.clone(),
+        };
+        let hi_key = Key::Series(metric, &hi).encode();
+        let mut entries: BTreeMap<String, Series> = BTreeMap::new();
+        for item in self.db.range(start..) {
+            let (k, v) = item?;
+            if !k.starts_with(&metric_prefix) || k.as_ref() > hi_key.as_slice() {
+                break;
+            }
+            for (sym, s) in chunk::decode(&v)? {
+                entries.insert(sym, s);
+            }
+            out.removes.push(k);
+        }
+        let merged: Vec<(String, Series)> =
+            if entries.is_empty() && changes.iter().all(|c| matches!(c.1, Change::Upsert(_))) {
+                // Nothing stored in this range yet (a first import): the changes are the chunks.
+                let mut v: Vec<(String, Series)> = Vec::with_capacity(changes.len());
+                for (sym, change) in changes {
+                    let Change::Upsert(fresh) = change else {
+                        continue;
+                    };
+                    match v.last_mut() {
+                        Some(last) if last.0 == sym => last.1.merge(&fresh),
+                        _ => v.push((sym, fresh)),
+                    }
+                }
+                v
+            } else {
+                for (sym, change) in changes {
+                    match change {
+                        Change::Upsert(fresh) => entries.entry(sym).or_default().merge(&fresh),
+                        Change::DeletePoint(p) => {
+                            if let Some(s) = entries.get_mut(&sym) {
+                                out.deleted += usize::from(s.remove(p));
+                            }
+                        }
+                        Change::DeleteSeries => {
+                            out.deleted += entries.remove(&sym).map_or(0, |s| s.len())
+                        }
+                    }
+                }
+                entries.into_iter().collect()
+            };
+        for part in chunk::split(merged) {
+            out.inserts.push((
+                Key::Series(metric, &part[0].0).encode(),
+                chunk::encode(&part),
+            ));
+        }
+        Ok(out)
     }
 
     /// Applies a write set atomically (one sled batch) and durably (synced before returning).
@@ -323,52 +415,29 @@ impl Database {
             batch.insert(Key::Company(&key).encode(), codec::encode(&company));
         }
 
-        // Series, in key order so sled appends rather than splits at random.
-        let mut series: Vec<_> = set.series.into_iter().collect();
-        series.sort_unstable_by(|a, b| {
-            (&set.metrics[a.0.1 as usize], &set.symbols[a.0.0 as usize])
-                .cmp(&(&set.metrics[b.0.1 as usize], &set.symbols[b.0.0 as usize]))
-        });
-        for ((sym, metric), points) in series {
-            let key = Key::Series(
-                &set.metrics[metric as usize],
-                &symbol_key(&set.symbols[sym as usize]),
-            )
-            .encode();
+        // Series: every change, grouped by metric, is merged into the chunks it touches.
+        let mut changes: BTreeMap<String, Vec<(String, Change)>> = BTreeMap::new();
+        for ((sym, metric), points) in set.series {
             stats.points += points.len();
             let fresh = Series::from_points(points);
-            let merged = match self.db.get(&key)? {
-                Some(v) => {
-                    let mut old: Series = codec::decode(&v, "series")?;
-                    old.merge(&fresh);
-                    old
-                }
-                None => fresh,
-            };
-            batch.insert(key, codec::encode(&merged));
+            changes
+                .entry(set.metrics[metric as usize].clone())
+                .or_default()
+                .push((
+                    symbol_key(&set.symbols[sym as usize]),
+                    Change::Upsert(fresh),
+                ));
         }
-
         for (symbol, metric, period) in &set.point_deletions {
-            let key = Key::Series(metric, &symbol_key(symbol)).encode();
-            if let Some(v) = self.db.get(&key)? {
-                let mut s: Series = codec::decode(&v, "series")?;
-                let removed = match period {
-                    Some(p) => usize::from(s.remove(*p)),
-                    None => {
-                        let n = s.len();
-                        s.points.clear();
-                        n
-                    }
-                };
-                stats.points_deleted += removed;
-                if s.is_empty() {
-                    batch.remove(key);
-                } else {
-                    batch.insert(key, codec::encode(&s));
-                }
-            }
+            let change = match period {
+                Some(p) => Change::DeletePoint(*p),
+                None => Change::DeleteSeries,
+            };
+            changes
+                .entry(metric.clone())
+                .or_default()
+                .push((symbol_key(symbol), change));
         }
-
         for symbol in &set.company_deletions {
             let key = symbol_key(symbol);
             let Some(company) = self.company(&key)? else {
@@ -380,17 +449,55 @@ impl Database {
                     batch.remove(index_key(tag, &g.to_lowercase(), &key));
                 }
             }
-            for def in catalog.defs() {
-                let k = Key::Series(&def.id, &key).encode();
-                if let Some(v) = self.db.get(&k)? {
-                    let s: Series = codec::decode(&v, "series")?;
-                    stats.points_deleted += s.len();
-                    batch.remove(k);
-                }
+            for def in catalog.defs().iter().filter(|d| d.expr.is_none()) {
+                changes
+                    .entry(def.id.clone())
+                    .or_default()
+                    .push((key.clone(), Change::DeleteSeries));
             }
             batch.remove(Key::Company(&key).encode());
         }
-
+        // Metrics are independent: their chunks are rebuilt on both cores.
+        let work: Vec<MetricChanges> = changes.into_iter().collect();
+        let next = std::sync::atomic::AtomicUsize::new(0);
+        let slots: Vec<std::sync::Mutex<Option<MetricChanges>>> = work
+            .into_iter()
+            .map(|w| std::sync::Mutex::new(Some(w)))
+            .collect();
+        let results: Vec<Result<Rewrite>> = std::thread::scope(|scope| {
+            let worker = || {
+                let mut out = Vec::new();
+                loop {
+                    let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    let Some(slot) = slots.get(i) else { break };
+                    let taken = slot.lock().map(|mut g| g.take()).unwrap_or(None);
+                    if let Some((metric, list)) = taken {
+                        out.push(self.rewrite_chunks(&metric, list));
+                    }
+                }
+                out
+            };
+            let helper = scope.spawn(worker);
+            let mut mine = worker();
+            match helper.join() {
+                Ok(theirs) => mine.extend(theirs),
+                Err(_) => mine.push(Err(Error::Storage("a chunk writer thread panicked".into()))),
+            }
+            mine
+        });
+        let results: Vec<Rewrite> = results.into_iter().collect::<Result<_>>()?;
+        // Removes first: a rewritten chunk may keep its key, and the insert must win.
+        for r in &results {
+            stats.points_deleted += r.deleted;
+            for k in &r.removes {
+                batch.remove(k.clone());
+            }
+        }
+        for r in results {
+            for (k, v) in r.inserts {
+                batch.insert(k, v);
+            }
+        }
         for (kind, name, text) in &set.definitions {
             let k = Key::Definition(kind, &name.to_lowercase()).encode();
             match text {
@@ -454,6 +561,24 @@ fn index_key(tag: Tag, group: &str, symbol_key: &str) -> Vec<u8> {
         Tag::Industry => Key::Industry(group, symbol_key).encode(),
         _ => Key::Sector(group, symbol_key).encode(),
     }
+}
+
+/// What rewriting one metric's chunks puts into the batch.
+#[derive(Default)]
+struct Rewrite {
+    removes: Vec<sled::IVec>,
+    inserts: Vec<(Vec<u8>, Vec<u8>)>,
+    deleted: usize,
+}
+
+/// A metric id and the changes to its series, by symbol key.
+type MetricChanges = (String, Vec<(String, Change)>);
+
+/// One change to one company's series.
+enum Change {
+    Upsert(Series),
+    DeletePoint(crate::model::Period),
+    DeleteSeries,
 }
 
 /// Everything one write statement or one imported file changes, applied as one batch.
@@ -603,6 +728,7 @@ impl Database {
         let (mut series_count, mut points) = (0usize, 0usize);
         let mut series_keys: Vec<(String, String, Series)> = Vec::new();
         let mut format_seen = false;
+        let mut last_chunk: Option<(String, String)> = None;
         for item in self.db.iter() {
             let (k, v) = item?;
             let key = match keys::decode(&k) {
@@ -642,9 +768,26 @@ impl Database {
                         .push(format!("metric key {id} holds metric {}", d.id)),
                     Err(e) => r.problems.push(e.to_string()),
                 },
-                OwnedKey::Series(m, s) => match codec::decode::<Series>(&v, "series") {
-                    Ok(series) => series_keys.push((m, s, series)),
-                    Err(e) => r.problems.push(format!("{e} ({m} of {s})")),
+                OwnedKey::Series(m, first) => match chunk::decode(&v) {
+                    Ok(entries) => {
+                        if entries.first().is_none_or(|e| e.0 != first) {
+                            r.problems
+                                .push(format!("chunk {m}/{first} does not start with {first}"));
+                        }
+                        if entries.windows(2).any(|w| w[0].0 >= w[1].0) {
+                            r.problems
+                                .push(format!("chunk {m}/{first} is not in symbol order"));
+                        }
+                        if let Some((prev, last)) = &last_chunk
+                            && prev == &m
+                            && last.as_str() >= first.as_str()
+                        {
+                            r.problems.push(format!("chunks of {m} overlap at {first}"));
+                        }
+                        last_chunk = entries.last().map(|e| (m.clone(), e.0.clone()));
+                        series_keys.extend(entries.into_iter().map(|(sym, s)| (m.clone(), sym, s)));
+                    }
+                    Err(e) => r.problems.push(format!("{e} (chunk {m}/{first})")),
                 },
                 OwnedKey::Definition(kind, name) => {
                     if let Err(e) = codec::decode::<String>(&v, "definition") {
