@@ -138,6 +138,9 @@ pub fn import(
                         report.registered.join(", ")
                     );
                 }
+                for w in &report.warnings {
+                    eprintln!("warning: {w}");
+                }
                 print(&format!("{}\n", report.summary()));
             }
             Err(e) => {

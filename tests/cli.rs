@@ -336,3 +336,57 @@ fn import_failure_names_the_place_and_keeps_other_files() {
     assert!(out.contains("AAA,Alpha"), "{out}");
     assert!(!out.contains("BBB"), "{out}");
 }
+
+#[test]
+fn seed_quote_pages_import_and_the_other_seeds_fail_by_name() {
+    let seeds = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/seeds");
+    if !seeds.exists() {
+        eprintln!("skipped: {} is not present", seeds.display());
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let mut files: Vec<String> = std::fs::read_dir(&seeds)
+        .unwrap()
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|e| e == "txt"))
+        .map(|p| p.display().to_string())
+        .collect();
+    files.sort();
+    let mut args = vec!["--db", "q.db", "import"];
+    args.extend(files.iter().map(String::as_str));
+    args.extend(["--kind", "quote"]);
+    let o = finq(dir.path(), &args);
+    assert_eq!(o.status.code(), Some(1));
+    let (out, err) = (stdout(&o), stderr(&o));
+    assert_eq!(
+        out.lines().filter(|l| l.starts_with("imported ")).count(),
+        3,
+        "{out}"
+    );
+    for bad in ["002_01c96a01316018ef.txt", "003_12d22aa60451a452.txt"] {
+        assert!(
+            err.contains(&format!("{bad}: is not a quote page")),
+            "{err}"
+        );
+    }
+    let o = finq(
+        dir.path(),
+        &[
+            "--db",
+            "q.db",
+            "--format",
+            "csv",
+            "-c",
+            "select published_score, published_grade, published_industry_rank, roe where published_score is not null",
+        ],
+    );
+    let out = stdout(&o);
+    assert!(
+        out.contains("KC.US,Kingsoft Cloud Holdings Limited,0.55,C,20,-0.1293"),
+        "{out}"
+    );
+    assert!(
+        out.contains("688316.SH,QingCloud Technologies Corp.,0.69,D,17,-0.9804"),
+        "{out}"
+    );
+}

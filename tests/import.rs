@@ -489,8 +489,14 @@ fn time_reading_a_large_wide_file() {
     let catalog = finq::model::Catalog::builtin();
     for _ in 0..3 {
         let start = std::time::Instant::now();
-        let set = read_file(path, &ImportOptions::default(), &catalog, &mut |_| {})
-            .unwrap_or_else(|e| panic!("{e}"));
+        let set = read_file(
+            path,
+            &ImportOptions::default(),
+            &catalog,
+            &mut |_| {},
+            &mut Vec::new(),
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
         let seconds = start.elapsed().as_secs_f64();
         println!(
             "read {}: {} companies, {} points in {seconds:.3} s ({:.1} M points/s, file read included)",

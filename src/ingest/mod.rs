@@ -81,6 +81,9 @@ pub struct ImportReport {
     pub stats: WriteStats,
     /// Metric ids this file registered in the catalog.
     pub registered: Vec<String>,
+    /// Things a reader noticed but imported anyway (a quote page's radar block that
+    /// disagrees with its tables, a row cut off by the end of the page).
+    pub warnings: Vec<String>,
     pub seconds: f64,
 }
 
@@ -147,6 +150,7 @@ pub fn read_file(
     opts: &ImportOptions,
     catalog: &Catalog,
     progress: &mut dyn FnMut(u64),
+    warnings: &mut Vec<String>,
 ) -> Result<WriteSet> {
     let shown = path.display().to_string();
     let bytes = std::fs::read(path).map_err(|e| Error::File {
@@ -157,10 +161,12 @@ pub fn read_file(
     match detect_kind(path, head, opts) {
         Kind::Csv => csv::read(&shown, &bytes, opts, catalog, progress),
         Kind::Jsonl => jsonl::read(&shown, &bytes, catalog, progress),
-        Kind::Quote => Err(Error::File {
-            file: shown,
-            message: "quote pages cannot be imported by this build yet".into(),
-        }),
+        Kind::Quote => {
+            let set = quote::read(&shown, &bytes, catalog, warnings)?;
+            // Pages are small: the whole file is read at once.
+            progress(bytes.len() as u64);
+            Ok(set)
+        }
     }
 }
 
@@ -172,7 +178,8 @@ pub fn import_file(
     progress: &mut dyn FnMut(u64),
 ) -> Result<ImportReport> {
     let start = Instant::now();
-    let set = read_file(path, opts, db.catalog(), progress)?;
+    let mut warnings = Vec::new();
+    let set = read_file(path, opts, db.catalog(), progress, &mut warnings)?;
     let registered: Vec<String> = set
         .new_metrics
         .iter()
@@ -184,6 +191,7 @@ pub fn import_file(
         file: path.display().to_string(),
         stats,
         registered,
+        warnings,
         seconds: start.elapsed().as_secs_f64(),
     })
 }

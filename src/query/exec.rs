@@ -1183,6 +1183,12 @@ fn import(env: &mut Env, path: &str) -> Result<Vec<Output>> {
             report.registered.join(", ")
         )));
     }
+    out.extend(
+        report
+            .warnings
+            .iter()
+            .map(|w| Output::Message(format!("warning: {w}"))),
+    );
     // The statement's result reads the same every run; --timings reports the time.
     out.push(Output::Message(report.counts()));
     Ok(out)
