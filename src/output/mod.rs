@@ -419,7 +419,8 @@ fn sparklines(t: &Table, style: &Style) -> String {
         .map(|&m| style::width(&t.columns[m].name))
         .max()
         .unwrap_or(0);
-    let mut out = String::new();
+    // (name, sparkline, range) per metric with at least two points.
+    let mut lines = Vec::new();
     for &m in &metrics {
         let points: Vec<(String, f64)> = t
             .rows
@@ -452,16 +453,20 @@ fn sparklines(t: &Table, style: &Style) -> String {
             .max(8);
         let values: Vec<f64> = points.iter().map(|p| p.1).collect();
         let shown = &values[values.len().saturating_sub(room)..];
-        let spark = style::sparkline(shown);
-        let name = &t.columns[m].name;
+        lines.push((&t.columns[m].name, style::sparkline(shown), range));
+    }
+    let spark_w = lines.iter().map(|l| l.1.chars().count()).max().unwrap_or(0);
+    let mut out = String::new();
+    for (name, spark, range) in lines {
         let pad = " ".repeat(name_w - style::width(name));
+        let spark_pad = " ".repeat(spark_w - spark.chars().count());
         if style.color {
             let _ = writeln!(
                 out,
-                "{name}{pad}  {CYAN}{spark}{FG_DEFAULT}  {DIM}{range}{NOT_DIM}"
+                "{name}{pad}  {CYAN}{spark}{FG_DEFAULT}{spark_pad}  {DIM}{range}{NOT_DIM}"
             );
         } else {
-            let _ = writeln!(out, "{name}{pad}  {spark}  {range}");
+            let _ = writeln!(out, "{name}{pad}  {spark}{spark_pad}  {range}");
         }
     }
     if out.is_empty() {
@@ -630,6 +635,254 @@ mod tests {
                 "| symbol | roe | cap |\n| --- | ---: | ---: |\n| KC.US | -12.93% | 5.18B |\n"
             ),
             "{s}"
+        );
+    }
+
+    fn color() -> Style {
+        Style {
+            color: true,
+            ..Style::PLAIN
+        }
+    }
+
+    #[test]
+    fn every_unit_and_missing_values_in_a_table() {
+        let t = Table {
+            title: Some("units".into()),
+            columns: vec![
+                Column::new("symbol", None),
+                Column::new("pct", Some(Unit::Percent)),
+                Column::new("money", Some(Unit::Money)),
+                Column::new("ratio", Some(Unit::Ratio)),
+                Column::new("count", Some(Unit::Count)),
+                Column::new("score", Some(Unit::Score)),
+                Column::new("plain", None),
+                Column::new("mixed", None),
+            ],
+            rows: vec![
+                vec![
+                    Value::text("A"),
+                    Value::Num(0.1234),
+                    Value::Num(2.5e9),
+                    Value::Num(1.0 / 3.0),
+                    Value::Num(12.0),
+                    Value::Num(0.625),
+                    Value::Num(1.5),
+                    Value::Quantity(0.05, Unit::Percent),
+                ],
+                vec![
+                    Value::text("B"),
+                    Value::Null,
+                    Value::Num(-750_000.0),
+                    Value::Null,
+                    Value::Null,
+                    Value::Num(f64::NAN),
+                    Value::Null,
+                    Value::count(3),
+                ],
+            ],
+            card: None,
+        };
+        let s = render(&t, Format::Table);
+        assert_eq!(
+            s,
+            "units\n\
+             symbol     pct     money  ratio  count  score  plain  mixed\n\
+             ──────  ──────  ────────  ─────  ─────  ─────  ─────  ─────\n\
+             A       12.34%     2.50B   0.33     12   0.62    1.5  5.00%\n\
+             B               -750.00K                                  3\n"
+        );
+        // Missing values are empty in every format but JSON, where they are null.
+        assert_eq!(
+            render(&t, Format::Csv).lines().nth(2),
+            Some("B,,-750000,,,,,3")
+        );
+        assert!(render(&t, Format::Json).contains("\"pct\": null"));
+        assert!(render(&t, Format::Markdown).contains("| B |  | -750.00K |"));
+    }
+
+    fn peers() -> Table {
+        Table {
+            title: Some("Peers of KC.US".into()),
+            columns: vec![
+                Column::new("symbol", None),
+                Column::new("Profit", None),
+                Column::new("Rating", None),
+                Column::new("score_grade", None),
+                Column::new("note", None),
+                Column::new("subject", None),
+            ],
+            rows: vec![
+                vec![
+                    Value::text("KC.US"),
+                    Value::text("A"),
+                    Value::text("E"),
+                    Value::text("C"),
+                    Value::text("A"),
+                    Value::text("◀"),
+                ],
+                vec![
+                    Value::text("QC.SH"),
+                    Value::text("B"),
+                    Value::text("D"),
+                    Value::Null,
+                    Value::text("B"),
+                    Value::Null,
+                ],
+            ],
+            card: None,
+        }
+    }
+
+    #[test]
+    fn colours_only_when_the_style_says_so() {
+        let t = peers();
+        let plain = render_styled(&t, Format::Table, &Style::PLAIN);
+        assert_eq!(plain, render(&t, Format::Table));
+        assert!(!plain.contains('\x1b'), "{plain}");
+        let coloured = render_styled(&t, Format::Table, &color());
+        assert_eq!(
+            style::strip_ansi(&coloured),
+            plain,
+            "same text, only colour added"
+        );
+        let lines: Vec<&str> = coloured.lines().collect();
+        // Grade columns: A green, E red, D orange; a grade-looking text column is left alone.
+        assert!(lines[3].contains("\x1b[38;5;34mA"), "{:?}", lines[3]);
+        assert!(lines[3].contains("\x1b[38;5;196mE"), "{:?}", lines[3]);
+        assert!(lines[4].contains("\x1b[38;5;208mD"), "{:?}", lines[4]);
+        assert_eq!(
+            lines[3].matches("38;5").count(),
+            3,
+            "note is not a grade column"
+        );
+        // The subject row is bold from start to end; the other row is not.
+        assert!(lines[3].starts_with(style::BOLD) && lines[3].ends_with(style::NOT_BOLD));
+        assert!(!lines[4].starts_with(style::BOLD));
+        // Other formats never colour.
+        assert_eq!(
+            render_styled(&t, Format::Csv, &color()),
+            render(&t, Format::Csv)
+        );
+    }
+
+    #[test]
+    fn the_scorecard_grades_are_coloured() {
+        let mut t = peers();
+        t.card = Some("KC.US — X   (latest values)\nScore 0.63 (B)   industry rank 1 / 2   industry median C\n".into());
+        assert_eq!(render(&t, Format::Table), t.card.clone().unwrap());
+        let c = render_styled(&t, Format::Table, &color());
+        assert!(c.contains("\x1b[38;5;112mB"), "{c:?}");
+        assert_eq!(style::strip_ansi(&c), t.card.unwrap());
+    }
+
+    fn wide() -> Table {
+        Table {
+            title: None,
+            columns: vec![
+                Column::new("symbol", None),
+                Column::new("name", None),
+                Column::new("industry", None),
+                Column::new("roe", Some(Unit::Percent)),
+            ],
+            rows: vec![vec![
+                Value::text("KC.US"),
+                Value::text("Kingsoft Cloud Holdings Limited"),
+                Value::text("Internet Services and Infrastructure"),
+                Value::Num(-0.1293),
+            ]],
+            card: None,
+        }
+    }
+
+    #[test]
+    fn wide_tables_cut_text_to_the_terminal_width() {
+        let t = wide();
+        let natural = render(&t, Format::Table);
+        assert_eq!(natural.lines().map(style::width).max(), Some(86));
+        let narrow = Style {
+            width: Some(50),
+            ..Style::PLAIN
+        };
+        let s = render_styled(&t, Format::Table, &narrow);
+        assert_eq!(
+            s,
+            "symbol  name             industry              roe\n\
+             ──────  ───────────────  ────────────────  ───────\n\
+             KC.US   Kingsoft Cloud…  Internet Servic…  -12.93%\n"
+        );
+        assert!(s.lines().all(|l| style::width(l) <= 50), "{s}");
+        // A table that fits is unchanged.
+        let roomy = Style {
+            width: Some(200),
+            ..Style::PLAIN
+        };
+        assert_eq!(render_styled(&t, Format::Table, &roomy), natural);
+    }
+
+    #[test]
+    fn too_wide_even_when_cut_shows_one_block_per_row() {
+        let t = wide();
+        let s = render_styled(
+            &t,
+            Format::Table,
+            &Style {
+                width: Some(30),
+                ..Style::PLAIN
+            },
+        );
+        assert_eq!(
+            s,
+            "─[ 1 ]────────────────────────\n\
+             symbol    KC.US\n\
+             name      Kingsoft Cloud Hold…\n\
+             industry  Internet Services a…\n\
+             roe       -12.93%\n"
+        );
+        assert!(s.lines().all(|l| style::width(l) <= 30), "{s}");
+    }
+
+    #[test]
+    fn series_tables_get_a_sparkline_per_metric() {
+        let t = Table {
+            title: Some("KC.US — Kingsoft Cloud".into()),
+            columns: vec![
+                Column::new("period", None),
+                Column::new("revenue", Some(Unit::Money)),
+                Column::new("revenue_yoy", Some(Unit::Percent)),
+                Column::new("roe", Some(Unit::Percent)),
+                Column::new("roe_yoy", Some(Unit::Percent)),
+            ],
+            rows: (0..5)
+                .map(|i| {
+                    vec![
+                        Value::text(format!("{}", 2020 + i)),
+                        Value::Num(1e9 * (1.0 + i as f64)),
+                        Value::Null,
+                        if i == 2 { Value::Null } else { Value::Num(0.1) },
+                        Value::Null,
+                    ]
+                })
+                .collect(),
+            card: None,
+        };
+        let spark = Style {
+            sparklines: true,
+            ..Style::PLAIN
+        };
+        let s = render_styled(&t, Format::Table, &spark);
+        assert!(s.starts_with(&render(&t, Format::Table)), "{s}");
+        assert!(
+            s.ends_with(
+                "\nrevenue  ▁▃▅▆█  2020 1.00B → 2024 5.00B\nroe      ▄▄▄▄   2020 10.00% → 2024 10.00%\n"
+            ),
+            "{s}"
+        );
+        assert!(!render(&t, Format::Table).contains('▁'), "plain has none");
+        // Other tables get none.
+        assert_eq!(
+            render_styled(&wide(), Format::Table, &spark),
+            render(&wide(), Format::Table)
         );
     }
 }

@@ -582,7 +582,7 @@ enum Change {
 }
 
 /// Everything one write statement or one imported file changes, applied as one batch.
-#[derive(Default, Debug)]
+#[derive(Default, Debug, Clone)]
 pub struct WriteSet {
     /// Companies touched, as first written in this set.
     pub symbols: Vec<String>,
@@ -645,6 +645,28 @@ impl WriteSet {
             .or_default()
             .push((period.code(), value));
         self.point_count += 1;
+    }
+
+    /// Adds everything `later` holds, as if its changes had come after this set's own: later
+    /// attribute values win and later points follow earlier ones.
+    pub fn absorb(&mut self, later: WriteSet) {
+        let companies: Vec<u32> = later.symbols.iter().map(|s| self.company(s)).collect();
+        for (i, attrs) in later.attrs.into_iter().enumerate() {
+            for (k, v) in attrs {
+                self.attrs[companies[i] as usize].insert(k, v);
+            }
+        }
+        let metrics: Vec<u32> = later.metrics.iter().map(|m| self.metric(m)).collect();
+        for ((c, m), mut points) in later.series {
+            self.append(companies[c as usize], metrics[m as usize], &mut points);
+        }
+        for def in later.new_metrics {
+            self.register(def);
+        }
+        self.dropped_metrics.extend(later.dropped_metrics);
+        self.point_deletions.extend(later.point_deletions);
+        self.company_deletions.extend(later.company_deletions);
+        self.definitions.extend(later.definitions);
     }
 
     /// Moves a run of points for one (company, metric) into the set, leaving `points` empty.
