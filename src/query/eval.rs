@@ -354,31 +354,41 @@ impl Ctx<'_> {
         let Some(arg) = arg else {
             return Ok(rows.len() as f64);
         };
-        let v = match self.eval(arg, rows)? {
-            // Only count() takes text: it counts the rows that have a value.
+        let v = self.aggregate_input(arg, rows)?;
+        Ok(aggregate_values(f, &v, q))
+    }
+
+    /// An aggregate's argument over rows, as numbers: text counts as present (0) or
+    /// missing (NaN), since only count() takes text.
+    pub fn aggregate_input(&self, arg: &BExpr, rows: &[usize]) -> Result<Vec<f64>> {
+        Ok(match self.eval(arg, rows)? {
             Col::Text(t) => t
                 .iter()
                 .map(|x| if x.is_some() { 0.0 } else { f64::NAN })
                 .collect(),
             col => col.into_num(),
-        };
-        let known = || v.iter().copied().filter(|x| !x.is_nan());
-        Ok(match f {
-            AggFn::Sum => {
-                if known().next().is_none() {
-                    f64::NAN
-                } else {
-                    known().sum()
-                }
-            }
-            AggFn::Avg => stats::mean(&v),
-            AggFn::Median => stats::quantile(&v, 0.5),
-            AggFn::Pct => stats::quantile(&v, q),
-            AggFn::Min => known().fold(f64::NAN, f64::min),
-            AggFn::Max => known().fold(f64::NAN, f64::max),
-            AggFn::Stddev => stats::stddev(&v),
-            AggFn::Count => known().count() as f64,
         })
+    }
+}
+
+/// An aggregate of values (NaN = missing).
+pub fn aggregate_values(f: AggFn, v: &[f64], q: f64) -> f64 {
+    let known = || v.iter().copied().filter(|x| !x.is_nan());
+    match f {
+        AggFn::Sum => {
+            if known().next().is_none() {
+                f64::NAN
+            } else {
+                known().sum()
+            }
+        }
+        AggFn::Avg => stats::mean(v),
+        AggFn::Median => stats::quantile(v, 0.5),
+        AggFn::Pct => stats::quantile(v, q),
+        AggFn::Min => known().fold(f64::NAN, f64::min),
+        AggFn::Max => known().fold(f64::NAN, f64::max),
+        AggFn::Stddev => stats::stddev(v),
+        AggFn::Count => known().count() as f64,
     }
 }
 

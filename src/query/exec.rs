@@ -581,41 +581,131 @@ fn grouped_select(
         .iter()
         .map(|k| ctx.eval(&k.expr, rows))
         .collect::<Result<_>>()?;
-    let mut groups: BTreeMap<Vec<KeyOrd>, (Vec<Value>, Vec<usize>)> = BTreeMap::new();
-    for (p, &r) in rows.iter().enumerate() {
-        let mut sort_key = Vec::with_capacity(key_cols.len());
-        let mut shown = Vec::with_capacity(key_cols.len());
-        for c in &key_cols {
-            let (k, v) = match c {
-                Col::Num(v) if v[p].is_nan() => (KeyVal::Null, Value::Null),
-                Col::Num(v) => (KeyVal::Num(v[p]), Value::Num(v[p])),
-                Col::Text(v) => match &v[p] {
-                    Some(s) => (KeyVal::Text(s.to_lowercase()), Value::text(&**s)),
-                    None => (KeyVal::Null, Value::Null),
-                },
-                Col::Bool(v) => (
-                    KeyVal::Text(v[p].to_string()),
-                    Value::text(v[p].to_string()),
-                ),
+    // Each key column gives every row a small id, equal values (text ignoring case) sharing
+    // one; the text is lower-cased once per distinct value, not once per row.
+    let mut ids: Vec<Vec<u32>> = Vec::with_capacity(key_cols.len());
+    let mut values: Vec<Vec<(KeyOrd, Value)>> = Vec::with_capacity(key_cols.len());
+    for c in &key_cols {
+        let mut vals: Vec<(KeyOrd, Value)> = Vec::new();
+        let mut canon: HashMap<String, u32> = HashMap::new();
+        let mut new_id =
+            |k: KeyVal, shown: Value, canon_key: String, vals: &mut Vec<(KeyOrd, Value)>| {
+                *canon.entry(canon_key).or_insert_with(|| {
+                    vals.push((KeyOrd(k), shown));
+                    vals.len() as u32 - 1
+                })
             };
-            sort_key.push(KeyOrd(k));
-            shown.push(v);
-        }
-        groups
-            .entry(sort_key)
-            .or_insert_with(|| (shown, Vec::new()))
-            .1
-            .push(r);
+        let col_ids: Vec<u32> = match c {
+            Col::Text(v) => {
+                // Attribute values are interned, so one value is one pointer: look the
+                // pointer up before hashing any text.
+                let mut exact: HashMap<usize, u32, FastHash> = HashMap::default();
+                let mut null_id = None;
+                v.iter()
+                    .map(|s| match s {
+                        None => *null_id.get_or_insert_with(|| {
+                            new_id(KeyVal::Null, Value::Null, "\0null".into(), &mut vals)
+                        }),
+                        Some(s) => {
+                            let ptr = Arc::as_ptr(s) as *const u8 as usize;
+                            *exact.entry(ptr).or_insert_with(|| {
+                                let lower = s.to_lowercase();
+                                new_id(
+                                    KeyVal::Text(lower.clone()),
+                                    Value::text(&**s),
+                                    format!("t{lower}"),
+                                    &mut vals,
+                                )
+                            })
+                        }
+                    })
+                    .collect()
+            }
+            Col::Num(v) => v
+                .iter()
+                .map(|&x| {
+                    if x.is_nan() {
+                        new_id(KeyVal::Null, Value::Null, "\0null".into(), &mut vals)
+                    } else {
+                        new_id(
+                            KeyVal::Num(x),
+                            Value::Num(x),
+                            format!("n{}", x.to_bits()),
+                            &mut vals,
+                        )
+                    }
+                })
+                .collect(),
+            Col::Bool(v) => v
+                .iter()
+                .map(|&b| {
+                    new_id(
+                        KeyVal::Text(b.to_string()),
+                        Value::text(b.to_string()),
+                        format!("b{b}"),
+                        &mut vals,
+                    )
+                })
+                .collect(),
+        };
+        ids.push(col_ids);
+        values.push(vals);
     }
-    if keys.is_empty() && groups.is_empty() {
+    // A row's group is its key ids read as one mixed-radix number.
+    let radix: Vec<u64> = values.iter().map(|v| v.len().max(1) as u64).collect();
+    if radix
+        .iter()
+        .try_fold(1u64, |acc, n| acc.checked_mul(*n))
+        .is_none()
+    {
+        return Err(Error::Data(
+            "too many distinct combinations of the 'by' keys".into(),
+        ));
+    }
+    let mut by_code: HashMap<u64, usize, FastHash> = HashMap::default();
+    let mut members: Vec<(Vec<u32>, Vec<usize>)> = Vec::new();
+    for p in 0..rows.len() {
+        let code = ids.iter().zip(&radix).fold(0u64, |acc, (col, n)| {
+            acc.wrapping_mul(*n).wrapping_add(u64::from(col[p]))
+        });
+        let g = *by_code.entry(code).or_insert_with(|| {
+            members.push((ids.iter().map(|col| col[p]).collect(), Vec::new()));
+            members.len() - 1
+        });
+        members[g].1.push(p);
+    }
+    if keys.is_empty() && members.is_empty() {
         // Aggregates over an empty result still give their one row (count() = 0).
-        groups.insert(Vec::new(), (Vec::new(), Vec::new()));
+        members.push((Vec::new(), Vec::new()));
     }
-    let groups: Vec<(Vec<Value>, Vec<usize>)> = groups.into_values().collect();
+    // Groups in key order (missing keys last).
+    members.sort_by(|a, b| {
+        a.0.iter()
+            .zip(&b.0)
+            .enumerate()
+            .map(|(k, (x, y))| values[k][*x as usize].0.cmp(&values[k][*y as usize].0))
+            .find(|o| o.is_ne())
+            .unwrap_or(std::cmp::Ordering::Equal)
+    });
+    let groups: Vec<(Vec<Value>, Vec<usize>)> = members
+        .into_iter()
+        .map(|(tuple, rows)| {
+            let shown = tuple
+                .iter()
+                .enumerate()
+                .map(|(k, id)| values[k][*id as usize].1.clone())
+                .collect();
+            (shown, rows)
+        })
+        .collect();
 
     // Items: a key repeated, or an expression of aggregates.
     let key_texts: Vec<String> = sel.by.iter().map(|k| k.text.to_lowercase()).collect();
     let mut cols: Vec<Vec<Value>> = Vec::new();
+    let mut inputs = AggInputs {
+        rows,
+        columns: HashMap::new(),
+    };
     for (item, b) in sel.items.iter().zip(items) {
         let col = match key_texts
             .iter()
@@ -624,7 +714,15 @@ fn grouped_select(
             Some(k) => groups.iter().map(|g| g.0[k].clone()).collect(),
             None => groups
                 .iter()
-                .map(|g| Ok(num_value(group_value(ctx, &b.expr, &g.1, item)?)))
+                .map(|g| {
+                    Ok(num_value(group_value(
+                        ctx,
+                        &b.expr,
+                        &g.1,
+                        item,
+                        &mut inputs,
+                    )?))
+                })
                 .collect::<Result<Vec<_>>>()?,
         };
         cols.push(col);
@@ -643,6 +741,15 @@ fn grouped_select(
     let mut positions: Vec<usize> = (0..groups.len()).collect();
     let mut rank_col = None;
     let group_eval = |b: &Bound| -> Result<Vec<f64>> {
+        let mut inputs = AggInputs {
+            rows,
+            columns: HashMap::new(),
+        };
+        let label = Item {
+            expr: super::ast::Expr::Null,
+            alias: None,
+            text: "rank".into(),
+        };
         groups
             .iter()
             .enumerate()
@@ -651,16 +758,7 @@ fn grouped_select(
                     Col::Num(v) => v[gi],
                     _ => f64::NAN,
                 }),
-                e => group_value(
-                    ctx,
-                    e,
-                    &g.1,
-                    &Item {
-                        expr: super::ast::Expr::Null,
-                        alias: None,
-                        text: "rank".into(),
-                    },
-                ),
+                e => group_value(ctx, e, &g.1, &label, &mut inputs),
             })
             .collect()
     };
@@ -741,6 +839,38 @@ fn grouped_select(
     Ok(table)
 }
 
+/// A quick hasher for small integer keys (ids, pointers); std's SipHash resists attacks that
+/// cannot happen here and costs more than the grouping itself.
+#[derive(Default, Clone, Copy)]
+struct FastHash;
+
+#[derive(Default)]
+struct FastHasher(u64);
+
+impl std::hash::BuildHasher for FastHash {
+    type Hasher = FastHasher;
+    fn build_hasher(&self) -> FastHasher {
+        FastHasher(0)
+    }
+}
+
+impl std::hash::Hasher for FastHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.write_u64(u64::from(b));
+        }
+    }
+    fn write_u64(&mut self, v: u64) {
+        self.0 = (self.0.rotate_left(5) ^ v).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+    fn write_usize(&mut self, v: usize) {
+        self.write_u64(v as u64);
+    }
+}
+
 /// Orders key values: numbers, then text, then missing.
 #[derive(Clone, Debug, PartialEq)]
 struct KeyOrd(KeyVal);
@@ -776,17 +906,40 @@ fn num_value(v: f64) -> Value {
     }
 }
 
-/// An expression of aggregates, for one group.
-fn group_value(ctx: &Ctx, e: &BExpr, rows: &[usize], item: &Item) -> Result<f64> {
+/// Each aggregate's argument evaluated once over all of a grouped select's rows, so a group
+/// only gathers its own positions.
+struct AggInputs<'r> {
+    rows: &'r [usize],
+    columns: HashMap<*const BExpr, Vec<f64>>,
+}
+
+/// An expression of aggregates, for one group (`positions` index the select's rows).
+fn group_value(
+    ctx: &Ctx,
+    e: &BExpr,
+    positions: &[usize],
+    item: &Item,
+    inputs: &mut AggInputs,
+) -> Result<f64> {
     Ok(match e {
-        BExpr::Agg(f, arg, q) => ctx.aggregate(*f, arg.as_deref(), *q, rows)?,
+        BExpr::Agg(_, None, _) => positions.len() as f64,
+        BExpr::Agg(f, Some(arg), q) => {
+            let key = &**arg as *const BExpr;
+            if !inputs.columns.contains_key(&key) {
+                let col = ctx.aggregate_input(arg, inputs.rows)?;
+                inputs.columns.insert(key, col);
+            }
+            let col = &inputs.columns[&key];
+            let v: Vec<f64> = positions.iter().map(|&p| col[p]).collect();
+            super::eval::aggregate_values(*f, &v, *q)
+        }
         BExpr::Num(v) => *v,
         BExpr::Null => f64::NAN,
-        BExpr::Neg(a) => -group_value(ctx, a, rows, item)?,
+        BExpr::Neg(a) => -group_value(ctx, a, positions, item, inputs)?,
         BExpr::Bin(op, a, b) => {
             let (x, y) = (
-                group_value(ctx, a, rows, item)?,
-                group_value(ctx, b, rows, item)?,
+                group_value(ctx, a, positions, item, inputs)?,
+                group_value(ctx, b, positions, item, inputs)?,
             );
             match op {
                 super::ast::BinOp::Add => x + y,

@@ -120,6 +120,9 @@ impl Companies {
     /// Builds the lookups over companies given in symbol order.
     pub fn from_list(list: Vec<Company>) -> Companies {
         let mut c = Companies::default();
+        // Equal attribute values share one allocation, so grouping and comparing can go by
+        // pointer first (thousands of companies share a hundred industries).
+        let mut interned: HashMap<String, Arc<str>> = HashMap::new();
         for (i, company) in list.into_iter().enumerate() {
             let key = symbol_key(&company.symbol);
             let mut attrs = HashMap::with_capacity(company.attrs.len());
@@ -127,7 +130,11 @@ impl Companies {
                 if !c.attribute_names.contains(&k) {
                     c.attribute_names.insert(k.clone());
                 }
-                attrs.insert(k, Arc::from(v.as_str()));
+                let shared = interned
+                    .entry(v)
+                    .or_insert_with_key(|v| Arc::from(v.as_str()))
+                    .clone();
+                attrs.insert(k, shared);
             }
             let row = CompanyRow {
                 symbol: Arc::from(company.symbol.as_str()),
