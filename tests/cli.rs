@@ -390,3 +390,38 @@ fn seed_quote_pages_import_and_the_other_seeds_fail_by_name() {
         "{out}"
     );
 }
+
+#[test]
+fn definitions_and_writes_persist_across_processes() {
+    let dir = sample_db();
+    let run = |stmts: &str| {
+        finq(
+            dir.path(),
+            &["--db", "demo.db", "--format", "csv", "-c", stmts],
+        )
+    };
+    let o = run("define metric upside = target_high / price - 1 higher; \
+                 define screen covered as select analysts_total where analysts_total > 0; \
+                 set KC.US roe at 2027 = 5%");
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    // A new process sees all three.
+    let o = run("select upside from screen covered rank");
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(out.starts_with("symbol,name,upside,rank\nKC.US,"), "{out}");
+    let o = run("select (roe at 2027) as r where symbol = \"KC.US\"");
+    assert!(
+        stdout(&o).contains("KC.US,Kingsoft Cloud Holdings Limited,0.05"),
+        "{}",
+        stdout(&o)
+    );
+    let o = run("drop screen covered; drop metric upside");
+    assert_eq!(o.status.code(), Some(0));
+    let o = run("screen covered");
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("unknown screen 'covered'"),
+        "{}",
+        stderr(&o)
+    );
+}
