@@ -35,6 +35,25 @@ impl StatementResult {
     }
 }
 
+/// Gives a name error without a place (an unknown company, industry or sector) the place
+/// where the statement names it, so it is shown with its line, column and caret.
+fn place_name(e: Error, script: &str, pos: usize, statement: &str) -> Error {
+    let Error::Name(message) = &e else { return e };
+    let quoted = ['\'', '"'].iter().find_map(|q| {
+        let start = message.find(*q)? + 1;
+        let len = message[start..].find(*q)?;
+        Some(&message[start..start + len])
+    });
+    let Some(name) = quoted.filter(|n| !n.is_empty()) else {
+        return e;
+    };
+    let hay = statement.to_lowercase();
+    match hay.find(&name.to_lowercase()) {
+        Some(offset) => crate::query::plan::name_error_at(script, pos + offset, message.clone()),
+        None => e,
+    }
+}
+
 impl Session {
     pub fn open(path: impl AsRef<Path>) -> Result<Session> {
         Ok(Session {
@@ -75,7 +94,8 @@ impl Session {
             Located {
                 statement,
                 line,
-                text,
+                pos,
+                text: stmt_text,
             },
         ) in statements.iter().enumerate()
         {
@@ -89,11 +109,12 @@ impl Session {
                 Ok(outputs) => sink(Ok(StatementResult {
                     index: i + 1,
                     line: *line,
-                    text: text.clone(),
+                    text: stmt_text.clone(),
                     outputs,
                     elapsed: t.elapsed() + parse_share,
                 })),
                 Err(e) => {
+                    let e = place_name(e, text, *pos, stmt_text);
                     sink(Err((*line, e.clone())));
                     first_error.get_or_insert(e);
                     if !keep_going {

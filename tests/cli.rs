@@ -425,3 +425,25 @@ fn definitions_and_writes_persist_across_processes() {
         stderr(&o)
     );
 }
+
+/// Regression: names in the second and later statements of a script were placed relative
+/// to their own statement, not the script, so the caret pointed at the wrong line.
+#[test]
+fn errors_in_later_statements_point_into_the_script() {
+    let dir = sample_db();
+    std::fs::write(dir.path().join("e.fq"), "show sectors\n\nselect reo\n").unwrap();
+    let o = finq(dir.path(), &["--db", "demo.db", "run", "e.fq"]);
+    let err = stderr(&o);
+    assert!(err.contains("--> line 3, column 8"), "{err}");
+    assert!(err.contains("3 | select reo"), "{err}");
+    // Unknown companies are placed too.
+    let o = finq(
+        dir.path(),
+        &["--db", "demo.db", "-c", "show sectors; describe KC.UX"],
+    );
+    assert!(
+        stderr(&o).contains("--> line 1, column 24"),
+        "{}",
+        stderr(&o)
+    );
+}

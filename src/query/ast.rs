@@ -7,6 +7,8 @@ use crate::model::Period;
 pub struct Located {
     pub statement: Statement,
     pub line: usize,
+    /// Byte offset of the statement in the script.
+    pub pos: usize,
     /// The statement's source text, as written.
     pub text: String,
 }

@@ -70,9 +70,11 @@ pub fn parse_script(text: &str) -> Result<Vec<Located>> {
         }
         let line = pair.line_col().0;
         let src = trimmed(&pair).to_string();
+        let pos = pair.as_span().start();
         out.push(Located {
             statement: statement(pair, text)?,
             line,
+            pos,
             text: src,
         });
     }
