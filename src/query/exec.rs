@@ -1482,9 +1482,10 @@ fn delete(
         }
     };
     let stats = write(env, set)?;
+    let n = stats.points_deleted;
+    let plural = if n == 1 { "" } else { "s" };
     Ok(vec![Output::Message(format!(
-        "deleted {what}: {} points",
-        stats.points_deleted
+        "deleted {what}: {n} point{plural}"
     ))])
 }
 
@@ -1560,8 +1561,9 @@ fn define_screen(
         Some(text.trim().to_string()),
     ));
     write(env, set)?;
+    let plural = if rows == 1 { "" } else { "s" };
     Ok(vec![Output::Message(format!(
-        "defined screen {} ({rows} rows now)",
+        "defined screen {} ({rows} row{plural} now)",
         name.name.to_lowercase()
     ))])
 }
