@@ -19,6 +19,17 @@ pub struct RunOptions {
     pub style: output::Style,
 }
 
+/// `eprintln!` that writes the whole line in one call (so a kill never leaves half a
+/// `--timings` line) and ignores a closed stderr instead of panicking.
+#[macro_export]
+macro_rules! eprint_line {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let line = format!("{}\n", format_args!($($arg)*));
+        let _ = std::io::stderr().lock().write_all(line.as_bytes());
+    }};
+}
+
 /// Writes to stdout; a closed pipe (`finq ... | head`) ends output quietly, not as an error.
 pub fn print(text: &str) {
     let mut out = std::io::stdout().lock();
@@ -40,7 +51,7 @@ pub fn render_output_styled(o: &Output, format: Format, style: &output::Style) -
     match o {
         Output::Table(t) => Some(output::render_styled(t, format, style)),
         Output::Message(m) if matches!(format, Format::Csv | Format::Json) => {
-            eprintln!("{m}");
+            crate::eprint_line!("{m}");
             None
         }
         Output::Message(m) => Some(format!("{m}\n")),
@@ -54,7 +65,7 @@ pub fn run_script(session: &mut Session, text: &str, file: Option<&str>, opts: &
     let result = session.run(text, opts.keep_going, &mut |r| match r {
         Ok(r) => {
             if opts.timings {
-                eprintln!(
+                crate::eprint_line!(
                     "{{\"statement\": {}, \"ms\": {:.3}, \"rows\": {}}}",
                     r.index,
                     r.elapsed.as_secs_f64() * 1000.0,
@@ -73,8 +84,8 @@ pub fn run_script(session: &mut Session, text: &str, file: Option<&str>, opts: &
             }
         }
         Err((line, e)) => match file {
-            Some(f) => eprintln!("{e}\n  --> {f}:{line}"),
-            None => eprintln!("{e}"),
+            Some(f) => crate::eprint_line!("{e}\n  --> {f}:{line}"),
+            None => crate::eprint_line!("{e}"),
         },
     });
     match result {
@@ -82,8 +93,8 @@ pub fn run_script(session: &mut Session, text: &str, file: Option<&str>, opts: &
         // A syntax error stops the script before it runs, so `sink` never saw it.
         Err(e @ Error::Parse { .. }) => {
             match file {
-                Some(f) => eprintln!("{e}\n  in {f}"),
-                None => eprintln!("{e}"),
+                Some(f) => crate::eprint_line!("{e}\n  in {f}"),
+                None => crate::eprint_line!("{e}"),
             }
             1
         }
@@ -126,7 +137,7 @@ pub fn import(
         match result {
             Ok(report) => {
                 if !report.registered.is_empty() {
-                    eprintln!(
+                    crate::eprint_line!(
                         "note: {} registered {} new metric{} (unit ratio, direction higher, dimension other): {}",
                         report.file,
                         report.registered.len(),
@@ -139,13 +150,13 @@ pub fn import(
                     );
                 }
                 for w in &report.warnings {
-                    eprintln!("warning: {w}");
+                    crate::eprint_line!("warning: {w}");
                 }
                 print(&format!("{}\n", report.summary()));
             }
             Err(e) => {
-                eprintln!("{e}");
-                eprintln!("note: nothing from {} was stored", path.display());
+                crate::eprint_line!("{e}");
+                crate::eprint_line!("note: nothing from {} was stored", path.display());
                 code = 1;
             }
         }
@@ -162,9 +173,9 @@ pub fn check(session: &Session) -> i32 {
         }
         Ok(report) => {
             for p in &report.problems {
-                eprintln!("problem: {p}");
+                crate::eprint_line!("problem: {p}");
             }
-            eprintln!(
+            crate::eprint_line!(
                 "{} problem(s) found; {}",
                 report.problems.len(),
                 report.summary
@@ -172,7 +183,7 @@ pub fn check(session: &Session) -> i32 {
             1
         }
         Err(e) => {
-            eprintln!("{e}");
+            crate::eprint_line!("{e}");
             1
         }
     }

@@ -140,12 +140,17 @@ macro_rules! errdata {
 /// name that `wanted` begins (`FXTR` → `FXTR.US`) counts as close.
 pub fn suggest<'a>(wanted: &str, known: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
     let wanted = wanted.to_lowercase();
-    let limit = (wanted.chars().count() / 3).max(2);
+    let wanted_chars = wanted.chars().count();
+    let limit = (wanted_chars / 3).max(2);
     let mut best: Option<(usize, &str)> = None;
     for k in known {
         let lower = k.to_lowercase();
         let d = if lower.starts_with(&wanted) && wanted.len() >= 3 {
             1
+        } else if wanted_chars.abs_diff(lower.chars().count()) > limit {
+            // The distance is at least the difference in length: too far, and a huge name
+            // (a 1 MB identifier) must not cost a full distance table per known name.
+            continue;
         } else {
             edit_distance(&wanted, &lower)
         };

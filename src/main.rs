@@ -119,7 +119,7 @@ fn main() -> ExitCode {
     let code = match run(args) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("{e}");
+            finq::eprint_line!("{e}");
             e.exit_code()
         }
     };

@@ -980,9 +980,21 @@ fn read_table(
                     if is_blank(cell) {
                         continue;
                     }
-                    let v = row_number(src, &record, i, cell, table.header)?;
+                    let v = scale.apply(row_number(src, &record, i, cell, table.header)?);
+                    // A --map factor can take a finite number out of range (1e308 * 10).
+                    if !v.is_finite() {
+                        return Err(src.error(
+                            &record,
+                            i,
+                            format!(
+                                "'{}' in column '{}' times its --map factor is not a number finq can hold",
+                                String::from_utf8_lossy(cell).trim(),
+                                table.header.name(i)
+                            ),
+                        ));
+                    }
                     if let Some(code) = code {
-                        run.push((code, scale.apply(v)));
+                        run.push((code, v));
                     }
                 }
                 Use::Attr(name) => {

@@ -378,7 +378,8 @@ fn plain_value_end(s: &str, start: usize) -> usize {
             if key_at(s, j).is_some() || s[j..].starts_with("---") {
                 return i;
             }
-            i = j;
+            // Step at least one byte: other whitespace (a form feed) would loop forever.
+            i = j.max(i + 1);
             continue;
         }
         i += 1;

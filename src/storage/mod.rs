@@ -38,8 +38,10 @@ impl Database {
         if path.exists() && !path.is_dir() {
             return Err(open_err("is not a finq database (it is a file)".into()));
         }
+        // sled makes `blobs/` before `conf`: a folder holding only that is a database another
+        // process is creating right now.
         if path.is_dir()
-            && std::fs::read_dir(&path)?.next().is_some()
+            && std::fs::read_dir(&path)?.any(|e| !e.is_ok_and(|e| e.file_name() == "blobs"))
             && !path.join("conf").exists()
         {
             return Err(open_err(
@@ -50,10 +52,14 @@ impl Database {
         // opening is reported like any other damage.
         // A database that existed before must already hold its format key; sled recovers
         // some kinds of damage as an empty database, which must not pass for a new one.
-        let existed = path.join("conf").exists();
+        // A data file that is still empty is one being created right now by another process
+        // (sled writes `conf` and creates `db` before it takes the lock): not an old database.
+        let existed = path.join("conf").exists()
+            && std::fs::metadata(path.join("db")).is_ok_and(|m| m.len() > 0);
         // A process that just closed the database may hold its lock for a moment longer
         // (sled releases it from a background thread), so a held lock is retried briefly.
         let mut attempts = 0;
+        let mut cleaned = false;
         let db = loop {
             let opened = quietly(|| {
                 sled::Config::new()
@@ -69,6 +75,14 @@ impl Database {
                         return Err(open_err("is in use by another finq process".into()));
                     }
                     std::thread::sleep(std::time::Duration::from_millis(30));
+                }
+                // sled reads a snapshot left half-written (`snap.*.generating`: the disk filled
+                // or the process died while writing it) as corruption and never opens again. It
+                // is not needed — sled renames a snapshot into place only once complete — so it
+                // is removed and the open tried once more. (Any failure but the lock means this
+                // process held the lock, so the file is no other process's work in progress.)
+                Ok(Err(_)) | Err(_) if !cleaned && remove_partial_snapshots(&path) => {
+                    cleaned = true;
                 }
                 Ok(Err(e)) => return Err(open_err(format!("cannot be opened: {e}"))),
                 Err(_) => return Err(open_err("is damaged and cannot be opened".into())),
@@ -486,6 +500,12 @@ impl Database {
             mine
         });
         let results: Vec<Rewrite> = results.into_iter().collect::<Result<_>>()?;
+        let bytes: usize = results
+            .iter()
+            .flat_map(|r| &r.inserts)
+            .map(|(k, v)| k.len() + v.len())
+            .sum();
+        ensure_space(&self.path, bytes as u64)?;
         // Removes first: a rewritten chunk may keep its key, and the insert must win.
         for r in &results {
             stats.points_deleted += r.deleted;
@@ -514,6 +534,56 @@ impl Database {
         self.catalog = catalog;
         Ok(stats)
     }
+}
+
+/// Removes sled's unfinished snapshot files from a database folder; true when there were any.
+fn remove_partial_snapshots(path: &Path) -> bool {
+    let Ok(entries) = std::fs::read_dir(path) else {
+        return false;
+    };
+    let mut removed = false;
+    for e in entries.flatten() {
+        let name = e.file_name();
+        let name = name.to_string_lossy();
+        if name.starts_with("snap.") && name.ends_with(".generating") {
+            removed |= std::fs::remove_file(e.path()).is_ok();
+        }
+    }
+    removed
+}
+
+/// sled does not keep a batch whole when the disk fills while it is being written: part of
+/// an import can survive a failed write. So a large write that may not fit (sled needs about
+/// 2.5 times the batch's bytes: log, blobs, rewritten pages) is refused before anything is
+/// written. Small writes (`set`, `delete`) skip the check.
+fn ensure_space(path: &Path, bytes: u64) -> Result<()> {
+    if bytes < 1 << 20 {
+        return Ok(());
+    }
+    let Some(free) = free_space(path) else {
+        return Ok(());
+    };
+    let needed = bytes.saturating_mul(3) + (4 << 20);
+    if free < needed {
+        return Err(Error::Storage(format!(
+            "not enough free disk space for this write: it needs about {} MB, {} MB are free",
+            needed >> 20,
+            free >> 20
+        )));
+    }
+    Ok(())
+}
+
+/// Bytes available to this user on the file system holding `path`.
+fn free_space(path: &Path) -> Option<u64> {
+    use std::os::unix::ffi::OsStrExt;
+    let c = std::ffi::CString::new(path.as_os_str().as_bytes()).ok()?;
+    // SAFETY: statvfs only writes into the struct it is given.
+    let mut s: libc::statvfs = unsafe { std::mem::zeroed() };
+    if unsafe { libc::statvfs(c.as_ptr(), &mut s) } != 0 {
+        return None;
+    }
+    Some((s.f_bavail as u64).saturating_mul(s.f_frsize as u64))
 }
 
 /// An error's text without its `error: storage:` lead, to embed in another message.
