@@ -1,59 +1,257 @@
-//! Store benchmarks on a generated dataset (built once, outside the timed loops): importing
-//! a file, reading one company's metrics, scanning one metric across all companies, parsing.
+//! BENCHMARKS.md in-process: import and q1–q9 on a generated S dataset, parse apart from execute.
+//!
+//! The dataset (`finq gen`, 10,000 companies × 40 quarters unless `FINQ_BENCH_COMPANIES`
+//! says otherwise) is generated and imported once, outside every timed loop. Groups:
+//!
+//! - `import`: `companies.csv` then `metrics.csv` into an empty database (what
+//!   `finq import` does, without process start and exit).
+//! - `open`: opening the imported database, and opening it and running q1 with an empty
+//!   cache (the in-process part of `finq -c "q1"`).
+//! - `parse/qN`: `query::parse_script` of the statement alone.
+//! - `plan_execute/qN`: a pre-parsed statement through `query::exec::execute` with a warm
+//!   cache (finq has no separate plan API: binding happens inside execute).
+//! - `parse_plan_execute/qN`: `Session::execute` of the text with a warm cache, i.e. what
+//!   `finq --timings run` reports for repetitions 2–11. Minus `parse/qN` it is plan+execute.
+//! - `plan_execute_cold_cache/qN`: the pre-parsed statement with the session cache cleared
+//!   first, so columns (and scores) are read from storage as by a fresh process.
+//!
+//! `cargo bench --bench store -- '^plan_execute/'` runs one group; `FINQ_BENCH_COMPANIES=1000
+//! cargo bench` a quick pass on a small dataset.
 
-use criterion::{Criterion, criterion_group, criterion_main};
+use criterion::measurement::WallTime;
+use criterion::{BenchmarkGroup, Criterion, SamplingMode, criterion_group, criterion_main};
+use finq::Session;
 use finq::r#gen::{GenOptions, generate};
 use finq::ingest::{ImportOptions, import_file};
+use finq::query::ast::Located;
+use finq::query::exec::{Env, execute};
+use finq::query::parse_script;
 use finq::storage::Database;
 use std::hint::black_box;
+use std::path::Path;
+use std::time::{Duration, Instant};
 
-const COMPANIES: usize = 2_000;
+/// The S profile of BENCHMARKS.md.
+const DEFAULT_COMPANIES: usize = 10_000;
 
-fn benches(c: &mut Criterion) {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let data = dir.path().join("data");
-    generate(&GenOptions {
-        companies: COMPANIES,
-        out: data.clone(),
-        ..GenOptions::default()
-    })
-    .expect("generate");
-    let opts = ImportOptions::default();
+/// q1–q9 of BENCHMARKS.md, named as in `shared/bench/ref.py`.
+const QUERIES: [(&str, &str); 9] = [
+    (
+        "q1_rank_industry",
+        r#"select roe where industry = "Industry 007" rank"#,
+    ),
+    (
+        "q2_screen",
+        "select pe_ttm, roe, market_cap where pe_ttm between 0 and 15 and roe > 15% and \
+         market_cap > 1B rank by roe limit 50",
+    ),
+    (
+        "q3_group",
+        "select count(), median(roe), avg(pe_ttm) by industry",
+    ),
+    ("q4_series", "series revenue, roe of C000123.HK"),
+    (
+        "q5_window",
+        r#"select cagr(revenue, 5), mavg(roe, 4) where sector = "Sector 03" rank by cagr(revenue, 5) limit 20"#,
+    ),
+    ("q6_score_one", "score C000123.HK"),
+    (
+        "q7_score_industry",
+        r#"select score, score_grade, industry_rank where industry = "Industry 007" rank by score"#,
+    ),
+    ("q8_score_all", "select score rank limit 100"),
+    (
+        "q9_fscore",
+        "select fscore where fscore >= 8 rank by fscore limit 100",
+    ),
+];
 
+fn companies() -> usize {
+    std::env::var("FINQ_BENCH_COMPANIES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(DEFAULT_COMPANIES)
+}
+
+/// Imports both CSV files of `data` into `db`, as `finq import` would.
+fn import_all(db: &mut Database, data: &Path) {
+    for f in ["companies.csv", "metrics.csv"] {
+        import_file(db, &data.join(f), &ImportOptions::default(), &mut |_| {}).expect("import");
+    }
+}
+
+/// The one statement of `text`, parsed.
+fn parse_one(text: &str) -> Located {
+    let mut statements = parse_script(text).expect("parse");
+    assert_eq!(statements.len(), 1, "one statement: {text}");
+    statements.remove(0)
+}
+
+/// Settings for groups whose iterations take a large part of a second.
+fn slow(g: &mut BenchmarkGroup<WallTime>, samples: usize) {
+    g.sample_size(samples)
+        .sampling_mode(SamplingMode::Flat)
+        .warm_up_time(Duration::from_millis(500))
+        .measurement_time(Duration::from_secs(2));
+}
+
+/// Settings for groups of warm queries (up to a few milliseconds an iteration).
+fn warm(g: &mut BenchmarkGroup<WallTime>) {
+    g.sample_size(50)
+        .warm_up_time(Duration::from_millis(500))
+        .measurement_time(Duration::from_secs(3));
+}
+
+fn bench_import(c: &mut Criterion, data: &Path) {
     let mut g = c.benchmark_group("import");
-    g.sample_size(10);
-    g.bench_function("metrics.csv 2k companies", |b| {
-        b.iter_with_setup(
+    slow(&mut g, 10);
+    // About 2 s an import on S: ten samples of one.
+    g.measurement_time(Duration::from_secs(20));
+    g.bench_function("companies+metrics", |b| {
+        b.iter_batched(
             || {
                 let d = tempfile::tempdir().expect("temp dir");
                 let db = Database::open(d.path().join("db")).expect("open");
                 (d, db)
             },
-            |(_d, mut db)| {
-                import_file(&mut db, &data.join("metrics.csv"), &opts, &mut |_| {}).expect("import")
+            // Returned, so that removing the database happens outside the timing.
+            |(d, mut db)| {
+                import_all(&mut db, data);
+                (d, db)
             },
+            criterion::BatchSize::PerIteration,
         )
     });
     g.finish();
-
-    let mut db = Database::open(dir.path().join("db")).expect("open");
-    for f in ["companies.csv", "metrics.csv"] {
-        import_file(&mut db, &data.join(f), &opts, &mut |_| {}).expect("import");
-    }
-    c.bench_function("read one company's metrics", |b| {
-        b.iter(|| black_box(db.company_series("C000123.HK").expect("read")))
-    });
-    c.bench_function("scan roe across all companies", |b| {
-        b.iter(|| black_box(db.scan_metric("roe").expect("scan")))
-    });
-    c.bench_function("parse describe + show", |b| {
-        b.iter(|| {
-            black_box(
-                finq::query::parse_script("describe C000123.HK; show industries").expect("parse"),
-            )
-        })
-    });
 }
 
-criterion_group!(store, benches);
+fn bench_open(c: &mut Criterion, db_path: &Path) {
+    let q1 = parse_one(QUERIES[0].1);
+    let mut g = c.benchmark_group("open");
+    slow(&mut g, 10);
+    // Sessions are dropped outside the timing (a process exit would not wait for it either).
+    g.bench_function("open", |b| {
+        b.iter_custom(|iters| {
+            let mut total = Duration::ZERO;
+            for _ in 0..iters {
+                let t = Instant::now();
+                let session = Session::open(db_path).expect("open");
+                total += t.elapsed();
+                drop(black_box(session));
+            }
+            total
+        })
+    });
+    g.bench_function("open+q1", |b| {
+        b.iter_custom(|iters| {
+            let mut total = Duration::ZERO;
+            for _ in 0..iters {
+                let t = Instant::now();
+                let mut s = Session::open(db_path).expect("open");
+                let out = run(&mut s, &q1);
+                total += t.elapsed();
+                drop(black_box((out, s)));
+            }
+            total
+        })
+    });
+    g.finish();
+}
+
+/// Plan and execute one pre-parsed statement in the session.
+fn run(session: &mut Session, statement: &Located) -> Vec<finq::output::Output> {
+    let mut env = Env {
+        db: &mut session.db,
+        cache: &mut session.cache,
+        text: &statement.text,
+    };
+    execute(&mut env, &statement.statement).expect("execute")
+}
+
+fn bench_parse(c: &mut Criterion) {
+    let mut g = c.benchmark_group("parse");
+    g.warm_up_time(Duration::from_millis(500))
+        .measurement_time(Duration::from_secs(1));
+    for (name, text) in QUERIES {
+        g.bench_function(name, |b| b.iter(|| parse_script(black_box(text))));
+    }
+    g.finish();
+}
+
+fn bench_warm(c: &mut Criterion, session: &mut Session, parsed: &[Located]) {
+    let mut g = c.benchmark_group("plan_execute");
+    warm(&mut g);
+    for ((name, _), statement) in QUERIES.iter().zip(parsed) {
+        g.bench_function(*name, |b| b.iter(|| run(session, statement)));
+    }
+    g.finish();
+
+    let mut g = c.benchmark_group("parse_plan_execute");
+    warm(&mut g);
+    for (name, text) in QUERIES {
+        g.bench_function(name, |b| {
+            b.iter(|| session.execute(black_box(text)).expect("execute"))
+        });
+    }
+    g.finish();
+}
+
+fn bench_cold_cache(c: &mut Criterion, session: &mut Session, parsed: &[Located]) {
+    let mut g = c.benchmark_group("plan_execute_cold_cache");
+    slow(&mut g, 10);
+    for ((name, _), statement) in QUERIES.iter().zip(parsed) {
+        g.bench_function(*name, |b| {
+            b.iter_custom(|iters| {
+                let mut total = Duration::ZERO;
+                for _ in 0..iters {
+                    session.cache.clear();
+                    let t = Instant::now();
+                    let out = run(session, statement);
+                    total += t.elapsed();
+                    drop(black_box(out));
+                }
+                total
+            })
+        });
+    }
+    g.finish();
+}
+
+fn benches(c: &mut Criterion) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let data = dir.path().join("data");
+    let n = companies();
+    let t = Instant::now();
+    generate(&GenOptions {
+        companies: n,
+        out: data.clone(),
+        ..GenOptions::default()
+    })
+    .expect("generate");
+    let db_path = dir.path().join("db");
+    import_all(&mut Database::open(&db_path).expect("open"), &data);
+    eprintln!(
+        "dataset: {n} companies generated and imported in {:.1} s",
+        t.elapsed().as_secs_f64()
+    );
+
+    bench_import(c, &data);
+    bench_open(c, &db_path);
+    bench_parse(c);
+
+    let mut session = Session::open(&db_path).expect("open");
+    let parsed: Vec<Located> = QUERIES.iter().map(|(_, q)| parse_one(q)).collect();
+    for ((name, _), statement) in QUERIES.iter().zip(&parsed) {
+        let rows: usize = run(&mut session, statement).iter().map(|o| o.rows()).sum();
+        assert!(rows > 0, "{name} returned no rows");
+    }
+    bench_warm(c, &mut session, &parsed);
+    bench_cold_cache(c, &mut session, &parsed);
+}
+
+criterion_group! {
+    name = store;
+    config = Criterion::default().without_plots();
+    targets = benches
+}
 criterion_main!(store);
