@@ -993,6 +993,14 @@ impl Repl {
     fn execute(&mut self, session: &mut Session, text: &str, file: Option<&str>) -> bool {
         let format = session.format;
         let style = self.style();
+        // The REPL runs one statement at a time; an import can take a while, so say so.
+        if let Ok(statements) = crate::query::parse_script(text) {
+            for st in &statements {
+                if let crate::query::ast::Statement::Import { path } = &st.statement {
+                    eprintln!("importing {path}: finq is busy until the import finishes");
+                }
+            }
+        }
         // Results print as they come, so a long script shows progress.
         let outcome = session.run(text, false, &mut |r| self.show(r, format, &style, file));
         match outcome {
