@@ -133,18 +133,8 @@ const FUNCTIONS: &[(&str, &str)] = &[
     ("pct", "pct(x, q)"),
 ];
 
-/// The scoring columns (SCORING.md).
-const COMPUTED: &[&str] = &[
-    "score",
-    "score_grade",
-    "industry_rank",
-    "profit_grade",
-    "growth_grade",
-    "operation_grade",
-    "security_grade",
-    "cash_grade",
-    "fscore",
-];
+/// The scoring columns (SCORING.md), as the binder knows them.
+const COMPUTED: &[&str] = &crate::query::plan::SCORE_COLUMNS;
 
 /// Meta commands with their arguments.
 const META: &[(&str, &str)] = &[
