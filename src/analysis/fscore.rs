@@ -1,7 +1,7 @@
 //! The Piotroski F-score of SCORING.md: nine signals from one year and the two before it.
 
 use crate::model::Period;
-use crate::storage::cache::SeriesRef;
+use crate::model::SeriesRef;
 
 /// The inputs, in the order callers pass their series.
 pub const INPUTS: [&str; 9] = [

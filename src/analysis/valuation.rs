@@ -3,7 +3,7 @@
 
 use super::stats;
 use crate::model::Period;
-use crate::storage::cache::SeriesRef;
+use crate::model::SeriesRef;
 
 /// The band's metrics and whether lower is better (the multiples) or higher (the yield).
 pub const METRICS: [(&str, bool); 4] = [

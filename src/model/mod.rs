@@ -47,6 +47,60 @@ pub fn symbol_key(symbol: &str) -> String {
     symbol.trim().to_uppercase()
 }
 
+/// A borrowed series: period codes (ascending) and their values. Every lookup by period —
+/// exactly, as of a day, a year before — lives here, for stored series and cached columns
+/// alike.
+#[derive(Clone, Copy, Debug)]
+pub struct SeriesRef<'a> {
+    pub codes: &'a [u32],
+    pub values: &'a [f64],
+}
+
+impl<'a> SeriesRef<'a> {
+    pub const EMPTY: SeriesRef<'static> = SeriesRef {
+        codes: &[],
+        values: &[],
+    };
+
+    pub fn len(&self) -> usize {
+        self.codes.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.codes.is_empty()
+    }
+
+    /// The index a selection sees: the latest point, the point of exactly `at`, or for a
+    /// day the latest point on or before it.
+    pub fn anchor(&self, at: Option<Period>) -> Option<usize> {
+        match at {
+            None => self.codes.len().checked_sub(1),
+            Some(Period::Day(d)) => {
+                let limit = Period::Day(d).code() | 3;
+                self.codes.partition_point(|&c| c <= limit).checked_sub(1)
+            }
+            Some(p) => self.codes.binary_search(&p.code()).ok(),
+        }
+    }
+
+    /// The index of the point `years` years before point `i` (same kind of period; for a
+    /// day, the latest point on or before the same day that many years earlier).
+    pub fn years_before(&self, i: usize, years: i32) -> Option<usize> {
+        let p = Period::from_code(*self.codes.get(i)?)?;
+        match p.years_before(years) {
+            Period::Day(d) => {
+                let limit = Period::Day(d).code() | 3;
+                self.codes.partition_point(|&c| c <= limit).checked_sub(1)
+            }
+            q => self.codes.binary_search(&q.code()).ok(),
+        }
+    }
+
+    pub fn value_at(&self, at: Option<Period>) -> f64 {
+        self.anchor(at).map_or(f64::NAN, |i| self.values[i])
+    }
+}
+
 /// One (company, metric) time series: points ordered by period, at most one per period.
 /// Periods are kept as their order-preserving codes, so lookups are integer searches.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -81,46 +135,15 @@ impl Series {
             .and_then(|&(c, v)| Period::from_code(c).map(|p| (p, v)))
     }
 
-    /// Index of the point of exactly this period.
-    pub fn index_of(&self, period: Period) -> Option<usize> {
+    /// Codes and values as separate vectors, the shape a [`SeriesRef`] borrows.
+    pub fn unzipped(&self) -> (Vec<u32>, Vec<f64>) {
+        self.points.iter().copied().unzip()
+    }
+
+    fn index_of(&self, period: Period) -> Option<usize> {
         self.points
             .binary_search_by_key(&period.code(), |p| p.0)
             .ok()
-    }
-
-    /// Index of the latest point that ends on or before `date` ("as of" a day).
-    pub fn index_as_of(&self, date: Date) -> Option<usize> {
-        // Every period ending on `date` has a code below the next day's first code.
-        let limit = Period::Day(date).code() | 3;
-        self.points.partition_point(|p| p.0 <= limit).checked_sub(1)
-    }
-
-    /// The point a selection at `period` sees: exactly that period, or for a day the latest
-    /// point on or before it.
-    pub fn index_at(&self, period: Period) -> Option<usize> {
-        match period {
-            Period::Day(d) => self.index_as_of(d),
-            p => self.index_of(p),
-        }
-    }
-
-    /// The point one year before point `i`: the same kind of period a year earlier, or for
-    /// a day the latest point on or before the same day a year earlier.
-    pub fn index_year_before(&self, i: usize) -> Option<usize> {
-        let p = Period::from_code(self.points.get(i)?.0)?;
-        self.index_years_before(p, 1)
-    }
-
-    pub fn index_years_before(&self, p: Period, years: i32) -> Option<usize> {
-        match p.years_before(years) {
-            Period::Day(d) => self.index_as_of(d),
-            q => self.index_of(q),
-        }
-    }
-
-    /// The point `n` points before point `i`.
-    pub fn index_points_before(&self, i: usize, n: usize) -> Option<usize> {
-        i.checked_sub(n)
     }
 
     /// Merges `other` into this series; `other` wins where both have a period.
@@ -181,8 +204,8 @@ mod tests {
         )
     }
 
-    fn period_at(s: &Series, i: Option<usize>) -> Option<String> {
-        i.map(|i| Period::from_code(s.points[i].0).unwrap().to_string())
+    fn period_at(codes: &[u32], i: Option<usize>) -> Option<String> {
+        i.map(|i| Period::from_code(codes[i]).unwrap().to_string())
     }
 
     #[test]
@@ -194,40 +217,48 @@ mod tests {
 
     #[test]
     fn lookups_by_period_day_and_year_before() {
-        let x = s(&[("2023Q3", 1.0), ("2024Q2", 2.0), ("2024Q3", 3.0)]);
+        let (c, v) = s(&[("2023Q3", 1.0), ("2024Q2", 2.0), ("2024Q3", 3.0)]).unzipped();
+        let x = SeriesRef {
+            codes: &c,
+            values: &v,
+        };
         assert_eq!(
-            period_at(&x, x.index_at(Period::parse("2024Q3").unwrap())).as_deref(),
+            period_at(&c, x.anchor(Period::parse("2024Q3"))).as_deref(),
             Some("2024Q3")
         );
-        assert_eq!(x.index_at(Period::parse("2024Q1").unwrap()), None);
+        assert_eq!(x.anchor(Period::parse("2024Q1")), None);
         // As of a day: the latest point ending on or before it.
         assert_eq!(
-            period_at(&x, x.index_at(Period::parse("2024-08-15").unwrap())).as_deref(),
+            period_at(&c, x.anchor(Period::parse("2024-08-15"))).as_deref(),
             Some("2024Q2")
         );
         assert_eq!(
-            period_at(&x, x.index_at(Period::parse("2024-09-30").unwrap())).as_deref(),
+            period_at(&c, x.anchor(Period::parse("2024-09-30"))).as_deref(),
             Some("2024Q3")
         );
-        assert_eq!(x.index_at(Period::parse("2023-09-29").unwrap()), None);
+        assert_eq!(x.anchor(Period::parse("2023-09-29")), None);
         assert_eq!(
-            period_at(&x, x.index_year_before(2)).as_deref(),
+            period_at(&c, x.years_before(2, 1)).as_deref(),
             Some("2023Q3")
         );
-        assert_eq!(x.index_year_before(1), None);
-        assert_eq!(x.index_points_before(2, 2), Some(0));
-        assert_eq!(x.index_points_before(1, 2), None);
+        assert_eq!(x.years_before(1, 1), None);
+        assert_eq!(x.anchor(None), Some(2));
     }
 
     #[test]
     fn a_day_looks_back_to_the_latest_point_a_year_earlier() {
-        let x = s(&[
+        let (c, v) = s(&[
             ("2025-05-10", 1.0),
             ("2025-05-30", 2.0),
             ("2026-05-19", 3.0),
-        ]);
+        ])
+        .unzipped();
+        let x = SeriesRef {
+            codes: &c,
+            values: &v,
+        };
         assert_eq!(
-            period_at(&x, x.index_year_before(2)).as_deref(),
+            period_at(&c, x.years_before(2, 1)).as_deref(),
             Some("2025-05-10")
         );
     }

@@ -6,6 +6,7 @@ use super::Database;
 use crate::analysis::fscore::{self, FScore};
 use crate::analysis::score::{INDICATORS, ScoreTable};
 use crate::error::Result;
+pub use crate::model::SeriesRef;
 use crate::model::{Company, Period, symbol_key};
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
@@ -17,58 +18,6 @@ pub struct MetricColumn {
     pub offsets: Vec<u32>,
     pub codes: Vec<u32>,
     pub values: Vec<f64>,
-}
-
-/// A view of one company's series inside a [`MetricColumn`].
-#[derive(Clone, Copy, Debug)]
-pub struct SeriesRef<'a> {
-    pub codes: &'a [u32],
-    pub values: &'a [f64],
-}
-
-impl<'a> SeriesRef<'a> {
-    pub const EMPTY: SeriesRef<'static> = SeriesRef {
-        codes: &[],
-        values: &[],
-    };
-
-    pub fn len(&self) -> usize {
-        self.codes.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.codes.is_empty()
-    }
-
-    /// The index a selection sees: the latest point, the point of exactly `at`, or for a
-    /// day the latest point on or before it.
-    pub fn anchor(&self, at: Option<Period>) -> Option<usize> {
-        match at {
-            None => self.codes.len().checked_sub(1),
-            Some(Period::Day(d)) => {
-                let limit = Period::Day(d).code() | 3;
-                self.codes.partition_point(|&c| c <= limit).checked_sub(1)
-            }
-            Some(p) => self.codes.binary_search(&p.code()).ok(),
-        }
-    }
-
-    /// The index of the point `years` years before point `i` (same kind of period; for a
-    /// day, the latest point on or before the same day that many years earlier).
-    pub fn years_before(&self, i: usize, years: i32) -> Option<usize> {
-        let p = Period::from_code(*self.codes.get(i)?)?;
-        match p.years_before(years) {
-            Period::Day(d) => {
-                let limit = Period::Day(d).code() | 3;
-                self.codes.partition_point(|&c| c <= limit).checked_sub(1)
-            }
-            q => self.codes.binary_search(&q.code()).ok(),
-        }
-    }
-
-    pub fn value_at(&self, at: Option<Period>) -> f64 {
-        self.anchor(at).map_or(f64::NAN, |i| self.values[i])
-    }
 }
 
 impl MetricColumn {
