@@ -100,61 +100,37 @@ pub fn parse_expression(text: &str) -> Result<Expr> {
 /// Rejects nesting deeper than [`MAX_NESTING`], and parentheses or strings that are never
 /// closed, with the place it happens (pest would only report what it expected instead).
 fn check_nesting(text: &str) -> Result<()> {
-    let (mut in_string, mut escaped, mut in_comment, mut in_tick) = (false, false, false, false);
-    let mut opens: Vec<usize> = Vec::new();
-    let mut string_start = 0;
-    let mut prev = ' ';
     let at = |pos: usize, message: &str| {
         let (line, column) = line_col(text, pos);
         Err(Error::parse(message, text, line, column))
     };
-    for (i, c) in text.char_indices() {
-        if in_comment {
-            in_comment = c != '\n';
-        } else if in_string {
-            if escaped {
-                escaped = false;
-            } else if c == '\\' {
-                escaped = true;
-            } else if c == '"' {
-                in_string = false;
-            }
-        } else if in_tick {
-            in_tick = c != '`';
-        } else {
-            match c {
-                '"' => {
-                    in_string = true;
-                    string_start = i;
-                }
-                '`' => in_tick = true,
-                '#' => in_comment = true,
-                '-' if prev == '-' => in_comment = true,
-                '(' => opens.push(i),
-                ')' => {
-                    opens.pop();
-                }
-                ';' => {
-                    if let Some(&open) = opens.last() {
-                        return at(open, "this parenthesis is never closed");
-                    }
-                }
-                _ => {}
-            }
-            if opens.len() > MAX_NESTING {
-                return at(
-                    i,
-                    &format!("expressions nest deeper than {MAX_NESTING} levels"),
-                );
-            }
+    let lexed = Lexed::new(text);
+    let mut opens: Vec<usize> = Vec::new();
+    for &(i, c, class) in &lexed.chars {
+        if class != Class::Code {
+            continue;
         }
-        prev = c;
+        match c {
+            '(' => opens.push(i),
+            ')' => {
+                opens.pop();
+            }
+            ';' => {
+                if let Some(&open) = opens.last() {
+                    return at(open, "this parenthesis is never closed");
+                }
+            }
+            _ => {}
+        }
+        if opens.len() > MAX_NESTING {
+            return at(
+                i,
+                &format!("expressions nest deeper than {MAX_NESTING} levels"),
+            );
+        }
     }
-    if in_string {
-        return at(
-            string_start,
-            "this string is never closed (a '\"' is missing)",
-        );
+    if let Some(start) = lexed.open_string {
+        return at(start, "this string is never closed (a '\"' is missing)");
     }
     if let Some(&open) = opens.last() {
         return at(open, "this parenthesis is never closed");
@@ -392,52 +368,94 @@ fn statement(pair: Pair<Rule>, text: &str) -> Result<Statement> {
     })
 }
 
+/// What a character of query text is part of.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Class {
+    Code,
+    /// A `"string"`, quotes included.
+    Str,
+    /// A `` `name` ``, backticks included.
+    Tick,
+    /// From `--` or `#` to the end of the line.
+    Comment,
+}
+
+/// Query text split into code, strings, backticked names and comments, the one place that
+/// knows those rules outside the grammar (for checks that run before pest and for trimming).
+struct Lexed {
+    chars: Vec<(usize, char, Class)>,
+    /// Where a string that never closes starts.
+    open_string: Option<usize>,
+}
+
+impl Lexed {
+    fn new(text: &str) -> Lexed {
+        let mut chars = Vec::with_capacity(text.len());
+        let mut state = Class::Code;
+        let (mut escaped, mut string_start) = (false, 0);
+        let mut it = text.char_indices().peekable();
+        while let Some((i, c)) = it.next() {
+            let class = match state {
+                Class::Comment => {
+                    if c == '\n' {
+                        state = Class::Code;
+                    }
+                    Class::Comment
+                }
+                Class::Str => {
+                    if escaped {
+                        escaped = false;
+                    } else if c == '\\' {
+                        escaped = true;
+                    } else if c == '"' {
+                        state = Class::Code;
+                    }
+                    Class::Str
+                }
+                Class::Tick => {
+                    if c == '`' {
+                        state = Class::Code;
+                    }
+                    Class::Tick
+                }
+                Class::Code => {
+                    state = match c {
+                        '"' => {
+                            string_start = i;
+                            Class::Str
+                        }
+                        '`' => Class::Tick,
+                        '#' => Class::Comment,
+                        '-' if it.peek().is_some_and(|&(_, n)| n == '-') => Class::Comment,
+                        _ => Class::Code,
+                    };
+                    state
+                }
+            };
+            chars.push((i, c, class));
+        }
+        Lexed {
+            chars,
+            open_string: (state == Class::Str).then_some(string_start),
+        }
+    }
+}
+
 /// A pair's text without the whitespace and comments that optional clauses which did not
 /// match may have skipped after its last token.
 fn trimmed<'a>(pair: &Pair<'a, Rule>) -> &'a str {
     let s = pair.as_str();
-    let (mut in_string, mut in_tick, mut in_comment, mut escaped) = (false, false, false, false);
-    let (mut end, mut before_dash) = (0, 0);
-    let mut prev = '\0';
-    for (i, c) in s.char_indices() {
-        if in_comment {
-            in_comment = c != '\n';
-            // A new line starts fresh: `-` then `-` across lines is not a comment.
-            if !in_comment {
-                prev = '\n';
-                continue;
-            }
-        } else if in_string {
-            if escaped {
-                escaped = false;
-            } else if c == '\\' {
-                escaped = true;
-            } else if c == '"' {
-                in_string = false;
-            }
-            end = i + c.len_utf8();
-        } else if in_tick {
-            in_tick = c != '`';
-            end = i + c.len_utf8();
-        } else if c == '#' || (c == '-' && prev == '-') {
-            in_comment = true;
-            // The first `-` of `--` was counted as code; take it back.
-            if c == '-' {
-                end = before_dash;
-            }
-        } else {
-            in_string = c == '"';
-            in_tick = c == '`';
-            if c == '-' {
-                before_dash = end;
-            }
-            if !c.is_whitespace() {
-                end = i + c.len_utf8();
-            }
-        }
-        prev = c;
-    }
-    s[..end].trim_end()
+    let end = Lexed::new(s)
+        .chars
+        .iter()
+        .rev()
+        .find(|(_, c, class)| match class {
+            Class::Comment => false,
+            Class::Code => !c.is_whitespace(),
+            Class::Str | Class::Tick => true,
+        })
+        .map_or(0, |(i, c, _)| i + c.len_utf8());
+    &s[..end]
 }
 
 /// A whole number after a keyword (`limit 10`, `over 3 years`).
