@@ -180,7 +180,7 @@ fn load_screen(env: &mut Env, name: &Spanned) -> Result<(Select, String)> {
 pub fn run_select(env: &mut Env, sel: &Select, depth: usize) -> Result<SelectResult> {
     let companies = env.cache.companies(env.db)?;
     let source = source_rows(env, &companies, &sel.from, depth)?;
-    let catalog = env.db.catalog().clone();
+    let catalog = env.db.shared_catalog();
     let mut binder = Binder::new(&catalog, &companies, env.text);
 
     // Bind in scope order: where and by see no aliases; rank and order by do.
@@ -975,7 +975,7 @@ fn series(
     let row = companies
         .index_of(symbol)
         .ok_or_else(|| unknown_company(&companies, symbol))?;
-    let catalog = env.db.catalog().clone();
+    let catalog = env.db.shared_catalog();
     let mut binder = Binder::new(&catalog, &companies, env.text);
     let mut bound = Vec::new();
     for n in names {
@@ -1155,7 +1155,7 @@ fn show_companies(env: &mut Env, filter: Option<&super::ast::Expr>) -> Result<Ta
     let companies = env.cache.companies(env.db)?;
     let mut rows: Vec<usize> = (0..companies.len()).collect();
     if let Some(f) = filter {
-        let catalog = env.db.catalog().clone();
+        let catalog = env.db.shared_catalog();
         let mut binder = Binder::new(&catalog, &companies, env.text);
         let b = binder.bind(f)?;
         if b.ty != Ty::Bool {
@@ -1511,7 +1511,7 @@ fn define_metric(
             ),
         ));
     }
-    let catalog = env.db.catalog().clone();
+    let catalog = env.db.shared_catalog();
     let b = Binder::new(&catalog, &companies, env.text).bind(expr)?;
     if b.ty != Ty::Num || b.expr.has_aggregate() || b.expr.has_cross() {
         return Err(Error::Data(format!(

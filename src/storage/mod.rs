@@ -22,7 +22,8 @@ const CACHE_BYTES: u64 = 256 << 20;
 pub struct Database {
     db: sled::Db,
     path: PathBuf,
-    catalog: Catalog,
+    /// Shared, so a statement can hold it while it also fills the cache.
+    catalog: std::sync::Arc<Catalog>,
 }
 
 impl Database {
@@ -91,7 +92,7 @@ impl Database {
         let mut database = Database {
             db,
             path,
-            catalog: Catalog::builtin(),
+            catalog: std::sync::Arc::new(Catalog::builtin()),
         };
         database.check_format(existed).map_err(|e| match e {
             Error::Open { .. } => e,
@@ -138,7 +139,7 @@ impl Database {
         for item in self.db.scan_prefix(prefix(Tag::Metric, &[])) {
             let (_, v) = item?;
             let def: MetricDef = codec::decode(&v, "metric definition")?;
-            self.catalog.add(def);
+            std::sync::Arc::make_mut(&mut self.catalog).add(def);
         }
         Ok(())
     }
@@ -149,6 +150,12 @@ impl Database {
 
     pub fn catalog(&self) -> &Catalog {
         &self.catalog
+    }
+
+    /// The catalog as a shared handle (no copy), for callers that also need `&mut` access
+    /// to something else while they read it.
+    pub fn shared_catalog(&self) -> std::sync::Arc<Catalog> {
+        self.catalog.clone()
     }
 
     /// Makes every write so far durable: sled's flush writes its buffers with
@@ -377,7 +384,7 @@ impl Database {
     pub fn apply(&mut self, set: WriteSet) -> Result<WriteStats> {
         let mut batch = sled::Batch::default();
         let mut stats = WriteStats::default();
-        let mut catalog = self.catalog.clone();
+        let mut catalog = (*self.catalog).clone();
 
         for def in &set.new_metrics {
             if catalog
@@ -531,7 +538,7 @@ impl Database {
         for id in &set.dropped_metrics {
             catalog = rebuild_without(&catalog, id);
         }
-        self.catalog = catalog;
+        self.catalog = std::sync::Arc::new(catalog);
         Ok(stats)
     }
 }
