@@ -11,7 +11,7 @@ use crate::error::{Error, Result, did_you_mean};
 use crate::model::catalog::snake_case as snake_case_name;
 use crate::model::{Date, Direction, MetricDef, Period, STANDARD_ATTRIBUTES, Unit};
 use crate::output::{Column, Output, Table, Value};
-use crate::storage::cache::{Cache, Companies};
+use crate::storage::cache::{Cache, Companies, MetricColumn};
 use crate::storage::{Database, WriteSet};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
@@ -989,10 +989,22 @@ fn series(
         }
         bound.push(b);
     }
-    let metrics: Vec<_> = binder
+    // One company's series: read straight from storage, not whole columns for every company.
+    let metrics: Vec<Arc<MetricColumn>> = binder
         .metrics
         .iter()
-        .map(|id| env.cache.metric(env.db, id))
+        .map(|id| {
+            let (codes, values) = env.db.series(id, symbol)?.unwrap_or_default().unzipped();
+            let mut offsets = vec![0u32; companies.len() + 1];
+            for o in &mut offsets[row + 1..] {
+                *o = codes.len() as u32;
+            }
+            Ok(Arc::new(MetricColumn {
+                offsets,
+                codes,
+                values,
+            }))
+        })
         .collect::<Result<_>>()?;
     let ctx = Ctx {
         companies: &companies,
