@@ -45,7 +45,7 @@ fn small_db() -> tempfile::TempDir {
     assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
     assert_eq!(
         text(&o.stdout).trim(),
-        "ok: 3 companies, 6 series, 8 points, 57 metrics in the catalog, format 1"
+        "ok: 3 companies, 6 series, 8 points, 57 metrics in the catalog, format 2"
     );
     dir
 }
@@ -276,7 +276,8 @@ const CASES: &[(&str, Damage, &[&str])] = &[
     (
         "an industry index entry for the wrong industry",
         |db| {
-            db.insert(Key::Industry("retail", "A").encode(), &[][..])
+            let members = vec!["A".to_string(), "C".to_string()];
+            db.insert(Key::Industry("retail").encode(), codec::encode(&members))
                 .unwrap();
         },
         &["industry index entry 'retail' → A does not match the company"],
@@ -284,7 +285,7 @@ const CASES: &[(&str, Damage, &[&str])] = &[
     (
         "a company missing from the sector index",
         |db| {
-            db.remove(Key::Sector("sector 2", "C").encode()).unwrap();
+            db.remove(Key::Sector("sector 2").encode()).unwrap();
         },
         &["company C is missing from the sector index"],
     ),

@@ -257,35 +257,71 @@ fn generated_dataset_imports_with_the_values_of_its_csv() {
     assert!(metrics.registered.is_empty(), "{:?}", metrics.registered);
     assert_eq!(db.companies().map(|c| c.len()).ok(), Some(1000));
 
-    for symbol in ["C000000.US", "C000123.HK", "C000999.HK"] {
-        let want = expected
-            .get(symbol)
-            .unwrap_or_else(|| panic!("{symbol} in metrics.csv"));
-        assert_eq!(want.len(), 24);
-        for (metric, points) in want {
-            let series = db
-                .series(metric, symbol)
-                .ok()
-                .flatten()
-                .unwrap_or_else(|| panic!("{symbol} {metric}"));
-            assert_eq!(series.len(), points.len(), "{symbol} {metric}");
-            let (period, value) = series
-                .latest()
-                .unwrap_or_else(|| panic!("{symbol} {metric} has points"));
-            let (last_period, last_value) =
-                points.last().unwrap_or_else(|| panic!("{symbol} {metric}"));
-            assert_eq!(
-                (period.to_string(), value),
-                (last_period.clone(), *last_value),
-                "{symbol} {metric}"
-            );
-        }
-    }
+    assert_all_points(&db, &expected);
+    assert_eq!(
+        attr(&db, "C000123.HK", "name").as_deref(),
+        Some("Company 123")
+    );
+    // The same file with other roe values, imported over it: stored chunks are merged with
+    // the new ones, and every other metric stays as it was.
+    let text = std::fs::read_to_string(out.join("metrics.csv")).expect("metrics.csv");
+    let changed: String = text
+        .lines()
+        .enumerate()
+        .map(|(i, line)| {
+            let mut f: Vec<String> = line.split(',').map(str::to_string).collect();
+            if i > 0 {
+                f[2] = format!("{}.25", i % 1000);
+            }
+            f.join(",") + "\n"
+        })
+        .collect();
+    std::fs::write(out.join("metrics2.csv"), changed).expect("metrics2.csv");
+    let again = import(
+        &mut db,
+        &out.join("metrics2.csv"),
+        &ImportOptions::default(),
+    );
+    let (expected2, _) = read_generated(&out.join("metrics2.csv"));
+    assert_eq!(again.stats.companies_added, 0);
+    assert_all_points(&db, &expected2);
+    let counts = db.metric_counts().expect("counts");
+    assert_eq!(
+        counts["roe"].1,
+        expected2.values().map(|m| m["roe"].len()).sum::<usize>()
+    );
     assert_eq!(
         attr(&db, "C000123.HK", "name").as_deref(),
         Some("Company 123")
     );
     assert_eq!(attr(&db, "C000123.HK", "exchange").as_deref(), Some("HK"));
+}
+
+/// Every series of every company holds exactly the points the CSV gives it.
+fn assert_all_points(db: &Database, expected: &Expected) {
+    for (symbol, metrics) in expected {
+        assert_eq!(metrics.len(), 24, "{symbol}");
+        for (metric, points) in metrics {
+            let series = db
+                .series(metric, symbol)
+                .ok()
+                .flatten()
+                .unwrap_or_else(|| panic!("{symbol} {metric}"));
+            let got: Vec<(String, f64)> = series
+                .points
+                .iter()
+                .map(|&(c, v)| {
+                    (
+                        finq::model::Period::from_code(c)
+                            .expect("a period")
+                            .to_string(),
+                        v,
+                    )
+                })
+                .collect();
+            assert_eq!(&got, points, "{symbol} {metric}");
+        }
+    }
 }
 
 /// The cell of `column` in the last row of a real CSV where `pick` holds.

@@ -7,6 +7,8 @@
 //! where the offending cell starts ([`locate`]), found again from the raw bytes only when an
 //! error happens, so the fast path keeps no per-cell bookkeeping.
 
+mod fast;
+
 use super::ImportOptions;
 use super::number::parse_number;
 use crate::error::{Error, Result};
@@ -80,7 +82,11 @@ pub fn read(
                 uses,
             };
             let data_start = usize::try_from(rdr.position().byte()).unwrap_or(usize::MAX);
-            match read_table_in_halves(&src, data_start, &table, &metrics, &set, progress) {
+            let bulk = fast::read_packed(&src, data_start, &table, &metrics, &set, progress);
+            let bulk = bulk.or_else(|| {
+                read_table_in_halves(&src, data_start, &table, &metrics, &set, progress)
+            });
+            match bulk {
                 Some(done) => set = done,
                 None => read_table(&src, &mut rdr, &table, &mut metrics, &mut set, progress)?,
             }

@@ -36,6 +36,49 @@ pub fn encode(entries: &[(String, Series)]) -> Vec<u8> {
     out
 }
 
+/// TEMPORARY shim (v1 layout) until the compact codec lands.
+#[derive(Default)]
+pub struct Builder {
+    entries: Vec<(String, Series)>,
+    points: usize,
+}
+
+impl Builder {
+    pub fn new() -> Builder {
+        Builder::default()
+    }
+    pub fn push(&mut self, key: &str, codes: &[u32], values: &[f64]) {
+        self.points += codes.len();
+        self.entries.push((
+            key.to_string(),
+            Series {
+                points: codes.iter().copied().zip(values.iter().copied()).collect(),
+            },
+        ));
+    }
+    pub fn points(&self) -> usize {
+        self.points
+    }
+    pub fn entries(&self) -> usize {
+        self.entries.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+    pub fn first_key(&self) -> Option<&str> {
+        self.entries.first().map(|e| e.0.as_str())
+    }
+    pub fn last_key(&self) -> Option<&str> {
+        self.entries.last().map(|e| e.0.as_str())
+    }
+    pub fn finish(&mut self) -> Vec<u8> {
+        let out = encode(&self.entries);
+        self.entries.clear();
+        self.points = 0;
+        out
+    }
+}
+
 /// Reads a chunk entry by entry without copying the points until asked.
 pub struct Reader<'a> {
     bytes: &'a [u8],

@@ -7,14 +7,16 @@
 //! | --- | --- | --- |
 //! | `Meta(name)` | `01` str | — |
 //! | `Company(symbol)` | `02` str | all companies, in symbol order |
-//! | `Industry(industry, symbol)` | `03` str str | one industry's companies |
-//! | `Sector(sector, symbol)` | `04` str str | one sector's companies |
+//! | `Industry(industry)` | `03` str | one industry's member list |
+//! | `Sector(sector)` | `04` str | one sector's member list |
 //! | `Metric(id)` | `05` str | the registered catalog entries |
-//! | `Series(metric, symbol)` | `06` str str | one metric across all companies |
+//! | `Series(metric, first symbol)` | `06` str str | one metric across all companies |
 //! | `Definition(kind, name)` | `07` str str | saved screens and computed metrics |
 //!
-//! A series value holds every point of one (metric, company) pair, ordered by period, so one
-//! company's metric over any period range is a single read. Strings are written with each
+//! A series value is a chunk (`chunk.rs`): the series of one metric for a run of companies,
+//! keyed by its first symbol, so one company's series is the one chunk at or before its key
+//! and a metric across the market is a contiguous scan. An index value is the sorted list of
+//! its members' symbol keys: an import touches one key per group, not one per company. Strings are written with each
 //! `0x00` byte escaped as `0x00 0xff` and a `0x00 0x00` terminator: a prefix sorts before any
 //! longer string that extends it, exactly as the strings themselves sort.
 
@@ -24,8 +26,8 @@ use crate::error::{Error, Result};
 pub enum Key<'a> {
     Meta(&'a str),
     Company(&'a str),
-    Industry(&'a str, &'a str),
-    Sector(&'a str, &'a str),
+    Industry(&'a str),
+    Sector(&'a str),
     Metric(&'a str),
     Series(&'a str, &'a str),
     Definition(&'a str, &'a str),
@@ -45,8 +47,8 @@ impl Key<'_> {
         let (tag, fields): (u8, &[&str]) = match self {
             Key::Meta(a) => (META, &[a]),
             Key::Company(a) => (COMPANY, &[a]),
-            Key::Industry(a, b) => (INDUSTRY, &[a, b]),
-            Key::Sector(a, b) => (SECTOR, &[a, b]),
+            Key::Industry(a) => (INDUSTRY, &[a]),
+            Key::Sector(a) => (SECTOR, &[a]),
             Key::Metric(a) => (METRIC, &[a]),
             Key::Series(a, b) => (SERIES, &[a, b]),
             Key::Definition(a, b) => (DEFINITION, &[a, b]),
@@ -64,8 +66,8 @@ impl Key<'_> {
 pub enum OwnedKey {
     Meta(String),
     Company(String),
-    Industry(String, String),
-    Sector(String, String),
+    Industry(String),
+    Sector(String),
     Metric(String),
     Series(String, String),
     Definition(String, String),
@@ -76,8 +78,8 @@ impl OwnedKey {
         match self {
             OwnedKey::Meta(a) => Key::Meta(a),
             OwnedKey::Company(a) => Key::Company(a),
-            OwnedKey::Industry(a, b) => Key::Industry(a, b),
-            OwnedKey::Sector(a, b) => Key::Sector(a, b),
+            OwnedKey::Industry(a) => Key::Industry(a),
+            OwnedKey::Sector(a) => Key::Sector(a),
             OwnedKey::Metric(a) => Key::Metric(a),
             OwnedKey::Series(a, b) => Key::Series(a, b),
             OwnedKey::Definition(a, b) => Key::Definition(a, b),
@@ -95,8 +97,8 @@ pub fn decode(bytes: &[u8]) -> Result<OwnedKey> {
     let key = match tag {
         META => OwnedKey::Meta(next()?),
         COMPANY => OwnedKey::Company(next()?),
-        INDUSTRY => OwnedKey::Industry(next()?, next()?),
-        SECTOR => OwnedKey::Sector(next()?, next()?),
+        INDUSTRY => OwnedKey::Industry(next()?),
+        SECTOR => OwnedKey::Sector(next()?),
         METRIC => OwnedKey::Metric(next()?),
         SERIES => OwnedKey::Series(next()?, next()?),
         DEFINITION => OwnedKey::Definition(next()?, next()?),
@@ -174,8 +176,8 @@ mod tests {
         let keys = [
             OwnedKey::Meta("format".into()),
             OwnedKey::Company("KC.US".into()),
-            OwnedKey::Industry("internet".into(), "KC.US".into()),
-            OwnedKey::Sector("".into(), "A".into()),
+            OwnedKey::Industry("internet".into()),
+            OwnedKey::Sector("".into()),
             OwnedKey::Metric("roe".into()),
             OwnedKey::Series("roe".into(), "a\0b".into()),
             OwnedKey::Definition("screen".into(), "cheap".into()),
@@ -214,7 +216,7 @@ mod tests {
         let s = || proptest::string::string_regex("[a-c\\x00\\xff.]{0,4}").unwrap();
         prop_oneof![
             s().prop_map(OwnedKey::Company),
-            (s(), s()).prop_map(|(a, b)| OwnedKey::Industry(a, b)),
+            s().prop_map(OwnedKey::Industry),
             (s(), s()).prop_map(|(a, b)| OwnedKey::Series(a, b)),
             s().prop_map(OwnedKey::Metric),
         ]

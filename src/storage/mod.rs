@@ -13,7 +13,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
 /// The layout version this build reads and writes. Bump it when keys or values change shape.
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
 const FORMAT_KEY: &str = "format_version";
 /// sled's page cache; its default (1 GiB) makes every process that large.
 const CACHE_BYTES: u64 = 256 << 20;
@@ -195,18 +195,10 @@ impl Database {
     }
 
     fn index_members(&self, tag: Tag, group: &str) -> Result<Vec<String>> {
-        let mut out = Vec::new();
-        for item in self.db.scan_prefix(prefix(tag, &[&group.to_lowercase()])) {
-            match keys::decode(&item?.0)? {
-                OwnedKey::Industry(_, s) | OwnedKey::Sector(_, s) => out.push(s),
-                other => {
-                    return Err(Error::Storage(format!(
-                        "unexpected key {other:?} in an index"
-                    )));
-                }
-            }
+        match self.db.get(index_key(tag, &group.to_lowercase()))? {
+            Some(v) => codec::decode(&v, "index entry"),
+            None => Ok(Vec::new()),
         }
-        Ok(out)
     }
 
     /// The chunk of `metric` that holds `key` if anything does: the last chunk whose first
@@ -218,6 +210,25 @@ impl Database {
             Some(item) => Ok(Some(item?)),
             None => Ok(None),
         }
+    }
+
+    /// True when no stored chunk of `metric` holds a symbol key in `lo..=hi`.
+    fn range_is_free(&self, metric: &str, lo: &str, hi: &str) -> Result<bool> {
+        let from = Key::Series(metric, lo).encode();
+        let to = Key::Series(metric, hi).encode();
+        if self.db.range(from..=to).next().is_some() {
+            return Ok(false);
+        }
+        // A chunk starting before `lo` may still reach into the range.
+        let Some((_, bytes)) = self.chunk_for(metric, lo)? else {
+            return Ok(true);
+        };
+        let mut r = chunk::Reader::new(&bytes)?;
+        let mut last_is_before = true;
+        while let Some(e) = r.next_entry()? {
+            last_is_before = e.key < lo;
+        }
+        Ok(last_is_before)
     }
 
     /// The series of one metric (by id) of one company.
@@ -402,12 +413,33 @@ impl Database {
             batch.remove(Key::Metric(id).encode());
         }
 
-        // Companies whose attributes change, and companies that points create.
+        // Companies whose attributes change, and companies that points create. For many
+        // companies one scan of the stored keys answers "exists?" faster than a read each.
+        // Index changes by (tag, group): (symbol key, joins rather than leaves), in order.
+        let mut index: BTreeMap<(u8, String), Vec<(String, bool)>> = BTreeMap::new();
+        let stored: Option<std::collections::HashSet<sled::IVec>> = if set.symbols.len() > 256 {
+            let mut keys = std::collections::HashSet::new();
+            for item in self.db.scan_prefix(prefix(Tag::Company, &[])).keys() {
+                keys.insert(item?);
+            }
+            Some(keys)
+        } else {
+            None
+        };
         for (i, symbol) in set.symbols.iter().enumerate() {
             let key = symbol_key(symbol);
-            let old = self.company(&key)?;
             let attrs = &set.attrs[i];
             stats.companies += 1;
+            if attrs.is_empty()
+                && let Some(stored) = &stored
+                && stored.contains(Key::Company(&key).encode().as_slice())
+            {
+                continue;
+            }
+            let old = match &stored {
+                Some(stored) if !stored.contains(Key::Company(&key).encode().as_slice()) => None,
+                _ => self.company(&key)?,
+            };
             if old.is_some() && attrs.is_empty() {
                 continue;
             }
@@ -426,10 +458,16 @@ impl Database {
                 let after = company.attr(attr).map(str::to_lowercase);
                 if before != after {
                     if let Some(b) = before {
-                        batch.remove(index_key(tag, &b, &key));
+                        index
+                            .entry((tag as u8, b))
+                            .or_default()
+                            .push((key.clone(), false));
                     }
                     if let Some(a) = after {
-                        batch.insert(index_key(tag, &a, &key), Vec::<u8>::new());
+                        index
+                            .entry((tag as u8, a))
+                            .or_default()
+                            .push((key.clone(), true));
                     }
                 }
             }
@@ -467,7 +505,10 @@ impl Database {
             stats.companies_deleted += 1;
             for (tag, attr) in [(Tag::Industry, "industry"), (Tag::Sector, "sector")] {
                 if let Some(g) = company.attr(attr) {
-                    batch.remove(index_key(tag, &g.to_lowercase(), &key));
+                    index
+                        .entry((tag as u8, g.to_lowercase()))
+                        .or_default()
+                        .push((key.clone(), false));
                 }
             }
             for def in catalog.defs().iter().filter(|d| d.expr.is_none()) {
@@ -477,6 +518,56 @@ impl Database {
                     .push((key.clone(), Change::DeleteSeries));
             }
             batch.remove(Key::Company(&key).encode());
+        }
+        // Each group's member list is read once, changed and written back.
+        for ((tag, group), moves) in index {
+            let tag = if tag == Tag::Industry as u8 {
+                Tag::Industry
+            } else {
+                Tag::Sector
+            };
+            let k = index_key(tag, &group);
+            let mut members: std::collections::BTreeSet<String> = match self.db.get(&k)? {
+                Some(v) => codec::decode::<Vec<String>>(&v, "index entry")?
+                    .into_iter()
+                    .collect(),
+                None => Default::default(),
+            };
+            for (symbol, joins) in moves {
+                if joins {
+                    members.insert(symbol);
+                } else {
+                    members.remove(&symbol);
+                }
+            }
+            if members.is_empty() {
+                batch.remove(k);
+            } else {
+                let list: Vec<String> = members.into_iter().collect();
+                batch.insert(k, codec::encode(&list));
+            }
+        }
+        // Chunks an import built: stored as they are where nothing is stored in their range
+        // (a first import), otherwise merged like any other change.
+        let mut direct: Vec<(Vec<u8>, Vec<u8>)> = Vec::new();
+        for (m, chunks) in set.packed {
+            let metric = set.metrics[m as usize].clone();
+            stats.points += chunks.iter().map(|c| c.points).sum::<usize>();
+            let (Some(lo), Some(hi)) = (chunks.first(), chunks.last()) else {
+                continue;
+            };
+            if !changes.contains_key(&metric) && self.range_is_free(&metric, &lo.first, &hi.last)? {
+                for c in chunks {
+                    direct.push((Key::Series(&metric, &c.first).encode(), c.bytes));
+                }
+                continue;
+            }
+            let list = changes.entry(metric).or_default();
+            for c in chunks {
+                for (key, series) in chunk::decode(&c.bytes)? {
+                    list.push((key, Change::Upsert(series)));
+                }
+            }
         }
         // Metrics are independent: their chunks are rebuilt on both cores.
         let work: Vec<MetricChanges> = changes.into_iter().collect();
@@ -510,6 +601,7 @@ impl Database {
         let bytes: usize = results
             .iter()
             .flat_map(|r| &r.inserts)
+            .chain(&direct)
             .map(|(k, v)| k.len() + v.len())
             .sum();
         ensure_space(&self.path, bytes as u64)?;
@@ -524,6 +616,9 @@ impl Database {
             for (k, v) in r.inserts {
                 batch.insert(k, v);
             }
+        }
+        for (k, v) in direct {
+            batch.insert(k, v);
         }
         for (kind, name, text) in &set.definitions {
             let k = Key::Definition(kind, &name.to_lowercase()).encode();
@@ -633,10 +728,10 @@ fn rebuild_without(catalog: &Catalog, id: &str) -> Catalog {
     c
 }
 
-fn index_key(tag: Tag, group: &str, symbol_key: &str) -> Vec<u8> {
+fn index_key(tag: Tag, group: &str) -> Vec<u8> {
     match tag {
-        Tag::Industry => Key::Industry(group, symbol_key).encode(),
-        _ => Key::Sector(group, symbol_key).encode(),
+        Tag::Industry => Key::Industry(group).encode(),
+        _ => Key::Sector(group).encode(),
     }
 }
 
@@ -671,6 +766,10 @@ pub struct WriteSet {
     metric_index: HashMap<String, u32>,
     /// Points by (symbol index, metric index): (period code, value), in arrival order.
     pub series: HashMap<(u32, u32), Vec<(u32, f64)>>,
+    /// Series a bulk import has already encoded as chunks: by metric index, chunks in key
+    /// order that do not overlap. Stored as they are when the database holds nothing in
+    /// their range, so a large sorted file is never held as points.
+    pub packed: Vec<(u32, Vec<PackedChunk>)>,
     /// Catalog entries to register (unknown metrics an import brings, `define metric`).
     pub new_metrics: Vec<MetricDef>,
     pub dropped_metrics: Vec<String>,
@@ -737,6 +836,17 @@ impl WriteSet {
         for ((c, m), mut points) in later.series {
             self.append(companies[c as usize], metrics[m as usize], &mut points);
         }
+        for (m, chunks) in later.packed {
+            let metric = metrics[m as usize];
+            for c in chunks {
+                // Rare (a packed set absorbed into another): the points go the general way.
+                for (key, series) in chunk::decode(&c.bytes).unwrap_or_default() {
+                    let company = self.company(&key);
+                    let mut points = series.points;
+                    self.append(company, metric, &mut points);
+                }
+            }
+        }
         for def in later.new_metrics {
             self.register(def);
         }
@@ -754,6 +864,16 @@ impl WriteSet {
             std::mem::swap(slot, points);
         } else {
             slot.append(points);
+        }
+    }
+
+    /// Adds chunks of one metric (by index) built from symbol-ordered series; they must come
+    /// after every chunk added for that metric so far.
+    pub fn push_packed(&mut self, metric: u32, chunk: PackedChunk) {
+        self.point_count += chunk.points;
+        match self.packed.iter_mut().find(|p| p.0 == metric) {
+            Some((_, list)) => list.push(chunk),
+            None => self.packed.push((metric, vec![chunk])),
         }
     }
 
@@ -790,12 +910,23 @@ impl WriteSet {
     pub fn is_empty(&self) -> bool {
         self.symbols.is_empty()
             && self.series.is_empty()
+            && self.packed.is_empty()
             && self.new_metrics.is_empty()
             && self.dropped_metrics.is_empty()
             && self.point_deletions.is_empty()
             && self.company_deletions.is_empty()
             && self.definitions.is_empty()
     }
+}
+
+/// One encoded chunk of a bulk import: its first and last symbol keys, and the cells read
+/// into it (its points, plus any a later row of the file replaced).
+#[derive(Debug, Clone)]
+pub struct PackedChunk {
+    pub first: String,
+    pub last: String,
+    pub points: usize,
+    pub bytes: Vec<u8>,
 }
 
 /// What a write changed.
@@ -858,8 +989,23 @@ impl Database {
                         .push(format!("company key {sym} holds company {}", c.symbol)),
                     Err(e) => r.problems.push(format!("{e} (company {sym})")),
                 },
-                OwnedKey::Industry(g, s) => index.push((Tag::Industry, g, s)),
-                OwnedKey::Sector(g, s) => index.push((Tag::Sector, g, s)),
+                OwnedKey::Industry(g) | OwnedKey::Sector(g) => {
+                    let tag = if k.first() == Some(&(Tag::Industry as u8)) {
+                        Tag::Industry
+                    } else {
+                        Tag::Sector
+                    };
+                    match codec::decode::<Vec<String>>(&v, "index entry") {
+                        Ok(members) => {
+                            if members.windows(2).any(|w| w[0] >= w[1]) {
+                                r.problems
+                                    .push(format!("index entry '{g}' is not in symbol order"));
+                            }
+                            index.extend(members.into_iter().map(|m| (tag, g.clone(), m)));
+                        }
+                        Err(e) => r.problems.push(format!("{e} (index entry '{g}')")),
+                    }
+                }
                 OwnedKey::Metric(id) => match codec::decode::<MetricDef>(&v, "metric definition") {
                     Ok(d) if d.id == id => {}
                     Ok(d) => r

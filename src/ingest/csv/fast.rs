@@ -1,0 +1,450 @@
+//! The bulk path of a wide import: rows go straight into encoded series chunks.
+//!
+//! A large file without quotes whose companies come in symbol order (as exports and
+//! generators write them) is cut in two at a newline; each half is read on its own thread by a
+//! plain byte loop, and every company's run of rows becomes one chunk entry per metric as
+//! soon as the next company starts. No point is ever held as a `(period, value)` pair in a
+//! map, so the file costs about its encoded size in memory. Anything this loop is not sure
+//! about — a ragged row, a cell that is not a number, symbols out of order, an empty line —
+//! makes it give up, and the careful reader reads the file again: it either takes the general
+//! path or names the error with its line and column.
+
+use super::{PeriodFrom, Scale, Source, Table, Use, is_blank, read_period};
+use crate::ingest::number::{parse_number, parse_plain};
+use crate::model::{MetricDef, Series, symbol_key};
+use crate::storage::{PackedChunk, WriteSet, chunk};
+use std::collections::HashMap;
+
+/// Rows between two progress reports.
+const PROGRESS_ROWS: usize = 1 << 16;
+
+/// One metric column of the file and the chunks built for it so far.
+struct Column {
+    /// Position of the column in a row.
+    at: usize,
+    /// Entry in the file's [`super::Metrics`].
+    entry: usize,
+    scale: Scale,
+    builder: chunk::Builder,
+    chunks: Vec<PackedChunk>,
+    /// The current company's points.
+    codes: Vec<u32>,
+    values: Vec<f64>,
+    /// Cells read whose point a later row replaced: the import's count is of cells read,
+    /// whichever path reads them.
+    replaced: usize,
+}
+
+impl Column {
+    /// Moves the current company's points into the chunk being built, sealing it when full.
+    fn flush(&mut self, key: &str) {
+        if self.codes.is_empty() {
+            return;
+        }
+        if !self.codes.windows(2).all(|w| w[0] < w[1]) {
+            // Rows of one company out of period order, or a period twice: the later value
+            // wins, as everywhere else.
+            let s = Series::from_points(
+                self.codes
+                    .iter()
+                    .copied()
+                    .zip(self.values.iter().copied())
+                    .collect(),
+            );
+            self.replaced += self.codes.len() - s.len();
+            self.codes = s.points.iter().map(|p| p.0).collect();
+            self.values = s.points.iter().map(|p| p.1).collect();
+        }
+        self.builder.push(key, &self.codes, &self.values);
+        self.codes.clear();
+        self.values.clear();
+        if self.builder.points() >= chunk::TARGET_POINTS {
+            self.seal();
+        }
+    }
+
+    fn seal(&mut self) {
+        let (Some(first), Some(last)) = (self.builder.first_key(), self.builder.last_key()) else {
+            return;
+        };
+        let (first, last) = (first.to_string(), last.to_string());
+        let points = self.builder.points() + std::mem::take(&mut self.replaced);
+        self.chunks.push(PackedChunk {
+            first,
+            last,
+            points,
+            bytes: self.builder.finish(),
+        });
+    }
+}
+
+/// What one half of the file gave.
+struct Half {
+    set: WriteSet,
+    columns: Vec<Column>,
+    first_key: Option<String>,
+    last_key: Option<String>,
+}
+
+/// Reads the data rows (from `data_start`) of a large, quote-free wide file on two threads
+/// into chunks. `None`: this path does not apply or gave up; nothing is changed then.
+pub(super) fn read_packed(
+    src: &Source,
+    data_start: usize,
+    table: &Table,
+    metrics: &super::Metrics,
+    set: &WriteSet,
+    progress: &mut dyn FnMut(u64),
+) -> Option<WriteSet> {
+    if matches!(table.period, PeriodFrom::Nothing) {
+        return None;
+    }
+    let data = src.text.get(data_start..)?;
+    if data.len() < super::PARALLEL_BYTES || data.contains(&b'"') {
+        return None;
+    }
+    let split = data_start + data.len() / 2;
+    let split = split + src.text[split..].iter().position(|&b| b == b'\n')? + 1;
+    let split = company_boundary(src.text, data_start, split, table.symbol)?;
+    let first_text = &src.text[data_start..split];
+    let second_text = &src.text[split..];
+    let (first, second) = std::thread::scope(|scope| {
+        let second = scope.spawn(|| read_half(second_text, 0, table, set, &mut |_| {}));
+        let first = read_half(first_text, data_start, table, set, progress);
+        (first, second.join().ok().flatten())
+    });
+    let (first, second) = (first?, second?);
+    // The halves join only if the second starts after the first ends.
+    if let (Some(a), Some(b)) = (&first.last_key, &second.first_key)
+        && a >= b
+    {
+        return None;
+    }
+    let mut out = first.set;
+    out.absorb(second.set);
+    for (a, b) in first.columns.into_iter().zip(second.columns) {
+        let index = metrics.entries.get(a.entry)?.index;
+        for c in a.chunks.into_iter().chain(b.chunks) {
+            out.push_packed(index, c);
+        }
+        if let Some(e) = metrics.entries.get(a.entry)
+            && e.unregistered
+            && out.packed.iter().any(|p| p.0 == index)
+        {
+            out.register(MetricDef::registered(&e.id));
+        }
+    }
+    Some(out)
+}
+
+/// The first line start at or after `at` whose symbol differs from the line before it, so
+/// that no company's rows are cut in two.
+fn company_boundary(text: &[u8], data_start: usize, mut at: usize, symbol: usize) -> Option<usize> {
+    let line_at = |start: usize| {
+        let end = text[start..]
+            .iter()
+            .position(|&b| b == b'\n')
+            .map_or(text.len(), |i| start + i);
+        (&text[start..end], end + 1)
+    };
+    fn cell(line: &[u8], symbol: usize) -> Option<&[u8]> {
+        line.split(|&b| b == b',')
+            .nth(symbol)
+            .map(<[u8]>::trim_ascii)
+    }
+    let before_start = text[data_start..at - 1]
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map_or(data_start, |i| data_start + i + 1);
+    let previous = cell(line_at(before_start).0, symbol)?.to_vec();
+    while at < text.len() {
+        let (line, next) = line_at(at);
+        if cell(line, symbol)? != previous.as_slice() {
+            return Some(at);
+        }
+        at = next;
+    }
+    Some(at)
+}
+
+/// The row loop of one half: `text` holds whole lines; `offset` is where it starts in the
+/// file, for progress reports.
+fn read_half(
+    text: &[u8],
+    offset: usize,
+    table: &Table,
+    base: &WriteSet,
+    progress: &mut dyn FnMut(u64),
+) -> Option<Half> {
+    let width = table.header.names.len();
+    let mut half = Half {
+        set: base.clone(),
+        columns: Vec::new(),
+        first_key: None,
+        last_key: None,
+    };
+    let mut attrs: Vec<(usize, &str)> = Vec::new();
+    for (at, u) in table.uses.iter().enumerate() {
+        match u {
+            Use::Metric { entry, scale } => half.columns.push(Column {
+                at,
+                entry: *entry,
+                scale: *scale,
+                builder: chunk::Builder::new(),
+                chunks: Vec::new(),
+                codes: Vec::new(),
+                values: Vec::new(),
+                replaced: 0,
+            }),
+            Use::Attr(name) => attrs.push((at, name.as_str())),
+            Use::Skip => {}
+            Use::Pending => return None,
+        }
+    }
+    if half.columns.is_empty() {
+        return None;
+    }
+    let mut periods: HashMap<&[u8], u32> = HashMap::new();
+    let mut cells: Vec<&[u8]> = Vec::with_capacity(width);
+    let mut symbol_cell: Option<&[u8]> = None;
+    let mut company = 0u32;
+    let mut rows = 0usize;
+    let mut pos = 0usize;
+    while pos < text.len() {
+        let end = memchr::memchr(b'\n', &text[pos..]).map_or(text.len(), |i| pos + i);
+        let mut line = &text[pos..end];
+        pos = end + 1;
+        if let [rest @ .., b'\r'] = line {
+            line = rest;
+        }
+        if line.is_empty() {
+            return None;
+        }
+        rows += 1;
+        if rows.is_multiple_of(PROGRESS_ROWS) {
+            progress((offset + pos) as u64);
+        }
+        cells.clear();
+        let mut start = 0;
+        for comma in memchr::memchr_iter(b',', line) {
+            cells.push(&line[start..comma]);
+            start = comma + 1;
+        }
+        cells.push(&line[start..]);
+        if cells.len() != width {
+            return None;
+        }
+        let cell = cells[table.symbol];
+        if symbol_cell != Some(cell) {
+            let symbol = std::str::from_utf8(cell).ok()?.trim();
+            if symbol.is_empty() {
+                return None;
+            }
+            let key = symbol_key(symbol);
+            if let Some(previous) = &half.last_key {
+                if key.as_str() <= previous.as_str() {
+                    return None;
+                }
+                for c in &mut half.columns {
+                    c.flush(previous);
+                }
+            } else {
+                half.first_key = Some(key.clone());
+            }
+            half.last_key = Some(key);
+            company = half.set.company(symbol);
+            symbol_cell = Some(cell);
+        }
+        let code = match table.period {
+            PeriodFrom::Fixed(p) => p.code(),
+            PeriodFrom::Column(c) => {
+                let cell = cells[c];
+                match periods.get(cell) {
+                    Some(&code) => code,
+                    None => {
+                        let t = std::str::from_utf8(cell).ok()?;
+                        if t.trim().is_empty() {
+                            return None;
+                        }
+                        let code = read_period(t, table.period_kind).ok()?.code();
+                        periods.insert(cell, code);
+                        code
+                    }
+                }
+            }
+            PeriodFrom::Nothing => return None,
+        };
+        for c in &mut half.columns {
+            let cell = cells[c.at];
+            if is_blank(cell) {
+                continue;
+            }
+            let v = match parse_plain(cell) {
+                Some(v) => v,
+                None => parse_number(std::str::from_utf8(cell).ok()?)?,
+            };
+            let v = c.scale.apply(v);
+            if !v.is_finite() {
+                return None;
+            }
+            c.codes.push(code);
+            c.values.push(v);
+        }
+        for &(at, name) in &attrs {
+            if !is_blank(cells[at]) {
+                let t = std::str::from_utf8(cells[at]).ok()?;
+                half.set.set_attr(company, name, t.trim());
+            }
+        }
+    }
+    if let Some(last) = half.last_key.clone() {
+        for c in &mut half.columns {
+            c.flush(&last);
+            c.seal();
+        }
+    }
+    Some(half)
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::ingest::ImportOptions;
+    use crate::ingest::csv::read;
+    use crate::model::{Catalog, Period};
+    use crate::storage::{WriteSet, chunk};
+    use std::collections::BTreeMap;
+
+    /// Every point of a set, whichever way it holds them: (symbol key, metric) → points.
+    fn points(set: &WriteSet) -> BTreeMap<(String, String), Vec<(u32, u64)>> {
+        let mut out: BTreeMap<(String, String), Vec<(u32, u64)>> = BTreeMap::new();
+        for (&(c, m), list) in &set.series {
+            let s = crate::model::Series::from_points(list.clone());
+            let key = (
+                set.symbols[c as usize].to_uppercase(),
+                set.metrics[m as usize].clone(),
+            );
+            out.entry(key)
+                .or_default()
+                .extend(s.points.iter().map(|p| (p.0, p.1.to_bits())));
+        }
+        for (m, chunks) in &set.packed {
+            for c in chunks {
+                for (key, s) in chunk::decode(&c.bytes).unwrap() {
+                    let k = (key, set.metrics[*m as usize].clone());
+                    out.entry(k)
+                        .or_default()
+                        .extend(s.points.iter().map(|p| (p.0, p.1.to_bits())));
+                }
+            }
+        }
+        out
+    }
+
+    fn read_text(text: &str) -> crate::error::Result<WriteSet> {
+        read(
+            "big.csv",
+            text.as_bytes(),
+            &ImportOptions::default(),
+            &Catalog::builtin(),
+            &mut |_| {},
+        )
+    }
+
+    /// A wide file over 4 MB: `companies` symbols in order, 12 quarters each, blanks, a
+    /// percent, a magnitude, an attribute column, one company's rows out of period order and
+    /// one period given twice (the later row wins).
+    fn big_file(companies: usize) -> String {
+        let mut t = String::from("symbol,period,roe,pe_ttm,market_cap,name\n");
+        for c in 0..companies {
+            let quarters: Vec<usize> = if c == 7 {
+                (0..12).rev().collect()
+            } else {
+                (0..12).collect()
+            };
+            for q in quarters {
+                let period = format!("{}Q{}", 2020 + q / 4, q % 4 + 1);
+                let roe = if (c + q) % 17 == 0 {
+                    String::new()
+                } else {
+                    format!("{:.6}", (c * 31 + q) as f64 / 997.0 - 0.4)
+                };
+                let pe = if c % 5 == 0 {
+                    format!("{}%", c % 90)
+                } else {
+                    format!("{}.{:02}", c % 40, q)
+                };
+                t.push_str(&format!(
+                    "C{c:06}.US,{period},{roe},{pe},{}.5B,Name {c}\n",
+                    c % 300
+                ));
+            }
+            if c == 9 {
+                t.push_str("C000009.US,2020Q1,0.5,1,1B,Name 9\n");
+            }
+        }
+        t
+    }
+
+    #[test]
+    fn the_bulk_path_reads_what_the_careful_reader_reads() {
+        let text = big_file(9000);
+        assert!(text.len() > super::super::PARALLEL_BYTES);
+        let fast = read_text(&text).unwrap();
+        assert!(!fast.packed.is_empty(), "the bulk path was taken");
+        assert!(fast.series.is_empty());
+        // A quote anywhere in the rows sends the file to the careful reader.
+        let quoted = text.replacen("C000001.US,2020Q1", "\"C000001.US\",2020Q1", 1);
+        let careful = read_text(&quoted).unwrap();
+        assert!(careful.packed.is_empty());
+        assert_eq!(points(&fast), points(&careful));
+        assert_eq!(fast.point_count, careful.point_count);
+        assert_eq!(
+            fast.attr_of("C008999.US", "name").as_deref(),
+            Some("Name 8999")
+        );
+        // Company 9: the later 2020Q1 row wins; company 7 comes back in period order.
+        let p = points(&fast);
+        let nine = &p[&("C000009.US".to_string(), "roe".to_string())];
+        let q1 = Period::parse("2020Q1").unwrap().code();
+        assert_eq!(
+            nine.iter().find(|x| x.0 == q1).map(|x| f64::from_bits(x.1)),
+            Some(0.5)
+        );
+        let seven = &p[&("C000007.US".to_string(), "pe_ttm".to_string())];
+        assert!(seven.windows(2).all(|w| w[0].0 < w[1].0));
+        assert_eq!(
+            p[&("C000010.US".to_string(), "pe_ttm".to_string())][0].1,
+            0.1f64.to_bits()
+        );
+    }
+
+    #[test]
+    fn unsorted_files_take_the_general_path_and_lose_nothing() {
+        let text = big_file(9000);
+        let mut lines: Vec<&str> = text.lines().collect();
+        // Company 0's rows moved to the end: symbols no longer ascend.
+        let first: Vec<&str> = lines.drain(1..13).collect();
+        lines.extend(first);
+        let moved = lines.join("\n") + "\n";
+        let set = read_text(&moved).unwrap();
+        assert!(set.packed.is_empty());
+        let reference = read_text(&text).unwrap();
+        assert_eq!(points(&set), points(&reference));
+    }
+
+    #[test]
+    fn errors_in_a_big_file_name_their_line_and_column() {
+        let text = big_file(9000).replacen(
+            ",Name 4000\n",
+            ",Name 4000\nC004000.US,2021Q1,x1,2,3,N\n",
+            1,
+        );
+        let e = read_text(&text).unwrap_err().to_string();
+        assert!(
+            e.contains("big.csv:") && e.contains("'x1' in column 'roe' is not a number"),
+            "{e}"
+        );
+        let line = text.lines().position(|l| l.contains(",x1,")).unwrap() + 1;
+        assert!(e.contains(&format!("big.csv:{line}:")), "{e}");
+    }
+}
