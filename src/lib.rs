@@ -8,6 +8,7 @@ pub mod analysis;
 pub mod cli;
 pub mod demo;
 pub mod error;
+pub mod fasthash;
 pub mod r#gen;
 pub mod ingest;
 pub mod model;

@@ -207,13 +207,14 @@ fn run(args: Cli) -> Result<i32, Error> {
                     break;
                 }
             }
-            Ok(code)
+            Ok(leave_cache(session, code))
         }
         None => {
             let mut session = finq::Session::open(&db_path)?;
             session.format = format;
             if let Some(text) = args.statements {
-                return Ok(cli::run_script(&mut session, &text, None, &opts));
+                let code = cli::run_script(&mut session, &text, None, &opts);
+                return Ok(leave_cache(session, code));
             }
             if std::io::stdin().is_terminal() && stdout_tty {
                 return finq::repl::run(&mut session, &opts);
@@ -221,7 +222,16 @@ fn run(args: Cli) -> Result<i32, Error> {
             let mut text = String::new();
             std::io::Read::read_to_string(&mut std::io::stdin(), &mut text)
                 .map_err(|e| Error::Io(format!("cannot read standard input: {e}")))?;
-            Ok(cli::run_script(&mut session, &text, None, &opts))
+            let code = cli::run_script(&mut session, &text, None, &opts);
+            Ok(leave_cache(session, code))
         }
     }
+}
+
+/// Ends a one-shot session without freeing its cached columns: the process exits next, and
+/// freeing a hundred thousand companies' rows one by one costs more than a query. The
+/// database itself is closed (flushed) as usual.
+fn leave_cache(mut session: finq::Session, code: i32) -> i32 {
+    std::mem::forget(std::mem::take(&mut session.cache));
+    code
 }

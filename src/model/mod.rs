@@ -44,7 +44,13 @@ impl Company {
 
 /// Symbols match case-insensitively (SPEC.md section 1); this is the form keys use.
 pub fn symbol_key(symbol: &str) -> String {
-    symbol.trim().to_uppercase()
+    let s = symbol.trim();
+    // Symbols are nearly always ASCII, whose upper case needs no Unicode tables.
+    if s.is_ascii() {
+        s.to_ascii_uppercase()
+    } else {
+        s.to_uppercase()
+    }
 }
 
 /// A borrowed series: period codes (ascending) and their values. Every lookup by period —

@@ -8,6 +8,7 @@ use crate::analysis::fscore::FScore;
 use crate::analysis::score::ScoreTable;
 use crate::analysis::stats;
 use crate::error::{Error, Result, did_you_mean};
+use crate::fasthash::FastHash;
 use crate::model::catalog::snake_case as snake_case_name;
 use crate::model::{Date, Direction, MetricDef, Period, STANDARD_ATTRIBUTES, Unit};
 use crate::output::{Column, Output, Table, Value};
@@ -837,38 +838,6 @@ fn grouped_select(
         table.rows.push(row);
     }
     Ok(table)
-}
-
-/// A quick hasher for small integer keys (ids, pointers); std's SipHash resists attacks that
-/// cannot happen here and costs more than the grouping itself.
-#[derive(Default, Clone, Copy)]
-struct FastHash;
-
-#[derive(Default)]
-struct FastHasher(u64);
-
-impl std::hash::BuildHasher for FastHash {
-    type Hasher = FastHasher;
-    fn build_hasher(&self) -> FastHasher {
-        FastHasher(0)
-    }
-}
-
-impl std::hash::Hasher for FastHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.write_u64(u64::from(b));
-        }
-    }
-    fn write_u64(&mut self, v: u64) {
-        self.0 = (self.0.rotate_left(5) ^ v).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
-    }
-    fn write_usize(&mut self, v: usize) {
-        self.write_u64(v as u64);
-    }
 }
 
 /// Orders key values: numbers, then text, then missing.

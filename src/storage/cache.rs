@@ -6,6 +6,7 @@ use super::Database;
 use crate::analysis::fscore::{self, FScore};
 use crate::analysis::score::{INDICATORS, ScoreTable};
 use crate::error::Result;
+use crate::fasthash::FastHash;
 pub use crate::model::SeriesRef;
 use crate::model::{Company, Period, symbol_key};
 use std::collections::{BTreeSet, HashMap};
@@ -34,12 +35,14 @@ impl MetricColumn {
     }
 }
 
-/// A company as queries see it: attribute values shared, so copying a column is cheap.
+/// A company as queries see it: attribute names and values shared, so copying a column is
+/// cheap and a row costs one small vector rather than a map.
 #[derive(Debug, Clone)]
 pub struct CompanyRow {
     pub symbol: Arc<str>,
     pub key: String,
-    pub attrs: HashMap<String, Arc<str>>,
+    /// (name, value), in name order.
+    pub attrs: Vec<(Arc<str>, Arc<str>)>,
 }
 
 impl CompanyRow {
@@ -47,7 +50,10 @@ impl CompanyRow {
         if name == "symbol" {
             return Some(&self.symbol);
         }
-        self.attrs.get(name)
+        self.attrs
+            .iter()
+            .find(|(k, _)| k.as_ref() == name)
+            .map(|(_, v)| v)
     }
 }
 
@@ -55,7 +61,7 @@ impl CompanyRow {
 #[derive(Debug, Default)]
 pub struct Companies {
     pub rows: Vec<CompanyRow>,
-    pub by_key: HashMap<String, usize>,
+    pub by_key: HashMap<String, usize, FastHash>,
     /// Lower-cased industry → member rows, in symbol order.
     pub industries: HashMap<String, Vec<usize>>,
     pub sectors: HashMap<String, Vec<usize>>,
@@ -68,50 +74,14 @@ pub struct Companies {
 impl Companies {
     /// Builds the lookups over companies given in symbol order.
     pub fn from_list(list: Vec<Company>) -> Companies {
-        let mut c = Companies::default();
-        // Equal attribute values share one allocation, so grouping and comparing can go by
-        // pointer first (thousands of companies share a hundred industries).
-        let mut interned: HashMap<String, Arc<str>> = HashMap::new();
-        for (i, company) in list.into_iter().enumerate() {
-            let key = symbol_key(&company.symbol);
-            let mut attrs = HashMap::with_capacity(company.attrs.len());
-            for (k, v) in company.attrs {
-                if !c.attribute_names.contains(&k) {
-                    c.attribute_names.insert(k.clone());
-                }
-                let shared = interned
-                    .entry(v)
-                    .or_insert_with_key(|v| Arc::from(v.as_str()))
-                    .clone();
-                attrs.insert(k, shared);
-            }
-            let row = CompanyRow {
-                symbol: Arc::from(company.symbol.as_str()),
-                key: key.clone(),
-                attrs,
-            };
-            if let Some(ind) = row.attrs.get("industry") {
-                c.industries.entry(ind.to_lowercase()).or_default().push(i);
-            }
-            if let Some(sec) = row.attrs.get("sector") {
-                c.sectors.entry(sec.to_lowercase()).or_default().push(i);
-            }
-            c.by_key.insert(key, i);
-            c.rows.push(row);
+        let mut b = CompaniesBuilder::new(list.len());
+        let mut attrs: Vec<(&str, &str)> = Vec::new();
+        for company in &list {
+            attrs.clear();
+            attrs.extend(company.attrs.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+            b.push(&company.symbol, &attrs);
         }
-        let n = c.rows.len();
-        let mut columns: HashMap<String, Vec<Option<Arc<str>>>> = HashMap::new();
-        columns.insert(
-            "symbol".into(),
-            c.rows.iter().map(|r| Some(r.symbol.clone())).collect(),
-        );
-        for (i, row) in c.rows.iter().enumerate() {
-            for (k, v) in &row.attrs {
-                columns.entry(k.clone()).or_insert_with(|| vec![None; n])[i] = Some(v.clone());
-            }
-        }
-        c.columns = columns;
-        c
+        b.finish()
     }
 
     /// One attribute for every row, or `None` when no company has it.
@@ -136,7 +106,7 @@ impl Companies {
     pub fn peer_group(&self, company: usize) -> (Vec<usize>, String) {
         let row = &self.rows[company];
         for (attr, map) in [("industry", &self.industries), ("sector", &self.sectors)] {
-            if let Some(g) = row.attrs.get(attr)
+            if let Some(g) = row.attr(attr)
                 && let Some(members) = map.get(&g.to_lowercase())
                 && members.len() >= 5
             {
@@ -144,6 +114,109 @@ impl Companies {
             }
         }
         ((0..self.rows.len()).collect(), "all companies".into())
+    }
+}
+
+/// Builds [`Companies`] one company at a time from borrowed text, so loading from storage
+/// allocates only what the rows keep.
+pub struct CompaniesBuilder {
+    c: Companies,
+    n: usize,
+    // Equal attribute values share one allocation, so grouping and comparing can go by
+    // pointer first (thousands of companies share a hundred industries). Names are shared
+    // the same way, and each attribute's column is found once per name.
+    values: HashMap<String, Arc<str>, FastHash>,
+    names: HashMap<String, (Arc<str>, usize), FastHash>,
+    columns: Vec<Vec<Option<Arc<str>>>>,
+    symbols: Vec<Option<Arc<str>>>,
+    /// Lower-cased group names, by the shared value's address.
+    lowered: HashMap<*const u8, String, FastHash>,
+}
+
+impl CompaniesBuilder {
+    /// `expected`: about how many companies will come (only a capacity hint).
+    pub fn new(expected: usize) -> CompaniesBuilder {
+        let mut c = Companies::default();
+        c.rows.reserve(expected);
+        c.by_key.reserve(expected);
+        CompaniesBuilder {
+            c,
+            n: 0,
+            values: HashMap::default(),
+            names: HashMap::default(),
+            columns: Vec::new(),
+            symbols: Vec::with_capacity(expected),
+            lowered: HashMap::default(),
+        }
+    }
+
+    /// Adds the next company (symbol order); `attrs` in name order.
+    pub fn push(&mut self, symbol: &str, attrs: &[(&str, &str)]) {
+        let i = self.n;
+        self.n += 1;
+        let mut row_attrs = Vec::with_capacity(attrs.len());
+        for &(k, v) in attrs {
+            let (name, col) = match self.names.get(k) {
+                Some(e) => e.clone(),
+                None => {
+                    let e = (Arc::<str>::from(k), self.columns.len());
+                    self.columns.push(Vec::new());
+                    self.names.insert(k.to_string(), e.clone());
+                    e
+                }
+            };
+            let shared = match self.values.get(v) {
+                Some(a) => a.clone(),
+                None => {
+                    let a = Arc::<str>::from(v);
+                    self.values.insert(v.to_string(), a.clone());
+                    a
+                }
+            };
+            let column = &mut self.columns[col];
+            column.resize(i, None);
+            column.push(Some(shared.clone()));
+            for (group, map) in [
+                ("industry", &mut self.c.industries),
+                ("sector", &mut self.c.sectors),
+            ] {
+                if name.as_ref() == group {
+                    let lower = self
+                        .lowered
+                        .entry(shared.as_ptr())
+                        .or_insert_with(|| shared.to_lowercase());
+                    match map.get_mut(lower.as_str()) {
+                        Some(members) => members.push(i),
+                        None => {
+                            map.insert(lower.clone(), vec![i]);
+                        }
+                    }
+                }
+            }
+            row_attrs.push((name, shared));
+        }
+        let symbol: Arc<str> = Arc::from(symbol);
+        let key = symbol_key(&symbol);
+        self.symbols.push(Some(symbol.clone()));
+        self.c.by_key.insert(key.clone(), i);
+        self.c.rows.push(CompanyRow {
+            symbol,
+            key,
+            attrs: row_attrs,
+        });
+    }
+
+    pub fn finish(mut self) -> Companies {
+        let mut by_name: HashMap<String, Vec<Option<Arc<str>>>> = HashMap::new();
+        by_name.insert("symbol".into(), self.symbols);
+        for (name, (_, col)) in self.names {
+            let mut column = std::mem::take(&mut self.columns[col]);
+            column.resize(self.n, None);
+            self.c.attribute_names.insert(name.clone());
+            by_name.insert(name, column);
+        }
+        self.c.columns = by_name;
+        self.c
     }
 }
 
@@ -211,7 +284,9 @@ impl Cache {
         if let Some(c) = &self.companies {
             return Ok(c.clone());
         }
-        let c = Arc::new(Companies::from_list(db.companies()?));
+        let mut b = CompaniesBuilder::new(0);
+        db.for_each_company(|symbol, attrs| b.push(symbol, attrs))?;
+        let c = Arc::new(b.finish());
         self.companies = Some(c.clone());
         Ok(c)
     }

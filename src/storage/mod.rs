@@ -185,6 +185,26 @@ impl Database {
             .collect()
     }
 
+    /// Calls `f` with every company (symbol, attributes in name order), in symbol order,
+    /// reading the stored bytes in place: loading every company allocates no string.
+    pub fn for_each_company(&self, mut f: impl FnMut(&str, &[(&str, &str)])) -> Result<()> {
+        for item in self.db.scan_prefix(prefix(Tag::Company, &[])) {
+            let (_, v) = item?;
+            let mut r = codec::Bytes::new(&v);
+            let symbol = r.str("company")?;
+            let n = r.len("company")?;
+            let mut attrs: Vec<(&str, &str)> = Vec::with_capacity(n.min(64));
+            for _ in 0..n {
+                let k = r.str("company")?;
+                let val = r.str("company")?;
+                attrs.push((k, val));
+            }
+            r.end("company")?;
+            f(symbol, &attrs);
+        }
+        Ok(())
+    }
+
     /// Symbol keys of one industry's companies (one range scan of the industry index).
     pub fn industry_members(&self, industry: &str) -> Result<Vec<String>> {
         self.index_members(Tag::Industry, industry)
