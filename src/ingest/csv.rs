@@ -34,9 +34,22 @@ pub fn read(
     catalog: &Catalog,
     progress: &mut dyn FnMut(u64),
 ) -> Result<WriteSet> {
+    read_text(file, bytes, opts, catalog, progress, true)
+}
+
+/// [`read`], with the bulk path tried or not (not when [`read_streaming`] just gave up).
+pub(super) fn read_text(
+    file: &str,
+    bytes: &[u8],
+    opts: &ImportOptions,
+    catalog: &Catalog,
+    progress: &mut dyn FnMut(u64),
+    try_bulk: bool,
+) -> Result<WriteSet> {
     let src = Source {
         file,
         text: bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes),
+        partial: false,
     };
     if src.text.iter().all(u8::is_ascii_whitespace) {
         return Err(src.file_error("is empty"));
@@ -82,7 +95,11 @@ pub fn read(
                 uses,
             };
             let data_start = usize::try_from(rdr.position().byte()).unwrap_or(usize::MAX);
-            let bulk = fast::read_packed(&src, data_start, &table, &metrics, &set, progress);
+            let bulk = if try_bulk {
+                fast::read_packed(&src, data_start, &table, &metrics, &set, progress)
+            } else {
+                None
+            };
             let bulk = bulk.or_else(|| {
                 read_table_in_halves(&src, data_start, &table, &metrics, &set, progress)
             });
@@ -101,6 +118,97 @@ struct Source<'a> {
     file: &'a str,
     /// The file's bytes without a byte-order mark; positions count from here.
     text: &'a [u8],
+    /// Only the head of the file (streaming): what needs every row cannot be decided here.
+    partial: bool,
+}
+
+/// Reads a large wide file without holding it whole: the header is read from the file's
+/// head and the rows stream through the bulk path. `Ok(None)` when that path does not apply
+/// (small, quoted, unsorted, a column to decide by its contents, anything irregular): the
+/// caller then reads the whole file with [`read`], which also names any error.
+pub(super) fn read_streaming(
+    file: &str,
+    path: &std::path::Path,
+    opts: &ImportOptions,
+    catalog: &Catalog,
+    progress: &mut dyn FnMut(u64),
+) -> Result<Option<WriteSet>> {
+    use std::os::unix::fs::FileExt;
+    const HEAD: usize = 1 << 20;
+    let Ok(handle) = std::fs::File::open(path) else {
+        return Ok(None);
+    };
+    let Some(len) = handle
+        .metadata()
+        .ok()
+        .and_then(|m| usize::try_from(m.len()).ok())
+    else {
+        return Ok(None);
+    };
+    if len < STREAM_BYTES {
+        return Ok(None);
+    }
+    let mut head = vec![0u8; HEAD];
+    if handle.read_exact_at(&mut head, 0).is_err() {
+        return Ok(None);
+    }
+    let Some(last) = memchr::memrchr(b'\n', &head) else {
+        return Ok(None);
+    };
+    head.truncate(last + 1);
+    let bom = if head.starts_with(b"\xEF\xBB\xBF") {
+        3
+    } else {
+        0
+    };
+    let src = Source {
+        file,
+        text: &head[bom..],
+        partial: true,
+    };
+    let mut rdr = src.reader();
+    let mut record = ByteRecord::new();
+    if !matches!(rdr.read_byte_record(&mut record), Ok(true)) {
+        return Ok(None);
+    }
+    // Any problem with the header is left to the whole-file read, which reports it.
+    let Ok(header) = Header::read(&src, &record) else {
+        return Ok(None);
+    };
+    let Ok(Shape::Table { symbol, period }) = Shape::choose(&src, &header, opts) else {
+        return Ok(None);
+    };
+    let mut set = WriteSet::new();
+    let mut metrics = Metrics::new(catalog);
+    let Ok(uses) = plan_columns(
+        &src,
+        &header,
+        &record,
+        symbol,
+        period,
+        opts,
+        &mut metrics,
+        &mut set,
+    ) else {
+        return Ok(None);
+    };
+    let table = Table {
+        header: &header,
+        symbol,
+        period,
+        period_kind: opts.period_kind,
+        uses,
+    };
+    let mut data_start = bom + usize::try_from(rdr.position().byte()).unwrap_or(usize::MAX);
+    // After a CRLF header the reader stands between the CR and the LF.
+    if head.get(data_start) == Some(&b'\n') {
+        data_start += 1;
+    }
+    let set = fast::read_packed_file(&handle, len, data_start, &table, &metrics, &set, progress);
+    if set.is_some() {
+        progress(len as u64);
+    }
+    Ok(set)
 }
 
 impl<'a> Source<'a> {
@@ -705,6 +813,10 @@ fn plan_columns(
         .filter(|&i| uses.get(i) == Some(&Use::Pending))
         .collect();
     if !pending.is_empty() {
+        if src.partial {
+            // Deciding needs every row; the caller reads the whole file instead.
+            return Err(src.file_error("has columns to decide by their contents"));
+        }
         for (i, (filled, text)) in pending.iter().copied().zip(scan_text(src, &pending)) {
             let key = header.keys.get(i).map_or("", String::as_str);
             let u = if text * 2 > filled {
@@ -865,6 +977,9 @@ fn row_number(
     })
 }
 
+/// Files from this size on stream from disk through the bulk path when they can.
+pub(super) const STREAM_BYTES: usize = 2 * PARALLEL_BYTES;
+
 /// Files smaller than this are read on one thread: starting a second costs more.
 const PARALLEL_BYTES: usize = 4 << 20;
 
@@ -892,10 +1007,12 @@ fn read_table_in_halves(
     let first_src = Source {
         file: src.file,
         text: &src.text[..split],
+        partial: false,
     };
     let second_src = Source {
         file: src.file,
         text: &src.text[split..],
+        partial: false,
     };
     let (mut first_set, mut first_metrics) = (set.clone(), metrics.clone());
     let (mut second_set, mut second_metrics) = (set.clone(), metrics.clone());

@@ -153,13 +153,30 @@ pub fn read_file(
     warnings: &mut Vec<String>,
 ) -> Result<WriteSet> {
     let shown = path.display().to_string();
-    let bytes = std::fs::read(path).map_err(|e| Error::File {
+    let cannot = |e: std::io::Error| Error::File {
         file: shown.clone(),
         message: format!("cannot be read: {e}"),
-    })?;
-    let head = &bytes[..bytes.len().min(4096)];
-    match detect_kind(path, head, opts) {
-        Kind::Csv => csv::read(&shown, &bytes, opts, catalog, progress),
+    };
+    // A large CSV file streams from disk when it can; everything else is read whole.
+    let mut head = Vec::with_capacity(4096);
+    std::io::Read::read_to_end(
+        &mut std::io::Read::take(std::fs::File::open(path).map_err(cannot)?, 4096),
+        &mut head,
+    )
+    .map_err(cannot)?;
+    let kind = detect_kind(path, &head, opts);
+    if kind == Kind::Csv
+        && let Some(set) = csv::read_streaming(&shown, path, opts, catalog, progress)?
+    {
+        return Ok(set);
+    }
+    let bytes = std::fs::read(path).map_err(cannot)?;
+    match kind {
+        // The bulk path already had its chance on a file large enough to stream.
+        Kind::Csv => {
+            let try_bulk = bytes.len() < csv::STREAM_BYTES;
+            csv::read_text(&shown, &bytes, opts, catalog, progress, try_bulk)
+        }
         Kind::Jsonl => jsonl::read(&shown, &bytes, catalog, progress),
         Kind::Quote => {
             let set = quote::read(&shown, &bytes, catalog, warnings)?;

@@ -78,16 +78,174 @@ impl Column {
     }
 }
 
-/// What one half of the file gave.
-struct Half {
+/// One half of the file being read: the companies and chunks so far, and what a row needs
+/// from the rows before it. Fed whole lines, in as many slices as the caller likes.
+struct Half<'t> {
+    table: &'t Table<'t>,
     set: WriteSet,
     columns: Vec<Column>,
+    attrs: Vec<(usize, &'t str)>,
     first_key: Option<String>,
     last_key: Option<String>,
+    /// The symbol cell of the current company, as written.
+    symbol_cell: Vec<u8>,
+    company: u32,
+    periods: HashMap<Vec<u8>, u32>,
+    rows: usize,
 }
 
-/// Reads the data rows (from `data_start`) of a large, quote-free wide file on two threads
-/// into chunks. `None`: this path does not apply or gave up; nothing is changed then.
+impl<'t> Half<'t> {
+    /// `None` when a column is still undecided (the careful reader must look at the file).
+    fn new(table: &'t Table<'t>, base: &WriteSet) -> Option<Half<'t>> {
+        let mut half = Half {
+            table,
+            set: base.clone(),
+            columns: Vec::new(),
+            attrs: Vec::new(),
+            first_key: None,
+            last_key: None,
+            symbol_cell: Vec::new(),
+            company: 0,
+            periods: HashMap::new(),
+            rows: 0,
+        };
+        for (at, u) in table.uses.iter().enumerate() {
+            match u {
+                Use::Metric { entry, scale } => half.columns.push(Column {
+                    at,
+                    entry: *entry,
+                    scale: *scale,
+                    builder: chunk::Builder::new(),
+                    chunks: Vec::new(),
+                    codes: Vec::new(),
+                    values: Vec::new(),
+                    replaced: 0,
+                }),
+                Use::Attr(name) => half.attrs.push((at, name.as_str())),
+                Use::Skip => {}
+                Use::Pending => return None,
+            }
+        }
+        (!half.columns.is_empty()).then_some(half)
+    }
+
+    /// Reads whole lines; `offset` is where `text` starts in the file, for progress reports.
+    fn feed(&mut self, text: &[u8], offset: usize, progress: &mut dyn FnMut(u64)) -> Option<()> {
+        let table = self.table;
+        let width = table.header.names.len();
+        let mut cells: Vec<&[u8]> = Vec::with_capacity(width);
+        let mut pos = 0usize;
+        while pos < text.len() {
+            let end = memchr::memchr(b'\n', &text[pos..]).map_or(text.len(), |i| pos + i);
+            let mut line = &text[pos..end];
+            pos = end + 1;
+            if let [rest @ .., b'\r'] = line {
+                line = rest;
+            }
+            if line.is_empty() {
+                return None;
+            }
+            self.rows += 1;
+            if self.rows.is_multiple_of(PROGRESS_ROWS) {
+                progress((offset + pos) as u64);
+            }
+            cells.clear();
+            let mut start = 0;
+            for comma in memchr::memchr_iter(b',', line) {
+                cells.push(&line[start..comma]);
+                start = comma + 1;
+            }
+            cells.push(&line[start..]);
+            if cells.len() != width {
+                return None;
+            }
+            let cell = cells[table.symbol];
+            if self.symbol_cell != cell || self.last_key.is_none() {
+                self.start_company(cell)?;
+            }
+            let code = match table.period {
+                PeriodFrom::Fixed(p) => p.code(),
+                PeriodFrom::Column(c) => self.period(cells[c])?,
+                PeriodFrom::Nothing => return None,
+            };
+            for c in &mut self.columns {
+                let cell = cells[c.at];
+                if is_blank(cell) {
+                    continue;
+                }
+                let v = match parse_plain(cell) {
+                    Some(v) => v,
+                    None => parse_number(std::str::from_utf8(cell).ok()?)?,
+                };
+                let v = c.scale.apply(v);
+                if !v.is_finite() {
+                    return None;
+                }
+                c.codes.push(code);
+                c.values.push(v);
+            }
+            for &(at, name) in &self.attrs {
+                if !is_blank(cells[at]) {
+                    let t = std::str::from_utf8(cells[at]).ok()?;
+                    self.set.set_attr(self.company, name, t.trim());
+                }
+            }
+        }
+        Some(())
+    }
+
+    /// A new company's first row: the previous company's points become chunk entries.
+    fn start_company(&mut self, cell: &[u8]) -> Option<()> {
+        let symbol = std::str::from_utf8(cell).ok()?.trim();
+        if symbol.is_empty() {
+            return None;
+        }
+        let key = symbol_key(symbol);
+        if let Some(previous) = &self.last_key {
+            // Out of symbol order (or a company seen before): the general path sorts it out.
+            if key.as_str() <= previous.as_str() {
+                return None;
+            }
+            for c in &mut self.columns {
+                c.flush(previous);
+            }
+        } else {
+            self.first_key = Some(key.clone());
+        }
+        self.last_key = Some(key);
+        self.company = self.set.company(symbol);
+        self.symbol_cell.clear();
+        self.symbol_cell.extend_from_slice(cell);
+        Some(())
+    }
+
+    fn period(&mut self, cell: &[u8]) -> Option<u32> {
+        if let Some(&code) = self.periods.get(cell) {
+            return Some(code);
+        }
+        let t = std::str::from_utf8(cell).ok()?;
+        if t.trim().is_empty() {
+            return None;
+        }
+        let code = read_period(t, self.table.period_kind).ok()?.code();
+        self.periods.insert(cell.to_vec(), code);
+        Some(code)
+    }
+
+    /// The last company's points become chunk entries and every chunk is sealed.
+    fn finish(mut self) -> Half<'t> {
+        if let Some(last) = self.last_key.clone() {
+            for c in &mut self.columns {
+                c.flush(&last);
+                c.seal();
+            }
+        }
+        self
+    }
+}
+
+/// Reads the data rows (from `data_start`) of a large, quote-free wide file held in memory,
+/// on two threads, into chunks. `None`: this path does not apply or gave up.
 pub(super) fn read_packed(
     src: &Source,
     data_start: usize,
@@ -99,6 +257,8 @@ pub(super) fn read_packed(
     if matches!(table.period, PeriodFrom::Nothing) {
         return None;
     }
+    // After a CRLF header the reader stands between the CR and the LF.
+    let data_start = data_start + usize::from(src.text.get(data_start) == Some(&b'\n'));
     let data = src.text.get(data_start..)?;
     if data.len() < super::PARALLEL_BYTES || data.contains(&b'"') {
         return None;
@@ -106,15 +266,97 @@ pub(super) fn read_packed(
     let split = data_start + data.len() / 2;
     let split = split + src.text[split..].iter().position(|&b| b == b'\n')? + 1;
     let split = company_boundary(src.text, data_start, split, table.symbol)?;
-    let first_text = &src.text[data_start..split];
-    let second_text = &src.text[split..];
+    let (first_text, second_text) = (&src.text[data_start..split], &src.text[split..]);
+    let read = |text: &[u8], offset: usize, progress: &mut dyn FnMut(u64)| {
+        let mut half = Half::new(table, set)?;
+        half.feed(text, offset, progress)?;
+        Some(half.finish())
+    };
     let (first, second) = std::thread::scope(|scope| {
-        let second = scope.spawn(|| read_half(second_text, 0, table, set, &mut |_| {}));
-        let first = read_half(first_text, data_start, table, set, progress);
+        let second = scope.spawn(|| read(second_text, split, &mut |_| {}));
+        let first = read(first_text, data_start, progress);
         (first, second.join().ok().flatten())
     });
-    let (first, second) = (first?, second?);
-    // The halves join only if the second starts after the first ends.
+    join(first?, second?, metrics)
+}
+
+/// Bytes read from the file at a time by each half when streaming.
+const BLOCK: usize = 8 << 20;
+
+/// As [`read_packed`], for a file still on disk: each half reads its part in blocks, so a
+/// large file is never held whole. `file_len` is its size, `data_start` where its rows start.
+pub(super) fn read_packed_file(
+    file: &std::fs::File,
+    file_len: usize,
+    data_start: usize,
+    table: &Table,
+    metrics: &super::Metrics,
+    set: &WriteSet,
+    progress: &mut dyn FnMut(u64),
+) -> Option<WriteSet> {
+    use std::os::unix::fs::FileExt;
+    if matches!(table.period, PeriodFrom::Nothing) || file_len < data_start + super::PARALLEL_BYTES
+    {
+        return None;
+    }
+    let read_at = |offset: usize, len: usize| -> Option<Vec<u8>> {
+        let mut buf = vec![0u8; len];
+        file.read_exact_at(&mut buf, offset as u64).ok()?;
+        Some(buf)
+    };
+    // The split: the first company boundary after the middle, found in a window around it.
+    const WINDOW: usize = 1 << 20;
+    let mid = data_start + (file_len - data_start) / 2;
+    let w_start = mid.saturating_sub(WINDOW).max(data_start);
+    let w_end = (mid + WINDOW).min(file_len);
+    let window = read_at(w_start, w_end - w_start)?;
+    let at = mid - w_start;
+    let at = at + memchr::memchr(b'\n', &window[at..])? + 1;
+    // The line before the split must start inside the window.
+    memchr::memrchr(b'\n', &window[..at - 1])?;
+    let split = company_boundary(&window, 0, at, table.symbol)?;
+    if split >= window.len() && w_end < file_len {
+        return None;
+    }
+    let split = w_start + split;
+    let read = |from: usize, to: usize, progress: &mut dyn FnMut(u64)| -> Option<Half> {
+        let mut half = Half::new(table, set)?;
+        let mut carry: Vec<u8> = Vec::new();
+        let mut offset = from;
+        while offset < to {
+            let n = BLOCK.min(to - offset);
+            let mut buf = std::mem::take(&mut carry);
+            let kept = buf.len();
+            buf.resize(kept + n, 0);
+            file.read_exact_at(&mut buf[kept..], offset as u64).ok()?;
+            if memchr::memchr(b'"', &buf[kept..]).is_some() {
+                return None;
+            }
+            offset += n;
+            // Whole lines now; the rest waits for the next block.
+            let cut = if offset == to {
+                buf.len()
+            } else {
+                memchr::memrchr(b'\n', &buf).map_or(0, |i| i + 1)
+            };
+            half.feed(&buf[..cut], offset - buf.len(), progress)?;
+            carry = buf[cut..].to_vec();
+        }
+        if !carry.is_empty() {
+            half.feed(&carry, to - carry.len(), progress)?;
+        }
+        Some(half.finish())
+    };
+    let (first, second) = std::thread::scope(|scope| {
+        let second = scope.spawn(|| read(split, file_len, &mut |_| {}));
+        let first = read(data_start, split, progress);
+        (first, second.join().ok().flatten())
+    });
+    join(first?, second?, metrics)
+}
+
+/// Puts two halves together into one write set, if the second starts after the first ends.
+fn join(first: Half, second: Half, metrics: &super::Metrics) -> Option<WriteSet> {
     if let (Some(a), Some(b)) = (&first.last_key, &second.first_key)
         && a >= b
     {
@@ -123,14 +365,11 @@ pub(super) fn read_packed(
     let mut out = first.set;
     out.absorb(second.set);
     for (a, b) in first.columns.into_iter().zip(second.columns) {
-        let index = metrics.entries.get(a.entry)?.index;
+        let e = metrics.entries.get(a.entry)?;
         for c in a.chunks.into_iter().chain(b.chunks) {
-            out.push_packed(index, c);
+            out.push_packed(e.index, c);
         }
-        if let Some(e) = metrics.entries.get(a.entry)
-            && e.unregistered
-            && out.packed.iter().any(|p| p.0 == index)
-        {
+        if e.unregistered && out.packed.iter().any(|p| p.0 == e.index) {
             out.register(MetricDef::registered(&e.id));
         }
     }
@@ -140,21 +379,16 @@ pub(super) fn read_packed(
 /// The first line start at or after `at` whose symbol differs from the line before it, so
 /// that no company's rows are cut in two.
 fn company_boundary(text: &[u8], data_start: usize, mut at: usize, symbol: usize) -> Option<usize> {
-    let line_at = |start: usize| {
-        let end = text[start..]
-            .iter()
-            .position(|&b| b == b'\n')
-            .map_or(text.len(), |i| start + i);
-        (&text[start..end], end + 1)
-    };
     fn cell(line: &[u8], symbol: usize) -> Option<&[u8]> {
         line.split(|&b| b == b',')
             .nth(symbol)
             .map(<[u8]>::trim_ascii)
     }
-    let before_start = text[data_start..at - 1]
-        .iter()
-        .rposition(|&b| b == b'\n')
+    let line_at = |start: usize| {
+        let end = memchr::memchr(b'\n', &text[start..]).map_or(text.len(), |i| start + i);
+        (&text[start..end], end + 1)
+    };
+    let before_start = memchr::memrchr(b'\n', &text[data_start..at - 1])
         .map_or(data_start, |i| data_start + i + 1);
     let previous = cell(line_at(before_start).0, symbol)?.to_vec();
     while at < text.len() {
@@ -165,145 +399,6 @@ fn company_boundary(text: &[u8], data_start: usize, mut at: usize, symbol: usize
         at = next;
     }
     Some(at)
-}
-
-/// The row loop of one half: `text` holds whole lines; `offset` is where it starts in the
-/// file, for progress reports.
-fn read_half(
-    text: &[u8],
-    offset: usize,
-    table: &Table,
-    base: &WriteSet,
-    progress: &mut dyn FnMut(u64),
-) -> Option<Half> {
-    let width = table.header.names.len();
-    let mut half = Half {
-        set: base.clone(),
-        columns: Vec::new(),
-        first_key: None,
-        last_key: None,
-    };
-    let mut attrs: Vec<(usize, &str)> = Vec::new();
-    for (at, u) in table.uses.iter().enumerate() {
-        match u {
-            Use::Metric { entry, scale } => half.columns.push(Column {
-                at,
-                entry: *entry,
-                scale: *scale,
-                builder: chunk::Builder::new(),
-                chunks: Vec::new(),
-                codes: Vec::new(),
-                values: Vec::new(),
-                replaced: 0,
-            }),
-            Use::Attr(name) => attrs.push((at, name.as_str())),
-            Use::Skip => {}
-            Use::Pending => return None,
-        }
-    }
-    if half.columns.is_empty() {
-        return None;
-    }
-    let mut periods: HashMap<&[u8], u32> = HashMap::new();
-    let mut cells: Vec<&[u8]> = Vec::with_capacity(width);
-    let mut symbol_cell: Option<&[u8]> = None;
-    let mut company = 0u32;
-    let mut rows = 0usize;
-    let mut pos = 0usize;
-    while pos < text.len() {
-        let end = memchr::memchr(b'\n', &text[pos..]).map_or(text.len(), |i| pos + i);
-        let mut line = &text[pos..end];
-        pos = end + 1;
-        if let [rest @ .., b'\r'] = line {
-            line = rest;
-        }
-        if line.is_empty() {
-            return None;
-        }
-        rows += 1;
-        if rows.is_multiple_of(PROGRESS_ROWS) {
-            progress((offset + pos) as u64);
-        }
-        cells.clear();
-        let mut start = 0;
-        for comma in memchr::memchr_iter(b',', line) {
-            cells.push(&line[start..comma]);
-            start = comma + 1;
-        }
-        cells.push(&line[start..]);
-        if cells.len() != width {
-            return None;
-        }
-        let cell = cells[table.symbol];
-        if symbol_cell != Some(cell) {
-            let symbol = std::str::from_utf8(cell).ok()?.trim();
-            if symbol.is_empty() {
-                return None;
-            }
-            let key = symbol_key(symbol);
-            if let Some(previous) = &half.last_key {
-                if key.as_str() <= previous.as_str() {
-                    return None;
-                }
-                for c in &mut half.columns {
-                    c.flush(previous);
-                }
-            } else {
-                half.first_key = Some(key.clone());
-            }
-            half.last_key = Some(key);
-            company = half.set.company(symbol);
-            symbol_cell = Some(cell);
-        }
-        let code = match table.period {
-            PeriodFrom::Fixed(p) => p.code(),
-            PeriodFrom::Column(c) => {
-                let cell = cells[c];
-                match periods.get(cell) {
-                    Some(&code) => code,
-                    None => {
-                        let t = std::str::from_utf8(cell).ok()?;
-                        if t.trim().is_empty() {
-                            return None;
-                        }
-                        let code = read_period(t, table.period_kind).ok()?.code();
-                        periods.insert(cell, code);
-                        code
-                    }
-                }
-            }
-            PeriodFrom::Nothing => return None,
-        };
-        for c in &mut half.columns {
-            let cell = cells[c.at];
-            if is_blank(cell) {
-                continue;
-            }
-            let v = match parse_plain(cell) {
-                Some(v) => v,
-                None => parse_number(std::str::from_utf8(cell).ok()?)?,
-            };
-            let v = c.scale.apply(v);
-            if !v.is_finite() {
-                return None;
-            }
-            c.codes.push(code);
-            c.values.push(v);
-        }
-        for &(at, name) in &attrs {
-            if !is_blank(cells[at]) {
-                let t = std::str::from_utf8(cells[at]).ok()?;
-                half.set.set_attr(company, name, t.trim());
-            }
-        }
-    }
-    if let Some(last) = half.last_key.clone() {
-        for c in &mut half.columns {
-            c.flush(&last);
-            c.seal();
-        }
-    }
-    Some(half)
 }
 
 #[cfg(test)]
@@ -446,5 +541,57 @@ mod tests {
         );
         let line = text.lines().position(|l| l.contains(",x1,")).unwrap() + 1;
         assert!(e.contains(&format!("big.csv:{line}:")), "{e}");
+    }
+
+    fn read_path(path: &std::path::Path) -> crate::error::Result<WriteSet> {
+        crate::ingest::read_file(
+            path,
+            &ImportOptions::default(),
+            &Catalog::builtin(),
+            &mut |_| {},
+            &mut Vec::new(),
+        )
+    }
+
+    #[test]
+    fn a_file_streamed_from_disk_reads_as_the_careful_reader_reads_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let text = big_file(20_000);
+        assert!(text.len() > crate::ingest::csv::STREAM_BYTES);
+        // A byte-order mark and CRLF line ends change nothing.
+        let crlf = format!("\u{feff}{}", text.replace('\n', "\r\n"));
+        let path = dir.path().join("big.csv");
+        std::fs::write(&path, &crlf).unwrap();
+        let streamed = read_path(&path).unwrap();
+        assert!(!streamed.packed.is_empty(), "the file was streamed");
+        let quoted = text.replacen("C000001.US,2020Q1", "\"C000001.US\",2020Q1", 1);
+        let careful = read_text(&quoted).unwrap();
+        assert!(careful.packed.is_empty());
+        assert_eq!(points(&streamed), points(&careful));
+        assert_eq!(streamed.point_count, careful.point_count);
+        assert_eq!(
+            streamed.attr_of("C019999.US", "name").as_deref(),
+            Some("Name 19999")
+        );
+
+        // A quote late in the file, an unsorted file and a bad cell each take the whole-file
+        // path: the same points, or the error at its line.
+        let late = text.replacen("C019998.US,2020Q1", "\"C019998.US\",2020Q1", 1);
+        std::fs::write(&path, &late).unwrap();
+        let set = read_path(&path).unwrap();
+        assert!(set.packed.is_empty());
+        assert_eq!(points(&set), points(&careful));
+        let bad = text.replacen(
+            ",Name 15000\n",
+            ",Name 15000\nC015000.US,2021Q1,1,2,x3,N\n",
+            1,
+        );
+        std::fs::write(&path, &bad).unwrap();
+        let e = read_path(&path).unwrap_err().to_string();
+        let line = bad.lines().position(|l| l.contains(",x3,")).unwrap() + 1;
+        assert!(
+            e.contains(&format!("big.csv:{line}:")) && e.contains("'x3'"),
+            "{e}"
+        );
     }
 }
