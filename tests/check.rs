@@ -5,7 +5,7 @@
 
 use finq::model::{Period, Series};
 use finq::storage::keys::Key;
-use finq::storage::{chunk, codec};
+use finq::storage::{block, chunk, codec};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -150,20 +150,23 @@ const CASES: &[(&str, Damage, &[&str])] = &[
         &["damaged series chunk: too short (chunk roe/A)"],
     ),
     (
-        "garbage bytes in a company",
+        "garbage bytes in a company block",
         |db| {
             db.insert(Key::Company("B").encode(), &[0xff; 7][..])
                 .unwrap();
         },
-        &["damaged company", "(company B)"],
+        &["damaged company block", "(company block B)"],
     ),
     (
-        "a company stored under another symbol's key",
+        "a company block stored under another symbol's key",
         |db| {
-            let c = db.get(Key::Company("C").encode()).unwrap().unwrap();
+            let c = db.get(Key::Company("A").encode()).unwrap().unwrap();
             db.insert(Key::Company("B").encode(), c).unwrap();
         },
-        &["company key B holds company C"],
+        &[
+            "company block B starts with A",
+            "company blocks overlap at B",
+        ],
     ),
     (
         "a NaN and an infinity among the values",
@@ -292,7 +295,15 @@ const CASES: &[(&str, Damage, &[&str])] = &[
     (
         "an index entry of a deleted company",
         |db| {
-            db.remove(Key::Company("C").encode()).unwrap();
+            // Every company of the small database is in the block keyed by its first, A.
+            let v = db.get(Key::Company("A").encode()).unwrap().unwrap();
+            let kept: Vec<_> = block::decode(&v)
+                .unwrap()
+                .into_iter()
+                .filter(|c| c.symbol != "C")
+                .collect();
+            db.insert(Key::Company("A").encode(), block::encode(&kept))
+                .unwrap();
         },
         &[
             "industry index entry 'retail' → C does not match the company",

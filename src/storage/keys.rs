@@ -6,7 +6,7 @@
 //! | key | bytes | scan |
 //! | --- | --- | --- |
 //! | `Meta(name)` | `01` str | — |
-//! | `Company(symbol)` | `02` str | all companies, in symbol order |
+//! | `Company(first symbol)` | `02` str | all companies, in symbol order |
 //! | `Industry(industry)` | `03` str | one industry's member list |
 //! | `Sector(sector)` | `04` str | one sector's member list |
 //! | `Metric(id)` | `05` str | the registered catalog entries |
@@ -16,7 +16,9 @@
 //! A series value is a chunk (`chunk.rs`): the series of one metric for a run of companies,
 //! keyed by its first symbol, so one company's series is the one chunk at or before its key
 //! and a metric across the market is a contiguous scan. An index value is the sorted list of
-//! its members' symbol keys: an import touches one key per group, not one per company. Strings are written with each
+//! its members' symbol keys: an import touches one key per group, not one per company. A
+//! company value is likewise a block of up to 512 companies (`block.rs`) keyed by its first
+//! symbol. Strings are written with each
 //! `0x00` byte escaped as `0x00 0xff` and a `0x00 0x00` terminator: a prefix sorts before any
 //! longer string that extends it, exactly as the strings themselves sort.
 

@@ -1,6 +1,7 @@
 //! The sled layer: opening and versioning the database, typed reads, and atomic writes of
 //! [`WriteSet`]s (imports, `set`, `delete`, definitions all go through one path).
 
+pub mod block;
 pub mod cache;
 pub mod chunk;
 pub mod codec;
@@ -169,40 +170,70 @@ impl Database {
         Ok(())
     }
 
-    pub fn company(&self, symbol: &str) -> Result<Option<Company>> {
-        let key = symbol_key(symbol);
-        match self.db.get(Key::Company(&key).encode())? {
-            Some(v) => Ok(Some(codec::decode(&v, "company")?)),
+    /// The block that holds `key` if any does: the last block whose first symbol is not
+    /// after it.
+    fn block_for(&self, key: &str) -> Result<Option<(sled::IVec, sled::IVec)>> {
+        let lo = prefix(Tag::Company, &[]);
+        let hi = Key::Company(key).encode();
+        match self.db.range(lo..=hi).next_back() {
+            Some(item) => Ok(Some(item?)),
             None => Ok(None),
         }
     }
 
+    pub fn company(&self, symbol: &str) -> Result<Option<Company>> {
+        let key = symbol_key(symbol);
+        let Some((_, bytes)) = self.block_for(&key)? else {
+            return Ok(None);
+        };
+        Ok(block::decode(&bytes)?
+            .into_iter()
+            .find(|c| symbol_key(&c.symbol) == key))
+    }
+
     /// Every company, in symbol order.
     pub fn companies(&self) -> Result<Vec<Company>> {
-        self.db
-            .scan_prefix(prefix(Tag::Company, &[]))
-            .map(|item| codec::decode(&item?.1, "company"))
-            .collect()
+        let mut out = Vec::new();
+        for item in self.db.scan_prefix(prefix(Tag::Company, &[])) {
+            out.extend(block::decode(&item?.1)?);
+        }
+        Ok(out)
     }
 
     /// Calls `f` with every company (symbol, attributes in name order), in symbol order,
-    /// reading the stored bytes in place: loading every company allocates no string.
+    /// reading the stored blocks in place: loading every company allocates no string.
     pub fn for_each_company(&self, mut f: impl FnMut(&str, &[(&str, &str)])) -> Result<()> {
         for item in self.db.scan_prefix(prefix(Tag::Company, &[])) {
-            let (_, v) = item?;
-            let mut r = codec::Bytes::new(&v);
-            let symbol = r.str("company")?;
-            let n = r.len("company")?;
-            let mut attrs: Vec<(&str, &str)> = Vec::with_capacity(n.min(64));
-            for _ in 0..n {
-                let k = r.str("company")?;
-                let val = r.str("company")?;
-                attrs.push((k, val));
-            }
-            r.end("company")?;
-            f(symbol, &attrs);
+            block::for_each(&item?.1, &mut f)?;
         }
         Ok(())
+    }
+
+    /// The stored companies whose keys fall in `lo..=hi`, with the keys of the blocks
+    /// that hold them (a change there rewrites those blocks).
+    fn company_range(
+        &self,
+        lo: &str,
+        hi: &str,
+    ) -> Result<(Vec<sled::IVec>, BTreeMap<String, Company>)> {
+        let company_prefix = prefix(Tag::Company, &[]);
+        let start = match self.block_for(lo)? {
+            Some((k, _)) => k.to_vec(),
+            None => company_prefix.clone(),
+        };
+        let hi_key = Key::Company(hi).encode();
+        let (mut keys, mut companies) = (Vec::new(), BTreeMap::new());
+        for item in self.db.range(start..) {
+            let (k, v) = item?;
+            if !k.starts_with(&company_prefix) || k.as_ref() > hi_key.as_slice() {
+                break;
+            }
+            for c in block::decode(&v)? {
+                companies.insert(symbol_key(&c.symbol), c);
+            }
+            keys.push(k);
+        }
+        Ok((keys, companies))
     }
 
     /// Symbol keys of one industry's companies (one range scan of the industry index).
@@ -433,65 +464,59 @@ impl Database {
             batch.remove(Key::Metric(id).encode());
         }
 
-        // Companies whose attributes change, and companies that points create. For many
-        // companies one scan of the stored keys answers "exists?" faster than a read each.
+        // Companies whose attributes change, companies that points create, and deleted
+        // ones: the blocks holding their symbols are read once, changed and rewritten.
         // Index changes by (tag, group): (symbol key, joins rather than leaves), in order.
         let mut index: BTreeMap<(u8, String), Vec<(String, bool)>> = BTreeMap::new();
-        let stored: Option<std::collections::HashSet<sled::IVec>> = if set.symbols.len() > 256 {
-            let mut keys = std::collections::HashSet::new();
-            for item in self.db.scan_prefix(prefix(Tag::Company, &[])).keys() {
-                keys.insert(item?);
-            }
-            Some(keys)
-        } else {
-            None
+        let touched: Vec<String> = set.symbols.iter().map(|s| symbol_key(s)).collect();
+        let deleted: Vec<String> = set
+            .company_deletions
+            .iter()
+            .map(|s| symbol_key(s))
+            .collect();
+        let lo = touched.iter().chain(&deleted).min().cloned();
+        let hi = touched.iter().chain(&deleted).max().cloned();
+        let (old_blocks, mut stored) = match (&lo, &hi) {
+            (Some(lo), Some(hi)) => self.company_range(lo, hi)?,
+            _ => Default::default(),
         };
-        for (i, symbol) in set.symbols.iter().enumerate() {
-            let key = symbol_key(symbol);
+        let mut blocks_changed = false;
+        let group_of = |c: &Company, attr: &str| c.attr(attr).map(str::to_lowercase);
+        for (i, key) in touched.iter().enumerate() {
             let attrs = &set.attrs[i];
             stats.companies += 1;
-            if attrs.is_empty()
-                && let Some(stored) = &stored
-                && stored.contains(Key::Company(&key).encode().as_slice())
-            {
-                continue;
-            }
-            let old = match &stored {
-                Some(stored) if !stored.contains(Key::Company(&key).encode().as_slice()) => None,
-                _ => self.company(&key)?,
+            let company = match stored.get_mut(key) {
+                Some(_) if attrs.is_empty() => continue,
+                Some(c) => c,
+                None => {
+                    stats.companies_added += 1;
+                    stored
+                        .entry(key.clone())
+                        .or_insert_with(|| Company::new(set.symbols[i].trim()))
+                }
             };
-            if old.is_some() && attrs.is_empty() {
-                continue;
-            }
-            let mut company = old.clone().unwrap_or_else(|| {
-                stats.companies_added += 1;
-                Company::new(symbol.trim())
-            });
+            let before = [group_of(company, "industry"), group_of(company, "sector")];
             for (k, v) in attrs {
                 company.attrs.insert(k.clone(), v.clone());
             }
-            for (tag, attr) in [(Tag::Industry, "industry"), (Tag::Sector, "sector")] {
-                let before = old
-                    .as_ref()
-                    .and_then(|c| c.attr(attr))
-                    .map(str::to_lowercase);
-                let after = company.attr(attr).map(str::to_lowercase);
-                if before != after {
-                    if let Some(b) = before {
+            let after = [group_of(company, "industry"), group_of(company, "sector")];
+            for (j, tag) in [Tag::Industry, Tag::Sector].into_iter().enumerate() {
+                if before[j] != after[j] {
+                    if let Some(b) = &before[j] {
                         index
-                            .entry((tag as u8, b))
+                            .entry((tag as u8, b.clone()))
                             .or_default()
                             .push((key.clone(), false));
                     }
-                    if let Some(a) = after {
+                    if let Some(a) = &after[j] {
                         index
-                            .entry((tag as u8, a))
+                            .entry((tag as u8, a.clone()))
                             .or_default()
                             .push((key.clone(), true));
                     }
                 }
             }
-            batch.insert(Key::Company(&key).encode(), codec::encode(&company));
+            blocks_changed = true;
         }
 
         // Series: every change, grouped by metric, is merged into the chunks it touches.
@@ -517,12 +542,12 @@ impl Database {
                 .or_default()
                 .push((symbol_key(symbol), change));
         }
-        for symbol in &set.company_deletions {
-            let key = symbol_key(symbol);
-            let Some(company) = self.company(&key)? else {
+        for key in &deleted {
+            let Some(company) = stored.remove(key) else {
                 continue;
             };
             stats.companies_deleted += 1;
+            blocks_changed = true;
             for (tag, attr) in [(Tag::Industry, "industry"), (Tag::Sector, "sector")] {
                 if let Some(g) = company.attr(attr) {
                     index
@@ -537,7 +562,16 @@ impl Database {
                     .or_default()
                     .push((key.clone(), Change::DeleteSeries));
             }
-            batch.remove(Key::Company(&key).encode());
+        }
+        if blocks_changed {
+            for k in old_blocks {
+                batch.remove(k);
+            }
+            let list: Vec<Company> = stored.into_values().collect();
+            for part in list.chunks(block::TARGET) {
+                let first = symbol_key(&part[0].symbol);
+                batch.insert(Key::Company(&first).encode(), block::encode(part));
+            }
         }
         // Each group's member list is read once, changed and written back.
         for ((tag, group), moves) in index {
@@ -979,6 +1013,7 @@ impl Database {
         let mut series_keys: Vec<(String, String, Series)> = Vec::new();
         let mut format_seen = false;
         let mut last_chunk: Option<(String, String)> = None;
+        let mut last_company: Option<String> = None;
         for item in self.db.iter() {
             let (k, v) = item?;
             let key = match keys::decode(&k) {
@@ -1000,14 +1035,30 @@ impl Database {
                     }
                 }
                 OwnedKey::Meta(name) => r.problems.push(format!("unknown meta key '{name}'")),
-                OwnedKey::Company(sym) => match codec::decode::<Company>(&v, "company") {
-                    Ok(c) if symbol_key(&c.symbol) == sym => {
-                        companies.insert(sym, c);
+                OwnedKey::Company(first) => match block::decode(&v) {
+                    Ok(list) => {
+                        let keys: Vec<String> =
+                            list.iter().map(|c| symbol_key(&c.symbol)).collect();
+                        if keys.first() != Some(&first) {
+                            r.problems.push(format!(
+                                "company block {first} starts with {}",
+                                keys.first().map_or("nothing", String::as_str)
+                            ));
+                        }
+                        if keys.windows(2).any(|w| w[0] >= w[1]) {
+                            r.problems
+                                .push(format!("company block {first} is not in symbol order"));
+                        }
+                        if let (Some(prev), Some(head)) = (&last_company, keys.first())
+                            && prev >= head
+                        {
+                            r.problems
+                                .push(format!("company blocks overlap at {first}"));
+                        }
+                        last_company = keys.last().cloned().or(last_company);
+                        companies.extend(keys.into_iter().zip(list));
                     }
-                    Ok(c) => r
-                        .problems
-                        .push(format!("company key {sym} holds company {}", c.symbol)),
-                    Err(e) => r.problems.push(format!("{e} (company {sym})")),
+                    Err(e) => r.problems.push(format!("{e} (company block {first})")),
                 },
                 OwnedKey::Industry(g) | OwnedKey::Sector(g) => {
                     let tag = if k.first() == Some(&(Tag::Industry as u8)) {
