@@ -159,13 +159,33 @@ impl Database {
         self.catalog.clone()
     }
 
-    /// Makes every write so far durable: sled's flush writes its buffers with
-    /// `sync_file_range`, so the data file is then fsynced as well.
+    /// Makes every write so far durable. sled's flush writes its buffers with
+    /// `sync_file_range`, and writes large values to files under `blobs/` without syncing
+    /// them at all, so finq then syncs the file system holding the data file (on Linux,
+    /// `syncfs`: the data file, every blob and their directory entries in one call; elsewhere
+    /// each file and the blob folder are fsynced).
     pub fn sync(&self) -> Result<()> {
         self.db.flush()?;
         let data = self.path.join("db");
-        if data.exists() {
-            std::fs::File::open(&data)?.sync_all()?;
+        if !data.exists() {
+            return Ok(());
+        }
+        let file = std::fs::File::open(&data)?;
+        #[cfg(target_os = "linux")]
+        {
+            use std::os::fd::AsRawFd;
+            // SAFETY: syncfs only reads the descriptor, which `file` keeps open.
+            if unsafe { libc::syncfs(file.as_raw_fd()) } == 0 {
+                return Ok(());
+            }
+        }
+        file.sync_all()?;
+        let blobs = self.path.join("blobs");
+        if let Ok(entries) = std::fs::read_dir(&blobs) {
+            for e in entries.flatten() {
+                std::fs::File::open(e.path())?.sync_all()?;
+            }
+            std::fs::File::open(&blobs)?.sync_all()?;
         }
         Ok(())
     }
