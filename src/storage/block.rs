@@ -74,6 +74,13 @@ pub fn decode(bytes: &[u8]) -> Result<Vec<Company>> {
     Ok(out)
 }
 
+/// The symbols of a block, as written, without reading the attributes.
+pub fn symbols(bytes: &[u8]) -> Result<Vec<&str>> {
+    let mut r = Bytes::new(bytes);
+    let n = r.len("company block")?;
+    (0..n).map(|_| r.str("company block")).collect()
+}
+
 /// Calls `f` with each company of a block (symbol as written, attributes in name order),
 /// reading the bytes in place. Damage is an error, never a panic.
 pub fn for_each(bytes: &[u8], mut f: impl FnMut(&str, &[(&str, &str)])) -> Result<()> {

@@ -1173,7 +1173,10 @@ mod tests {
         let n = (TARGET_POINTS / 40) as u32;
         let entries: Vec<_> = (0..100).map(|i| entry(&format!("S{i:03}"), n)).collect();
         let chunks = split(entries);
-        assert_eq!(chunks.iter().map(Vec::len).collect::<Vec<_>>(), [40, 40, 20]);
+        assert_eq!(
+            chunks.iter().map(Vec::len).collect::<Vec<_>>(),
+            [40, 40, 20]
+        );
         assert!(
             chunks
                 .iter()

@@ -229,6 +229,40 @@ impl Database {
         Ok(())
     }
 
+    /// True when every one of `keys` is a stored company (one pass over the blocks'
+    /// symbol lists in their range).
+    fn all_stored(&self, keys: &[String]) -> Result<bool> {
+        let mut wanted: Vec<&str> = keys.iter().map(String::as_str).collect();
+        wanted.sort_unstable();
+        let (Some(lo), Some(hi)) = (wanted.first(), wanted.last()) else {
+            return Ok(true);
+        };
+        let start = match self.block_for(lo)? {
+            Some((k, _)) => k.to_vec(),
+            None => return Ok(false),
+        };
+        let company_prefix = prefix(Tag::Company, &[]);
+        let hi_key = Key::Company(hi).encode();
+        let mut next = wanted.iter().peekable();
+        for item in self.db.range(start..) {
+            let (k, v) = item?;
+            if !k.starts_with(&company_prefix) || k.as_ref() > hi_key.as_slice() {
+                break;
+            }
+            for symbol in block::symbols(&v)? {
+                let key = symbol_key(symbol);
+                // A wanted key sorting before a stored one that follows it is not stored.
+                if next.peek().is_some_and(|w| **w < key.as_str()) {
+                    return Ok(false);
+                }
+                if next.peek().is_some_and(|w| **w == key.as_str()) {
+                    next.next();
+                }
+            }
+        }
+        Ok(next.peek().is_none())
+    }
+
     /// The stored companies whose keys fall in `lo..=hi`, with the keys of the blocks
     /// that hold them (a change there rewrites those blocks).
     fn company_range(
@@ -496,13 +530,20 @@ impl Database {
             .collect();
         let lo = touched.iter().chain(&deleted).min().cloned();
         let hi = touched.iter().chain(&deleted).max().cloned();
+        // The common bulk case — points for companies that all exist — needs only their
+        // symbols, not a hundred thousand companies decoded.
+        let only_points = deleted.is_empty() && set.attrs.iter().all(BTreeMap::is_empty);
+        let all_exist = only_points && self.all_stored(&touched)?;
         let (old_blocks, mut stored) = match (&lo, &hi) {
-            (Some(lo), Some(hi)) => self.company_range(lo, hi)?,
+            (Some(lo), Some(hi)) if !all_exist => self.company_range(lo, hi)?,
             _ => Default::default(),
         };
+        if all_exist {
+            stats.companies += touched.len();
+        }
         let mut blocks_changed = false;
         let group_of = |c: &Company, attr: &str| c.attr(attr).map(str::to_lowercase);
-        for (i, key) in touched.iter().enumerate() {
+        for (i, key) in touched.iter().enumerate().filter(|_| !all_exist) {
             let attrs = &set.attrs[i];
             stats.companies += 1;
             let company = match stored.get_mut(key) {
@@ -704,11 +745,22 @@ impl Database {
 
         self.db.apply_batch(batch)?;
         self.sync()?;
+        release_freed_memory();
         for id in &set.dropped_metrics {
             catalog = rebuild_without(&catalog, id);
         }
         self.catalog = std::sync::Arc::new(catalog);
         Ok(stats)
+    }
+}
+
+/// Hands memory a large write freed back to the system: the allocator keeps freed pages
+/// otherwise, and the next file of an import would start from this one's high-water mark.
+fn release_freed_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only returns free pages of the allocator's own heap.
+    unsafe {
+        libc::malloc_trim(0);
     }
 }
 
