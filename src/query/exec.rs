@@ -964,15 +964,12 @@ fn series(
         .iter()
         .map(|id| {
             let (codes, values) = env.db.series(id, symbol)?.unwrap_or_default().unzipped();
-            let mut offsets = vec![0u32; companies.len() + 1];
-            for o in &mut offsets[row + 1..] {
-                *o = codes.len() as u32;
-            }
-            Ok(Arc::new(MetricColumn {
-                offsets,
-                codes,
-                values,
-            }))
+            Ok(Arc::new(MetricColumn::single(
+                companies.len(),
+                row,
+                &codes,
+                &values,
+            )))
         })
         .collect::<Result<_>>()?;
     let ctx = Ctx {

@@ -12,26 +12,106 @@ use crate::model::{Company, Period, symbol_key};
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 
-/// One metric for every company, in compressed-row form: company `i`'s points are
-/// `codes[offsets[i]..offsets[i + 1]]` (period codes, ascending) and the matching `values`.
+/// One metric for every company, in compressed-row form: company `i`'s values are
+/// `values[offsets[i]..offsets[i + 1]]`, and its period codes (ascending) the same number of
+/// codes from `code_starts[i]` in `codes`. Companies mostly report the same periods, so each
+/// distinct run of codes is kept once: a point costs its 8-byte value, not 12 bytes.
 #[derive(Debug, Default)]
 pub struct MetricColumn {
-    pub offsets: Vec<u32>,
-    pub codes: Vec<u32>,
-    pub values: Vec<f64>,
+    offsets: Vec<u32>,
+    values: Vec<f64>,
+    code_starts: Vec<u32>,
+    codes: Vec<u32>,
 }
 
 impl MetricColumn {
     pub fn series(&self, company: usize) -> SeriesRef<'_> {
-        let (Some(&a), Some(&b)) = (self.offsets.get(company), self.offsets.get(company + 1))
-        else {
+        let (Some(&a), Some(&b), Some(&c)) = (
+            self.offsets.get(company),
+            self.offsets.get(company + 1),
+            self.code_starts.get(company),
+        ) else {
             return SeriesRef::EMPTY;
         };
-        let (a, b) = (a as usize, b as usize);
+        let (a, b, c) = (a as usize, b as usize, c as usize);
         SeriesRef {
-            codes: &self.codes[a..b],
+            codes: &self.codes[c..c + (b - a)],
             values: &self.values[a..b],
         }
+    }
+
+    /// A column where only company `row` (of `rows`) has points.
+    pub fn single(rows: usize, row: usize, codes: &[u32], values: &[f64]) -> MetricColumn {
+        let mut b = ColumnBuilder::new(rows);
+        b.push(row, codes, values);
+        b.finish()
+    }
+}
+
+/// Builds a [`MetricColumn`] row by row, sharing repeated runs of period codes.
+pub struct ColumnBuilder {
+    col: MetricColumn,
+    rows: usize,
+    /// Runs stored so far, by (length, first, last, sum of codes) → their starts.
+    runs: HashMap<(usize, u32, u32, u64), Vec<u32>, FastHash>,
+}
+
+impl ColumnBuilder {
+    pub fn new(rows: usize) -> ColumnBuilder {
+        let mut col = MetricColumn::default();
+        col.offsets.reserve(rows + 1);
+        col.code_starts.reserve(rows);
+        col.offsets.push(0);
+        ColumnBuilder {
+            col,
+            rows,
+            runs: HashMap::default(),
+        }
+    }
+
+    /// Rows before `row` not pushed yet are empty.
+    fn fill_to(&mut self, row: usize) {
+        while self.col.code_starts.len() < row {
+            self.col.code_starts.push(0);
+            self.col.offsets.push(self.col.values.len() as u32);
+        }
+    }
+
+    /// Sets row `row`'s series; rows come in increasing order, each at most once.
+    pub fn push(&mut self, row: usize, codes: &[u32], values: &[f64]) {
+        if row >= self.rows || row < self.col.code_starts.len() || codes.len() != values.len() {
+            return;
+        }
+        self.fill_to(row);
+        let key = (
+            codes.len(),
+            codes.first().copied().unwrap_or(0),
+            codes.last().copied().unwrap_or(0),
+            codes.iter().map(|&c| u64::from(c)).sum(),
+        );
+        let codes_store = &mut self.col.codes;
+        let starts = self.runs.entry(key).or_default();
+        let start = match starts
+            .iter()
+            .find(|&&s| codes_store[s as usize..s as usize + codes.len()] == *codes)
+        {
+            Some(&s) => s,
+            None => {
+                let s = codes_store.len() as u32;
+                codes_store.extend_from_slice(codes);
+                starts.push(s);
+                s
+            }
+        };
+        self.col.code_starts.push(start);
+        self.col.values.extend_from_slice(values);
+        self.col.offsets.push(self.col.values.len() as u32);
+    }
+
+    pub fn finish(mut self) -> MetricColumn {
+        self.fill_to(self.rows);
+        self.col.codes.shrink_to_fit();
+        self.col
     }
 }
 
@@ -297,31 +377,52 @@ impl Cache {
             return Ok(m.clone());
         }
         let companies = self.companies(db)?;
-        let mut col = MetricColumn::default();
-        col.offsets.reserve(companies.len() + 1);
-        col.offsets.push(0);
+        let mut b = ColumnBuilder::new(companies.len());
+        let (mut codes, mut values) = (Vec::new(), Vec::new());
         // Chunks come in symbol order, as the companies do, so rows fill in one pass.
-        let mut next = 0;
         db.for_each_series(id, |e| {
             let Some(&row) = companies.by_key.get(e.key) else {
                 return;
             };
-            while next <= row {
-                col.offsets.push(col.codes.len() as u32);
-                next += 1;
-            }
-            col.codes.extend(e.codes());
-            col.values.extend(e.values());
-            if let Some(last) = col.offsets.last_mut() {
-                *last = col.codes.len() as u32;
-            }
+            codes.clear();
+            values.clear();
+            codes.extend(e.codes());
+            values.extend(e.values());
+            b.push(row, &codes, &values);
         })?;
-        while next < companies.len() {
-            col.offsets.push(col.codes.len() as u32);
-            next += 1;
-        }
+        let col = b.finish();
         let col = Arc::new(col);
         self.metrics.insert(id.to_string(), col.clone());
         Ok(col)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn columns_share_repeated_period_runs_and_keep_empty_rows_empty() {
+        let mut b = ColumnBuilder::new(5);
+        b.push(0, &[4, 8, 12], &[1.0, 2.0, 3.0]);
+        // Row 1 is skipped: empty.
+        b.push(2, &[4, 8, 12], &[4.0, 5.0, 6.0]);
+        b.push(3, &[4, 12], &[7.0, 8.0]);
+        // Out of order or a second time: ignored.
+        b.push(2, &[4], &[9.0]);
+        let c = b.finish();
+        assert_eq!(c.series(0).codes, [4, 8, 12]);
+        assert_eq!(c.series(0).values, [1.0, 2.0, 3.0]);
+        assert!(c.series(1).codes.is_empty() && c.series(4).values.is_empty());
+        assert_eq!(c.series(2).codes, [4, 8, 12]);
+        assert_eq!(c.series(2).values, [4.0, 5.0, 6.0]);
+        assert_eq!(c.series(3).codes, [4, 12]);
+        assert_eq!(c.series(3).values, [7.0, 8.0]);
+        assert!(c.series(9).codes.is_empty());
+        // The run 4, 8, 12 is stored once: 3 + 2 codes for 8 points.
+        assert_eq!(c.codes.len(), 5);
+        let one = MetricColumn::single(3, 1, &[5], &[0.5]);
+        assert_eq!(one.series(1).values, [0.5]);
+        assert!(one.series(0).values.is_empty() && one.series(2).values.is_empty());
     }
 }

@@ -1,6 +1,6 @@
 //! Series chunks: the points of one metric for a run of companies, in symbol order, stored
-//! under one key. A chunk holds a few thousand points, so an import writes hundreds of keys
-//! rather than one per series, and a cross-company scan reads large contiguous values.
+//! under one key. A chunk holds tens of thousands of points, so an import writes hundreds of
+//! keys rather than one per series, and a cross-company scan reads large contiguous values.
 //!
 //! Layout v2 (little-endian): `u32` entry count, then per entry: `u16` symbol length, the
 //! symbol key's bytes, `u32` point count n, a codes block and a values block. Each block
