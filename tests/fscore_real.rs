@@ -121,3 +121,32 @@ fn first_year_has_no_history() {
     let col = t.columns.iter().position(|c| c.name == "fscore").unwrap();
     assert_eq!(t.rows[0][col], Value::Num(8.0));
 }
+
+/// Every company's F-score is the same whether the nine inputs are read side by side from
+/// storage (a fresh session) or from columns an earlier statement loaded; scores likewise.
+#[test]
+fn scores_read_from_storage_equal_scores_from_loaded_columns() {
+    let Some((dir, s)) = session_with_fundamentals() else {
+        return;
+    };
+    drop(s);
+    let run = |first: Option<&str>, query: &str| {
+        let mut s = Session::open(dir.path().join("db")).unwrap();
+        if let Some(f) = first {
+            s.execute(f).unwrap();
+        }
+        format!("{:?}", s.execute(query).unwrap())
+    };
+    let inputs = "select net_income, total_assets, operating_cash_flow, long_term_debt, current_assets, current_liabilities, shares_outstanding, gross_margin, revenue";
+    for query in [
+        "select fscore rank by fscore limit 400",
+        "select fscore at 2014 rank by fscore limit 400",
+    ] {
+        let fresh = run(None, query);
+        assert!(fresh.contains("fscore"), "{fresh}");
+        assert_eq!(fresh, run(Some(inputs), query), "{query}");
+    }
+    let scorecard = "select score, score_grade, industry_rank rank by score limit 400";
+    let indicators = "select roe, profit_margin, gross_margin, revenue_yoy, net_profit_yoy, total_assets_yoy, net_assets_yoy, cash_flow_margin, ocf_yoy, turnover, gearing_ratio";
+    assert_eq!(run(None, scorecard), run(Some(indicators), scorecard));
+}

@@ -327,16 +327,45 @@ impl Cache {
         let companies = self.companies(db)?;
         let mut values = Vec::with_capacity(INDICATORS.len());
         for (id, _, _) in INDICATORS {
-            let col = self.metric(db, id)?;
-            values.push(
-                (0..companies.len())
-                    .map(|c| col.series(c).value_at(at))
-                    .collect(),
-            );
+            values.push(self.values_at(db, &companies, id, at)?);
         }
         let t = Arc::new(ScoreTable::build(&companies, values));
         self.scores.insert(at, t.clone());
         Ok(t)
+    }
+
+    /// One metric's value at `at` for every company (NaN where there is none): from its
+    /// column when that is loaded, else straight from the stored chunks, so scoring a
+    /// market does not keep eleven whole columns in memory for one number per company.
+    fn values_at(
+        &self,
+        db: &Database,
+        companies: &Companies,
+        id: &str,
+        at: Option<Period>,
+    ) -> Result<Vec<f64>> {
+        if let Some(col) = self.metrics.get(id) {
+            return Ok((0..companies.len())
+                .map(|c| col.series(c).value_at(at))
+                .collect());
+        }
+        let mut out = vec![f64::NAN; companies.len()];
+        let (mut codes, mut values) = (Vec::new(), Vec::new());
+        db.for_each_series(id, |e| {
+            let Some(&row) = companies.by_key.get(e.key) else {
+                return;
+            };
+            codes.clear();
+            values.clear();
+            codes.extend(e.codes());
+            values.extend(e.values());
+            out[row] = SeriesRef {
+                codes: &codes,
+                values: &values,
+            }
+            .value_at(at);
+        })?;
+        Ok(out)
     }
 
     /// Every company's F-score at `at` (SCORING.md).
@@ -345,16 +374,54 @@ impl Cache {
             return Ok(t.clone());
         }
         let companies = self.companies(db)?;
-        let cols: Vec<Arc<MetricColumn>> = fscore::INPUTS
+        let cols: Option<Vec<Arc<MetricColumn>>> = fscore::INPUTS
             .iter()
-            .map(|id| self.metric(db, id))
-            .collect::<Result<_>>()?;
-        let all: Vec<FScore> = (0..companies.len())
-            .map(|c| {
-                let series: [SeriesRef; 9] = std::array::from_fn(|k| cols[k].series(c));
-                fscore::fscore(&series, at)
-            })
+            .map(|id| self.metrics.get(*id).cloned())
             .collect();
+        let all: Vec<FScore> = match cols {
+            Some(cols) => (0..companies.len())
+                .map(|c| {
+                    let series: [SeriesRef; 9] = std::array::from_fn(|k| cols[k].series(c));
+                    fscore::fscore(&series, at)
+                })
+                .collect(),
+            // The nine inputs are read side by side, company by company, straight from
+            // their chunks: no whole column is kept for one score per company.
+            None => {
+                let mut cursors: Vec<_> = fscore::INPUTS
+                    .iter()
+                    .map(|id| db.series_in_order(id).peekable())
+                    .collect();
+                let mut current: [(Vec<u32>, Vec<f64>); 9] = Default::default();
+                let mut out = Vec::with_capacity(companies.len());
+                for row in &companies.rows {
+                    for (k, cursor) in cursors.iter_mut().enumerate() {
+                        current[k].0.clear();
+                        current[k].1.clear();
+                        // Entries before this company's belong to no company here.
+                        loop {
+                            match cursor.peek() {
+                                None => break,
+                                Some(Ok(e)) if e.0.as_str() > row.key.as_str() => break,
+                                Some(_) => {}
+                            }
+                            let Some(next) = cursor.next() else { break };
+                            let (key, codes, values) = next?;
+                            if key == row.key {
+                                current[k] = (codes, values);
+                                break;
+                            }
+                        }
+                    }
+                    let series: [SeriesRef; 9] = std::array::from_fn(|k| SeriesRef {
+                        codes: &current[k].0,
+                        values: &current[k].1,
+                    });
+                    out.push(fscore::fscore(&series, at));
+                }
+                out
+            }
+        };
         let t = Arc::new(all);
         self.fscores.insert(at, t.clone());
         Ok(t)

@@ -364,6 +364,43 @@ impl Database {
         Ok(())
     }
 
+    /// One metric's series one company at a time, in symbol order: (symbol key, period
+    /// codes, values). Only one chunk is decoded at a time.
+    pub fn series_in_order(
+        &self,
+        metric: &str,
+    ) -> impl Iterator<Item = Result<(String, Vec<u32>, Vec<f64>)>> + '_ {
+        let mut chunks = self.db.scan_prefix(prefix(Tag::Series, &[metric]));
+        let mut pending: std::collections::VecDeque<(String, Vec<u32>, Vec<f64>)> =
+            std::collections::VecDeque::new();
+        std::iter::from_fn(move || {
+            loop {
+                if let Some(e) = pending.pop_front() {
+                    return Some(Ok(e));
+                }
+                let bytes = match chunks.next()? {
+                    Ok((_, bytes)) => bytes,
+                    Err(e) => return Some(Err(e.into())),
+                };
+                let mut r = match chunk::Reader::new(&bytes) {
+                    Ok(r) => r,
+                    Err(e) => return Some(Err(e)),
+                };
+                loop {
+                    match r.next_entry() {
+                        Ok(Some(e)) => pending.push_back((
+                            e.key.to_string(),
+                            e.codes().collect(),
+                            e.values().collect(),
+                        )),
+                        Ok(None) => break,
+                        Err(e) => return Some(Err(e)),
+                    }
+                }
+            }
+        })
+    }
+
     /// One metric across all companies: (symbol key, series) in symbol order.
     pub fn scan_metric(&self, metric: &str) -> Result<Vec<(String, Series)>> {
         let mut out = Vec::new();
