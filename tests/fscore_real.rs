@@ -150,3 +150,32 @@ fn scores_read_from_storage_equal_scores_from_loaded_columns() {
     let indicators = "select roe, profit_margin, gross_margin, revenue_yoy, net_profit_yoy, total_assets_yoy, net_assets_yoy, cash_flow_margin, ocf_yoy, turnover, gearing_ratio";
     assert_eq!(run(None, scorecard), run(Some(indicators), scorecard));
 }
+
+/// A statement that reads metrics only at its period gets one point per company (an anchored
+/// column); the answers equal those from whole columns loaded by an earlier statement.
+#[test]
+fn anchored_columns_answer_as_whole_columns_do() {
+    let Some((dir, s)) = session_with_fundamentals() else {
+        return;
+    };
+    drop(s);
+    let run = |first: Option<&str>, query: &str| {
+        let mut s = Session::open(dir.path().join("db")).unwrap();
+        if let Some(f) = first {
+            s.execute(f).unwrap();
+        }
+        format!("{:?}", s.execute(query).unwrap())
+    };
+    let whole = "select mavg(net_income, 1), mavg(revenue, 1), mavg(gross_margin, 1)";
+    for query in [
+        "select net_income, revenue where revenue > 1B rank by net_income limit 300",
+        "select net_income, revenue where revenue > 1B at 2014 rank by net_income limit 300",
+        "select net_income, gross_margin at 2015-06-30 rank by gross_margin limit 300",
+        "select count(), median(net_income), avg(gross_margin) by sector",
+        "select net_income, cagr(revenue, 2) rank by net_income limit 300",
+    ] {
+        let fresh = run(None, query);
+        assert!(fresh.contains("rows"), "{fresh}");
+        assert_eq!(fresh, run(Some(whole), query), "{query}");
+    }
+}

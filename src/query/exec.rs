@@ -237,12 +237,6 @@ pub fn run_select(env: &mut Env, sel: &Select, depth: usize) -> Result<SelectRes
         .iter()
         .map(|(e, d)| Ok((fix(binder.bind(e)?), *d)))
         .collect::<Result<_>>()?;
-    let metrics: Vec<_> = binder
-        .metrics
-        .iter()
-        .map(|id| env.cache.metric(env.db, id))
-        .collect::<Result<_>>()?;
-
     let mut all: Vec<&BExpr> = vec![];
     all.extend(filter.iter().map(|b| &b.expr));
     all.extend(
@@ -252,6 +246,21 @@ pub fn run_select(env: &mut Env, sel: &Select, depth: usize) -> Result<SelectRes
             .map(|b| &b.expr),
     );
     all.extend(order.iter().map(|(b, _)| &b.expr));
+    // A metric read only at the selection's period needs one point per company; one that a
+    // time-series function or an `at` of its own reads needs the whole column.
+    let whole = whole_series_slots(&all, binder.metrics.len());
+    let metrics: Vec<_> = binder
+        .metrics
+        .iter()
+        .zip(&whole)
+        .map(|(id, &whole)| {
+            if whole {
+                env.cache.metric(env.db, id)
+            } else {
+                env.cache.anchored(env.db, id, sel.at)
+            }
+        })
+        .collect::<Result<_>>()?;
     let (scores, fscores) = prepare(env, &all, sel.at)?;
     let ctx = Ctx {
         companies: &companies,
@@ -838,6 +847,31 @@ fn grouped_select(
         table.rows.push(row);
     }
     Ok(table)
+}
+
+/// For each metric slot of a plan: whether some expression reads more of its series than
+/// the value at the selection's period (inside a time-series function, or at a period of
+/// its own).
+fn whole_series_slots(exprs: &[&BExpr], slots: usize) -> Vec<bool> {
+    let mut whole = vec![false; slots];
+    for e in exprs {
+        e.visit(&mut |x| match x {
+            BExpr::MetricAt(slot, _) => {
+                if let Some(w) = whole.get_mut(*slot) {
+                    *w = true;
+                }
+            }
+            BExpr::Ts(_, arg, _) => arg.visit(&mut |y| {
+                if let BExpr::Metric(slot) | BExpr::MetricAt(slot, _) = y
+                    && let Some(w) = whole.get_mut(*slot)
+                {
+                    *w = true;
+                }
+            }),
+            _ => {}
+        });
+    }
+    whole
 }
 
 /// Orders key values: numbers, then text, then missing.

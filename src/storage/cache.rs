@@ -305,6 +305,9 @@ impl CompaniesBuilder {
 pub struct Cache {
     companies: Option<Arc<Companies>>,
     metrics: HashMap<String, Arc<MetricColumn>>,
+    /// Columns holding only each company's point at a period (`None`: its latest), for
+    /// statements that read nothing else of a metric.
+    anchored: HashMap<(String, Option<Period>), Arc<MetricColumn>>,
     /// Scorecards of every company, by the period they were taken at.
     scores: HashMap<Option<Period>, Arc<ScoreTable>>,
     fscores: HashMap<Option<Period>, Arc<Vec<FScore>>>,
@@ -315,6 +318,7 @@ impl Cache {
     pub fn clear(&mut self) {
         self.companies = None;
         self.metrics.clear();
+        self.anchored.clear();
         self.scores.clear();
         self.fscores.clear();
     }
@@ -332,6 +336,47 @@ impl Cache {
         let t = Arc::new(ScoreTable::build(&companies, values));
         self.scores.insert(at, t.clone());
         Ok(t)
+    }
+
+    /// One metric as a column holding only the point each company has at `at` (the point
+    /// [`SeriesRef::value_at`] picks): for a statement that only compares and ranks values
+    /// at one period, a whole column would be 40 times larger for the same answers. The full
+    /// column is used when it is loaded anyway.
+    pub fn anchored(
+        &mut self,
+        db: &Database,
+        id: &str,
+        at: Option<Period>,
+    ) -> Result<Arc<MetricColumn>> {
+        if let Some(m) = self.metrics.get(id) {
+            return Ok(m.clone());
+        }
+        let key = (id.to_string(), at);
+        if let Some(m) = self.anchored.get(&key) {
+            return Ok(m.clone());
+        }
+        let companies = self.companies(db)?;
+        let mut b = ColumnBuilder::new(companies.len());
+        let (mut codes, mut values) = (Vec::new(), Vec::new());
+        db.for_each_series(id, |e| {
+            let Some(&row) = companies.by_key.get(e.key) else {
+                return;
+            };
+            codes.clear();
+            values.clear();
+            codes.extend(e.codes());
+            values.extend(e.values());
+            let s = SeriesRef {
+                codes: &codes,
+                values: &values,
+            };
+            if let Some(i) = s.anchor(at) {
+                b.push(row, &codes[i..=i], &values[i..=i]);
+            }
+        })?;
+        let col = Arc::new(b.finish());
+        self.anchored.insert(key, col.clone());
+        Ok(col)
     }
 
     /// One metric's value at `at` for every company (NaN where there is none): from its
