@@ -81,9 +81,17 @@ pub fn symbols(bytes: &[u8]) -> Result<Vec<&str>> {
     (0..n).map(|_| r.str("company block")).collect()
 }
 
-/// Calls `f` with each company of a block (symbol as written, attributes in name order),
-/// reading the bytes in place. Damage is an error, never a panic.
-pub fn for_each(bytes: &[u8], mut f: impl FnMut(&str, &[(&str, &str)])) -> Result<()> {
+/// A block read in place: symbols, attribute names, each name's distinct values, and per
+/// name per company 0 (absent) or 1 + the index of its value. Every index is checked.
+pub struct View<'a> {
+    pub symbols: Vec<&'a str>,
+    pub names: Vec<&'a str>,
+    pub values: Vec<Vec<&'a str>>,
+    pub cells: Vec<Vec<usize>>,
+}
+
+/// Reads a block in place. Damage is an error, never a panic.
+pub fn view(bytes: &[u8]) -> Result<View<'_>> {
     let what = "company block";
     let mut r = Bytes::new(bytes);
     let n = r.len(what)?;
@@ -113,13 +121,25 @@ pub fn for_each(bytes: &[u8], mut f: impl FnMut(&str, &[(&str, &str)])) -> Resul
         cells.push(col);
     }
     r.end(what)?;
-    let mut attrs: Vec<(&str, &str)> = Vec::with_capacity(a.min(bytes.len()));
-    for (i, symbol) in symbols.iter().enumerate() {
+    Ok(View {
+        symbols,
+        names,
+        values,
+        cells,
+    })
+}
+
+/// Calls `f` with each company of a block (symbol as written, attributes in name order),
+/// reading the bytes in place. Damage is an error, never a panic.
+pub fn for_each(bytes: &[u8], mut f: impl FnMut(&str, &[(&str, &str)])) -> Result<()> {
+    let v = view(bytes)?;
+    let mut attrs: Vec<(&str, &str)> = Vec::with_capacity(v.names.len());
+    for (i, symbol) in v.symbols.iter().enumerate() {
         attrs.clear();
-        for k in 0..a {
-            let c = cells[k][i];
+        for (k, name) in v.names.iter().enumerate() {
+            let c = v.cells[k][i];
             if c > 0 {
-                attrs.push((names[k], values[k][c - 1]));
+                attrs.push((name, v.values[k][c - 1]));
             }
         }
         f(symbol, &attrs);

@@ -286,6 +286,109 @@ impl CompaniesBuilder {
         });
     }
 
+    /// Adds a stored block's companies (next in symbol order). Values are shared across
+    /// blocks only for attributes whose values repeat (industries, sectors, exchanges), so
+    /// a hundred thousand distinct names are not looked up one by one.
+    pub fn push_block(&mut self, v: &super::block::View) {
+        let base = self.n;
+        let n = v.symbols.len();
+        // Per attribute of the block: its column and each distinct value, shared.
+        let mut attrs: Vec<(Arc<str>, usize, Vec<Arc<str>>)> = Vec::with_capacity(v.names.len());
+        for (k, &name) in v.names.iter().enumerate() {
+            let (name_arc, col) = match self.names.get(name) {
+                Some(e) => e.clone(),
+                None => {
+                    let e = (Arc::<str>::from(name), self.columns.len());
+                    self.columns.push(Vec::new());
+                    self.names.insert(name.to_string(), e.clone());
+                    e
+                }
+            };
+            let repeats = v.values[k].len() * 2 <= n;
+            let shared: Vec<Arc<str>> = v.values[k]
+                .iter()
+                .map(|&val| {
+                    if !repeats {
+                        return Arc::<str>::from(val);
+                    }
+                    match self.values.get(val) {
+                        Some(a) => a.clone(),
+                        None => {
+                            let a = Arc::<str>::from(val);
+                            self.values.insert(val.to_string(), a.clone());
+                            a
+                        }
+                    }
+                })
+                .collect();
+            for (group, map) in [
+                ("industry", &mut self.c.industries),
+                ("sector", &mut self.c.sectors),
+            ] {
+                if name != group {
+                    continue;
+                }
+                // Group members: values differing only in case are one group, merged in
+                // row order; one map lookup per group per block.
+                let mut groups: Vec<(String, Vec<usize>)> = Vec::new();
+                for (c, value) in shared.iter().enumerate() {
+                    let lower = self
+                        .lowered
+                        .entry(value.as_ptr())
+                        .or_insert_with(|| value.to_lowercase());
+                    let rows = v.cells[k]
+                        .iter()
+                        .enumerate()
+                        .filter(|&(_, &x)| x == c + 1)
+                        .map(|(i, _)| base + i);
+                    match groups.iter_mut().find(|g| g.0 == *lower) {
+                        Some(g) => g.1.extend(rows),
+                        None => groups.push((lower.clone(), rows.collect())),
+                    }
+                }
+                for (lower, mut rows) in groups {
+                    if rows.is_empty() {
+                        continue;
+                    }
+                    rows.sort_unstable();
+                    match map.get_mut(lower.as_str()) {
+                        Some(list) => list.extend(rows),
+                        None => {
+                            map.insert(lower, rows);
+                        }
+                    }
+                }
+            }
+            let column = &mut self.columns[col];
+            column.resize(base, None);
+            column.extend(
+                v.cells[k]
+                    .iter()
+                    .map(|&c| (c > 0).then(|| shared[c - 1].clone())),
+            );
+            attrs.push((name_arc, k, shared));
+        }
+        for (i, &symbol) in v.symbols.iter().enumerate() {
+            let row_attrs: Vec<(Arc<str>, Arc<str>)> = attrs
+                .iter()
+                .filter_map(|(name, k, shared)| {
+                    let c = v.cells[*k][i];
+                    (c > 0).then(|| (name.clone(), shared[c - 1].clone()))
+                })
+                .collect();
+            let symbol: Arc<str> = Arc::from(symbol);
+            let key = symbol_key(&symbol);
+            self.symbols.push(Some(symbol.clone()));
+            self.c.by_key.insert(key.clone(), base + i);
+            self.c.rows.push(CompanyRow {
+                symbol,
+                key,
+                attrs: row_attrs,
+            });
+        }
+        self.n += n;
+    }
+
     pub fn finish(mut self) -> Companies {
         let mut by_name: HashMap<String, Vec<Option<Arc<str>>>> = HashMap::new();
         by_name.insert("symbol".into(), self.symbols);
@@ -477,7 +580,7 @@ impl Cache {
             return Ok(c.clone());
         }
         let mut b = CompaniesBuilder::new(0);
-        db.for_each_company(|symbol, attrs| b.push(symbol, attrs))?;
+        db.for_each_company_block(|v| b.push_block(v))?;
         let c = Arc::new(b.finish());
         self.companies = Some(c.clone());
         Ok(c)
@@ -536,5 +639,54 @@ mod tests {
         let one = MetricColumn::single(3, 1, &[5], &[0.5]);
         assert_eq!(one.series(1).values, [0.5]);
         assert!(one.series(0).values.is_empty() && one.series(2).values.is_empty());
+    }
+
+    #[test]
+    fn companies_built_from_blocks_equal_companies_built_one_by_one() {
+        let mut list = Vec::new();
+        for i in 0..1200 {
+            let mut c = Company::new(&format!("c{i:04}.us"));
+            c.attrs.insert("name".into(), format!("Company {i}"));
+            if i % 7 != 0 {
+                let industry = ["Retail", "retail", "Banks", "Software"][i % 4];
+                c.attrs.insert("industry".into(), industry.into());
+            }
+            c.attrs.insert("sector".into(), format!("Sector {}", i % 3));
+            if i > 1000 {
+                c.attrs.insert("exchange".into(), "HK".into());
+            }
+            list.push(c);
+        }
+        let one_by_one = Companies::from_list(list.clone());
+        let mut b = CompaniesBuilder::new(0);
+        for part in list.chunks(crate::storage::block::TARGET) {
+            let bytes = crate::storage::block::encode(part);
+            b.push_block(&crate::storage::block::view(&bytes).unwrap());
+        }
+        let blocks = b.finish();
+        let rows = |c: &Companies| -> Vec<(String, String, Vec<(String, String)>)> {
+            c.rows
+                .iter()
+                .map(|r| {
+                    let attrs = r
+                        .attrs
+                        .iter()
+                        .map(|(k, v)| (k.to_string(), v.to_string()))
+                        .collect();
+                    (r.symbol.to_string(), r.key.clone(), attrs)
+                })
+                .collect()
+        };
+        assert_eq!(rows(&blocks), rows(&one_by_one));
+        assert_eq!(blocks.industries, one_by_one.industries);
+        assert_eq!(blocks.sectors, one_by_one.sectors);
+        // "Retail" and "retail" are one group: i % 4 in {0, 1}, i % 7 != 0.
+        let retail = (0..1200).filter(|i| i % 4 < 2 && i % 7 != 0).count();
+        assert_eq!(blocks.industries["retail"].len(), retail);
+        assert_eq!(blocks.attribute_names, one_by_one.attribute_names);
+        for name in ["symbol", "name", "industry", "sector", "exchange"] {
+            assert_eq!(blocks.attribute(name), one_by_one.attribute(name), "{name}");
+        }
+        assert_eq!(blocks.index_of("C0005.US"), Some(5));
     }
 }

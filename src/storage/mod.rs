@@ -263,6 +263,14 @@ impl Database {
         Ok(next.peek().is_none())
     }
 
+    /// Calls `f` with every company block, read in place, in symbol order.
+    pub fn for_each_company_block(&self, mut f: impl FnMut(&block::View)) -> Result<()> {
+        for item in self.db.scan_prefix(prefix(Tag::Company, &[])) {
+            f(&block::view(&item?.1)?);
+        }
+        Ok(())
+    }
+
     /// The stored companies whose keys fall in `lo..=hi`, with the keys of the blocks
     /// that hold them (a change there rewrites those blocks).
     fn company_range(
