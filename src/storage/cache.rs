@@ -120,7 +120,7 @@ impl ColumnBuilder {
 #[derive(Debug, Clone)]
 pub struct CompanyRow {
     pub symbol: Arc<str>,
-    pub key: String,
+    pub key: Arc<str>,
     /// (name, value), in name order.
     pub attrs: Vec<(Arc<str>, Arc<str>)>,
 }
@@ -141,7 +141,7 @@ impl CompanyRow {
 #[derive(Debug, Default)]
 pub struct Companies {
     pub rows: Vec<CompanyRow>,
-    pub by_key: HashMap<String, usize, FastHash>,
+    pub by_key: HashMap<Arc<str>, usize, FastHash>,
     /// Lower-cased industry → member rows, in symbol order.
     pub industries: HashMap<String, Vec<usize>>,
     pub sectors: HashMap<String, Vec<usize>>,
@@ -178,7 +178,7 @@ impl Companies {
     }
 
     pub fn index_of(&self, symbol: &str) -> Option<usize> {
-        self.by_key.get(&symbol_key(symbol)).copied()
+        self.by_key.get(symbol_key(symbol).as_str()).copied()
     }
 
     /// The peer group of SCORING.md: the industry if it has at least 5 companies, else the
@@ -276,7 +276,7 @@ impl CompaniesBuilder {
             row_attrs.push((name, shared));
         }
         let symbol: Arc<str> = Arc::from(symbol);
-        let key = symbol_key(&symbol);
+        let key: Arc<str> = Arc::from(symbol_key(&symbol));
         self.symbols.push(Some(symbol.clone()));
         self.c.by_key.insert(key.clone(), i);
         self.c.rows.push(CompanyRow {
@@ -377,7 +377,7 @@ impl CompaniesBuilder {
                 })
                 .collect();
             let symbol: Arc<str> = Arc::from(symbol);
-            let key = symbol_key(&symbol);
+            let key: Arc<str> = Arc::from(symbol_key(&symbol));
             self.symbols.push(Some(symbol.clone()));
             self.c.by_key.insert(key.clone(), base + i);
             self.c.rows.push(CompanyRow {
@@ -550,12 +550,12 @@ impl Cache {
                         loop {
                             match cursor.peek() {
                                 None => break,
-                                Some(Ok(e)) if e.0.as_str() > row.key.as_str() => break,
+                                Some(Ok(e)) if e.0.as_str() > &*row.key => break,
                                 Some(_) => {}
                             }
                             let Some(next) = cursor.next() else { break };
                             let (key, codes, values) = next?;
-                            if key == row.key {
+                            if *key == *row.key {
                                 current[k] = (codes, values);
                                 break;
                             }
@@ -664,7 +664,8 @@ mod tests {
             b.push_block(&crate::storage::block::view(&bytes).unwrap());
         }
         let blocks = b.finish();
-        let rows = |c: &Companies| -> Vec<(String, String, Vec<(String, String)>)> {
+        type Row = (String, String, Vec<(String, String)>);
+        let rows = |c: &Companies| -> Vec<Row> {
             c.rows
                 .iter()
                 .map(|r| {
@@ -673,7 +674,7 @@ mod tests {
                         .iter()
                         .map(|(k, v)| (k.to_string(), v.to_string()))
                         .collect();
-                    (r.symbol.to_string(), r.key.clone(), attrs)
+                    (r.symbol.to_string(), r.key.to_string(), attrs)
                 })
                 .collect()
         };
