@@ -465,6 +465,13 @@ impl Cache {
             let Some(&row) = companies.by_key.get(e.key) else {
                 return;
             };
+            // The latest point is the last one: no need to decode the others.
+            if at.is_none() {
+                if let Some((c, v)) = e.last() {
+                    b.push(row, &[c], &[v]);
+                }
+                return;
+            }
             codes.clear();
             values.clear();
             codes.extend(e.codes());

@@ -495,6 +495,39 @@ impl<'a> Entry<'a> {
         (0..self.n).map(move |_| values.step())
     }
 
+    /// The last point, reading only its value (a fixed-width slot) and, for raw codes, its
+    /// code; delta codes are summed. The same arithmetic as [`Entry::values`], so the same
+    /// bits.
+    pub fn last(&self) -> Option<(u32, f64)> {
+        let i = self.n.checked_sub(1)?;
+        let code = match self.codes {
+            CodeBlock::Raw(b) => Codes::Raw(b.get(i * 4..)?).step(),
+            CodeBlock::Delta { .. } => self.codes().last()?,
+        };
+        let value = match self.values {
+            ValueBlock::Raw(b) => Values::Raw(b.get(i * 8..)?).step(),
+            ValueBlock::Decimal { e, w, min, bytes } => {
+                let packed = Packed {
+                    bytes,
+                    pos: i * usize::from(w),
+                    w: usize::from(w),
+                    mask: if w >= 8 {
+                        u64::MAX
+                    } else {
+                        (1u64 << (8 * w)) - 1
+                    },
+                    min,
+                };
+                match e {
+                    0 => Values::Integer(packed),
+                    e => Values::Decimal(packed, POW10[usize::from(e).min(MAX_EXPONENT)]),
+                }
+                .step()
+            }
+        };
+        Some((code, value))
+    }
+
     pub fn to_series(&self) -> Series {
         Series {
             points: self.codes().zip(self.values()).collect(),
@@ -1291,6 +1324,28 @@ mod tests {
                 b.push(k, &codes, &values);
             }
             prop_assert_eq!(b.finish(), bytes);
+        }
+    }
+
+    #[test]
+    fn last_reads_the_last_point_as_the_iterators_do() {
+        let entries = vec![
+            series("A", &[1, 5, 9], &[0.1, 0.290414, -12.684918]),
+            series("B", &[1, 5, 9], &[2085452796.0, 1.0, 7.0]),
+            series("C", &[2, 3], &[0.1 + 0.2, -0.0]),
+            series("D", &[], &[]),
+            series("E", &[100, 1_000_000], &[1e300, 5.0]),
+        ];
+        let bytes = encode(&entries);
+        let mut r = Reader::new(&bytes).unwrap();
+        while let Some(e) = r.next_entry().unwrap() {
+            let all: Vec<(u32, u64)> = e.codes().zip(e.values().map(f64::to_bits)).collect();
+            assert_eq!(
+                e.last().map(|(c, v)| (c, v.to_bits())),
+                all.last().copied(),
+                "{}",
+                e.key
+            );
         }
     }
 }
