@@ -997,7 +997,7 @@ fn series(
         .metrics
         .iter()
         .map(|id| {
-            let (codes, values) = env.db.series(id, symbol)?.unwrap_or_default().unzipped();
+            let (codes, values) = env.cache.series(env.db, id, symbol)?.unzipped();
             Ok(Arc::new(MetricColumn::single(
                 companies.len(),
                 row,

@@ -22,10 +22,18 @@ pub struct MetricColumn {
     values: Vec<f64>,
     code_starts: Vec<u32>,
     codes: Vec<u32>,
+    /// Set for a column of one company (row `only`, stored as row 0): every other row is
+    /// empty without an offset per company.
+    only: Option<usize>,
 }
 
 impl MetricColumn {
     pub fn series(&self, company: usize) -> SeriesRef<'_> {
+        let company = match self.only {
+            Some(r) if r == company => 0,
+            Some(_) => return SeriesRef::EMPTY,
+            None => company,
+        };
         let (Some(&a), Some(&b), Some(&c)) = (
             self.offsets.get(company),
             self.offsets.get(company + 1),
@@ -40,11 +48,17 @@ impl MetricColumn {
         }
     }
 
-    /// A column where only company `row` (of `rows`) has points.
+    /// A column where only company `row` (of `rows`) has points; its size does not depend
+    /// on how many companies there are.
     pub fn single(rows: usize, row: usize, codes: &[u32], values: &[f64]) -> MetricColumn {
-        let mut b = ColumnBuilder::new(rows);
-        b.push(row, codes, values);
-        b.finish()
+        let mut b = ColumnBuilder::new(1);
+        b.push(0, codes, values);
+        let mut col = b.finish();
+        col.only = (row < rows).then_some(row);
+        if col.only.is_none() {
+            col = ColumnBuilder::new(rows).finish();
+        }
+        col
     }
 }
 
@@ -411,6 +425,8 @@ pub struct Cache {
     /// Columns holding only each company's point at a period (`None`: its latest), for
     /// statements that read nothing else of a metric.
     anchored: HashMap<(String, Option<Period>), Arc<MetricColumn>>,
+    /// Single series read for `series` statements, by (metric, symbol key).
+    series: HashMap<(String, String), Arc<crate::model::Series>>,
     /// Scorecards of every company, by the period they were taken at.
     scores: HashMap<Option<Period>, Arc<ScoreTable>>,
     fscores: HashMap<Option<Period>, Arc<Vec<FScore>>>,
@@ -422,6 +438,7 @@ impl Cache {
         self.companies = None;
         self.metrics.clear();
         self.anchored.clear();
+        self.series.clear();
         self.scores.clear();
         self.fscores.clear();
     }
@@ -439,6 +456,23 @@ impl Cache {
         let t = Arc::new(ScoreTable::build(&companies, values));
         self.scores.insert(at, t.clone());
         Ok(t)
+    }
+
+    /// One company's series of one metric (empty when it has none), read from its chunk
+    /// once and kept until the next write.
+    pub fn series(
+        &mut self,
+        db: &Database,
+        id: &str,
+        symbol: &str,
+    ) -> Result<Arc<crate::model::Series>> {
+        let key = (id.to_string(), symbol_key(symbol));
+        if let Some(s) = self.series.get(&key) {
+            return Ok(s.clone());
+        }
+        let s = Arc::new(db.series(id, symbol)?.unwrap_or_default());
+        self.series.insert(key, s.clone());
+        Ok(s)
     }
 
     /// One metric as a column holding only the point each company has at `at` (the point
