@@ -336,14 +336,14 @@ impl Names {
             n.attributes = c.attribute_names.iter().cloned().collect();
             let mut industries = BTreeMap::new();
             let mut sectors = BTreeMap::new();
-            for row in &c.rows {
+            for (r, row) in c.rows.iter().enumerate() {
                 n.symbols.push(row.symbol.to_string());
-                if let Some(i) = row.attr("industry") {
+                if let Some(i) = c.attr(r, "industry") {
                     industries
                         .entry(i.to_lowercase())
                         .or_insert_with(|| i.to_string());
                 }
-                if let Some(s) = row.attr("sector") {
+                if let Some(s) = c.attr(r, "sector") {
                     sectors
                         .entry(s.to_lowercase())
                         .or_insert_with(|| s.to_string());

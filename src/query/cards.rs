@@ -47,7 +47,7 @@ pub fn score(env: &mut Env, symbol: &str, at: Option<Period>) -> Result<Vec<Outp
         .own(row)
         .ok_or_else(|| crate::errdata!("no scorecard for {symbol}"))?;
     let c = &companies.rows[row];
-    let name = c.attr("name").map_or("", |s| s);
+    let name = companies.attr(row, "name").map_or("", |s| s);
     let mut t = Table {
         title: None,
         columns: Vec::new(),
@@ -216,7 +216,7 @@ pub fn peers(env: &mut Env, symbol: &str, limit: Option<usize>) -> Result<Vec<Ou
         let mut out = vec![
             r.rank.map_or(Value::Null, Value::count),
             Value::text(&*c.symbol),
-            Value::opt_text(c.attr("name").map(|s| &**s)),
+            Value::opt_text(companies.attr(g.members[i], "name").map(|s| &**s)),
         ];
         out.extend(r.dims.iter().map(|&d| grade_value(d)));
         out.push(grade_value(r.score));

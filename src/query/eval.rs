@@ -403,7 +403,7 @@ pub fn partition(companies: &Companies, rows: &[usize], group: Option<Group>) ->
     };
     let mut groups: HashMap<Option<String>, Vec<usize>> = HashMap::new();
     for (k, &r) in rows.iter().enumerate() {
-        let key = companies.rows[r].attr(attr).map(|s| s.to_lowercase());
+        let key = companies.attr(r, attr).map(|s| s.to_lowercase());
         groups.entry(key).or_default().push(k);
     }
     let mut out: Vec<(Option<String>, Vec<usize>)> = groups.into_iter().collect();

@@ -101,9 +101,10 @@ fn source_rows(
     let group = |map: &HashMap<String, Vec<usize>>, name: &str, what: &str| -> Result<Vec<usize>> {
         map.get(&name.to_lowercase()).cloned().ok_or_else(|| {
             let names: Vec<String> = companies
-                .rows
+                .attribute(what)
+                .unwrap_or_default()
                 .iter()
-                .filter_map(|r| r.attr(what).map(|s| s.to_string()))
+                .filter_map(|v| v.as_ref().map(|s| s.to_string()))
                 .collect();
             Error::Name(format!(
                 "unknown {what} \"{name}\"{}",
@@ -420,7 +421,7 @@ pub fn run_select(env: &mut Env, sel: &Select, depth: usize) -> Result<SelectRes
         let row = &companies.rows[rows[p]];
         let mut out = vec![
             Value::text(&*row.symbol),
-            Value::opt_text(row.attr("name").map(|s| &**s)),
+            Value::opt_text(companies.attr(rows[p], "name").map(|s| &**s)),
         ];
         for &k in &shown {
             out.push(cell(&cols[k], p));
@@ -1033,7 +1034,7 @@ fn series(
         title: Some(format!(
             "{} — {}",
             companies.rows[row].symbol,
-            companies.rows[row].attr("name").map_or("", |s| s)
+            companies.attr(row, "name").map_or("", |s| s)
         )),
         columns: vec![Column::new("period", None)],
         rows: Vec::new(),
@@ -1232,7 +1233,7 @@ fn show_companies(env: &mut Env, filter: Option<&super::ast::Expr>) -> Result<Ta
     };
     for r in rows {
         let c = &companies.rows[r];
-        let attr = |a: &str| Value::opt_text(c.attr(a).map(|s| &**s));
+        let attr = |a: &str| Value::opt_text(companies.attr(r, a).map(|s| &**s));
         t.rows.push(vec![
             Value::text(&*c.symbol),
             attr("name"),
@@ -1256,13 +1257,15 @@ fn show_groups(env: &mut Env, attr: &str) -> Result<Table> {
         "industry"
     };
     let mut groups: BTreeMap<String, (String, usize, BTreeMap<String, usize>)> = BTreeMap::new();
-    for c in &companies.rows {
-        let Some(g) = c.attr(attr) else { continue };
+    for r in 0..companies.len() {
+        let Some(g) = companies.attr(r, attr) else {
+            continue;
+        };
         let e = groups
             .entry(g.to_lowercase())
             .or_insert_with(|| (g.to_string(), 0, BTreeMap::new()));
         e.1 += 1;
-        if let Some(o) = c.attr(other) {
+        if let Some(o) = companies.attr(r, other) {
             *e.2.entry(o.to_string()).or_default() += 1;
         }
     }

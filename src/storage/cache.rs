@@ -129,26 +129,12 @@ impl ColumnBuilder {
     }
 }
 
-/// A company as queries see it: attribute names and values shared, so copying a column is
-/// cheap and a row costs one small vector rather than a map.
+/// A company as queries see it: its symbol as written and its key. Attributes live in the
+/// columns of [`Companies`] (one shared value per cell), read with [`Companies::attr`].
 #[derive(Debug, Clone)]
 pub struct CompanyRow {
     pub symbol: Arc<str>,
     pub key: Arc<str>,
-    /// (name, value), in name order.
-    pub attrs: Vec<(Arc<str>, Arc<str>)>,
-}
-
-impl CompanyRow {
-    pub fn attr(&self, name: &str) -> Option<&Arc<str>> {
-        if name == "symbol" {
-            return Some(&self.symbol);
-        }
-        self.attrs
-            .iter()
-            .find(|(k, _)| k.as_ref() == name)
-            .map(|(_, v)| v)
-    }
 }
 
 /// Every company in symbol order, with lookups by symbol, industry and sector.
@@ -178,6 +164,11 @@ impl Companies {
         b.finish()
     }
 
+    /// One company's attribute (`symbol` included).
+    pub fn attr(&self, row: usize, name: &str) -> Option<&Arc<str>> {
+        self.columns.get(name)?.get(row)?.as_ref()
+    }
+
     /// One attribute for every row, or `None` when no company has it.
     pub fn attribute(&self, name: &str) -> Option<&[Option<Arc<str>>]> {
         self.columns.get(name).map(Vec::as_slice)
@@ -198,9 +189,8 @@ impl Companies {
     /// The peer group of SCORING.md: the industry if it has at least 5 companies, else the
     /// sector if that has at least 5, else every company. Returns the members and a label.
     pub fn peer_group(&self, company: usize) -> (Vec<usize>, String) {
-        let row = &self.rows[company];
         for (attr, map) in [("industry", &self.industries), ("sector", &self.sectors)] {
-            if let Some(g) = row.attr(attr)
+            if let Some(g) = self.attr(company, attr)
                 && let Some(members) = map.get(&g.to_lowercase())
                 && members.len() >= 5
             {
@@ -248,7 +238,6 @@ impl CompaniesBuilder {
     pub fn push(&mut self, symbol: &str, attrs: &[(&str, &str)]) {
         let i = self.n;
         self.n += 1;
-        let mut row_attrs = Vec::with_capacity(attrs.len());
         for &(k, v) in attrs {
             let (name, col) = match self.names.get(k) {
                 Some(e) => e.clone(),
@@ -287,17 +276,12 @@ impl CompaniesBuilder {
                     }
                 }
             }
-            row_attrs.push((name, shared));
         }
         let symbol: Arc<str> = Arc::from(symbol);
         let key: Arc<str> = Arc::from(symbol_key(&symbol));
         self.symbols.push(Some(symbol.clone()));
         self.c.by_key.insert(key.clone(), i);
-        self.c.rows.push(CompanyRow {
-            symbol,
-            key,
-            attrs: row_attrs,
-        });
+        self.c.rows.push(CompanyRow { symbol, key });
     }
 
     /// Adds a stored block's companies (next in symbol order). Values are shared across
@@ -307,9 +291,8 @@ impl CompaniesBuilder {
         let base = self.n;
         let n = v.symbols.len();
         // Per attribute of the block: its column and each distinct value, shared.
-        let mut attrs: Vec<(Arc<str>, usize, Vec<Arc<str>>)> = Vec::with_capacity(v.names.len());
         for (k, &name) in v.names.iter().enumerate() {
-            let (name_arc, col) = match self.names.get(name) {
+            let (_, col) = match self.names.get(name) {
                 Some(e) => e.clone(),
                 None => {
                     let e = (Arc::<str>::from(name), self.columns.len());
@@ -380,25 +363,13 @@ impl CompaniesBuilder {
                     .iter()
                     .map(|&c| (c > 0).then(|| shared[c - 1].clone())),
             );
-            attrs.push((name_arc, k, shared));
         }
         for (i, &symbol) in v.symbols.iter().enumerate() {
-            let row_attrs: Vec<(Arc<str>, Arc<str>)> = attrs
-                .iter()
-                .filter_map(|(name, k, shared)| {
-                    let c = v.cells[*k][i];
-                    (c > 0).then(|| (name.clone(), shared[c - 1].clone()))
-                })
-                .collect();
             let symbol: Arc<str> = Arc::from(symbol);
             let key: Arc<str> = Arc::from(symbol_key(&symbol));
             self.symbols.push(Some(symbol.clone()));
             self.c.by_key.insert(key.clone(), base + i);
-            self.c.rows.push(CompanyRow {
-                symbol,
-                key,
-                attrs: row_attrs,
-            });
+            self.c.rows.push(CompanyRow { symbol, key });
         }
         self.n += n;
     }
@@ -705,15 +676,15 @@ mod tests {
             b.push_block(&crate::storage::block::view(&bytes).unwrap());
         }
         let blocks = b.finish();
-        type Row = (String, String, Vec<(String, String)>);
+        type Row = (String, String, Vec<Option<String>>);
         let rows = |c: &Companies| -> Vec<Row> {
             c.rows
                 .iter()
-                .map(|r| {
-                    let attrs = r
-                        .attrs
+                .enumerate()
+                .map(|(i, r)| {
+                    let attrs = ["name", "industry", "sector", "exchange"]
                         .iter()
-                        .map(|(k, v)| (k.to_string(), v.to_string()))
+                        .map(|a| c.attr(i, a).map(|v| v.to_string()))
                         .collect();
                     (r.symbol.to_string(), r.key.to_string(), attrs)
                 })
