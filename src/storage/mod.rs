@@ -709,7 +709,7 @@ impl Database {
         }
         // Chunks an import built: stored as they are where nothing is stored in their range
         // (a first import), otherwise merged like any other change.
-        let mut direct: Vec<(Vec<u8>, Vec<u8>)> = Vec::new();
+        let mut direct: Vec<(Vec<u8>, sled::IVec)> = Vec::new();
         for (m, chunks) in set.packed {
             let metric = set.metrics[m as usize].clone();
             stats.points += chunks.iter().map(|c| c.points).sum::<usize>();
@@ -761,8 +761,8 @@ impl Database {
         let bytes: usize = results
             .iter()
             .flat_map(|r| &r.inserts)
-            .chain(&direct)
             .map(|(k, v)| k.len() + v.len())
+            .chain(direct.iter().map(|(k, v)| k.len() + v.len()))
             .sum();
         ensure_space(&self.path, bytes as u64)?;
         // Removes first: a rewritten chunk may keep its key, and the insert must win.
@@ -1097,7 +1097,8 @@ pub struct PackedChunk {
     pub first: String,
     pub last: String,
     pub points: usize,
-    pub bytes: Vec<u8>,
+    /// Already in sled's buffer type, so the batch takes it without a copy.
+    pub bytes: sled::IVec,
 }
 
 /// What a write changed.

@@ -73,7 +73,9 @@ impl Column {
             first,
             last,
             points,
-            bytes: self.builder.finish(),
+            // Copied into sled's buffer type once here, while the chunk is fresh in cache,
+            // so storing it later copies nothing.
+            bytes: self.builder.finish().into(),
         });
     }
 }
