@@ -152,14 +152,15 @@ pub struct Companies {
 }
 
 impl Companies {
-    /// Builds the lookups over companies given in symbol order.
+    /// Builds the lookups over companies given in symbol order, the way they load from
+    /// storage (block by block).
     pub fn from_list(list: Vec<Company>) -> Companies {
         let mut b = CompaniesBuilder::new(list.len());
-        let mut attrs: Vec<(&str, &str)> = Vec::new();
-        for company in &list {
-            attrs.clear();
-            attrs.extend(company.attrs.iter().map(|(k, v)| (k.as_str(), v.as_str())));
-            b.push(&company.symbol, &attrs);
+        for part in list.chunks(super::block::TARGET) {
+            let bytes = super::block::encode(part);
+            if let Ok(view) = super::block::view(&bytes) {
+                b.push_block(&view);
+            }
         }
         b.finish()
     }
@@ -213,8 +214,6 @@ pub struct CompaniesBuilder {
     names: HashMap<String, (Arc<str>, usize), FastHash>,
     columns: Vec<Vec<Option<Arc<str>>>>,
     symbols: Vec<Option<Arc<str>>>,
-    /// Lower-cased group names, by the shared value's address.
-    lowered: HashMap<*const u8, String, FastHash>,
 }
 
 impl CompaniesBuilder {
@@ -230,58 +229,7 @@ impl CompaniesBuilder {
             names: HashMap::default(),
             columns: Vec::new(),
             symbols: Vec::with_capacity(expected),
-            lowered: HashMap::default(),
         }
-    }
-
-    /// Adds the next company (symbol order); `attrs` in name order.
-    pub fn push(&mut self, symbol: &str, attrs: &[(&str, &str)]) {
-        let i = self.n;
-        self.n += 1;
-        for &(k, v) in attrs {
-            let (name, col) = match self.names.get(k) {
-                Some(e) => e.clone(),
-                None => {
-                    let e = (Arc::<str>::from(k), self.columns.len());
-                    self.columns.push(Vec::new());
-                    self.names.insert(k.to_string(), e.clone());
-                    e
-                }
-            };
-            let shared = match self.values.get(v) {
-                Some(a) => a.clone(),
-                None => {
-                    let a = Arc::<str>::from(v);
-                    self.values.insert(v.to_string(), a.clone());
-                    a
-                }
-            };
-            let column = &mut self.columns[col];
-            column.resize(i, None);
-            column.push(Some(shared.clone()));
-            for (group, map) in [
-                ("industry", &mut self.c.industries),
-                ("sector", &mut self.c.sectors),
-            ] {
-                if name.as_ref() == group {
-                    let lower = self
-                        .lowered
-                        .entry(shared.as_ptr())
-                        .or_insert_with(|| shared.to_lowercase());
-                    match map.get_mut(lower.as_str()) {
-                        Some(members) => members.push(i),
-                        None => {
-                            map.insert(lower.clone(), vec![i]);
-                        }
-                    }
-                }
-            }
-        }
-        let symbol: Arc<str> = Arc::from(symbol);
-        let key: Arc<str> = Arc::from(symbol_key(&symbol));
-        self.symbols.push(Some(symbol.clone()));
-        self.c.by_key.insert(key.clone(), i);
-        self.c.rows.push(CompanyRow { symbol, key });
     }
 
     /// Adds a stored block's companies (next in symbol order). Values are shared across
@@ -329,18 +277,15 @@ impl CompaniesBuilder {
                 // row order; one map lookup per group per block.
                 let mut groups: Vec<(String, Vec<usize>)> = Vec::new();
                 for (c, value) in shared.iter().enumerate() {
-                    let lower = self
-                        .lowered
-                        .entry(value.as_ptr())
-                        .or_insert_with(|| value.to_lowercase());
+                    let lower = value.to_lowercase();
                     let rows = v.cells[k]
                         .iter()
                         .enumerate()
                         .filter(|&(_, &x)| x == c + 1)
                         .map(|(i, _)| base + i);
-                    match groups.iter_mut().find(|g| g.0 == *lower) {
+                    match groups.iter_mut().find(|g| g.0 == lower) {
                         Some(g) => g.1.extend(rows),
-                        None => groups.push((lower.clone(), rows.collect())),
+                        None => groups.push((lower, rows.collect())),
                     }
                 }
                 for (lower, mut rows) in groups {
@@ -421,8 +366,14 @@ impl Cache {
         }
         let companies = self.companies(db)?;
         let mut values = Vec::with_capacity(INDICATORS.len());
+        // One point per company and indicator, not whole columns, unless those are loaded.
         for (id, _, _) in INDICATORS {
-            values.push(self.values_at(db, &companies, id, at)?);
+            let col = self.anchored(db, id, at)?;
+            values.push(
+                (0..companies.len())
+                    .map(|c| col.series(c).value_at(at))
+                    .collect(),
+            );
         }
         let t = Arc::new(ScoreTable::build(&companies, values));
         self.scores.insert(at, t.clone());
@@ -492,40 +443,6 @@ impl Cache {
         let col = Arc::new(b.finish());
         self.anchored.insert(key, col.clone());
         Ok(col)
-    }
-
-    /// One metric's value at `at` for every company (NaN where there is none): from its
-    /// column when that is loaded, else straight from the stored chunks, so scoring a
-    /// market does not keep eleven whole columns in memory for one number per company.
-    fn values_at(
-        &self,
-        db: &Database,
-        companies: &Companies,
-        id: &str,
-        at: Option<Period>,
-    ) -> Result<Vec<f64>> {
-        if let Some(col) = self.metrics.get(id) {
-            return Ok((0..companies.len())
-                .map(|c| col.series(c).value_at(at))
-                .collect());
-        }
-        let mut out = vec![f64::NAN; companies.len()];
-        let (mut codes, mut values) = (Vec::new(), Vec::new());
-        db.for_each_series(id, |e| {
-            let Some(&row) = companies.by_key.get(e.key) else {
-                return;
-            };
-            codes.clear();
-            values.clear();
-            codes.extend(e.codes());
-            values.extend(e.values());
-            out[row] = SeriesRef {
-                codes: &codes,
-                values: &values,
-            }
-            .value_at(at);
-        })?;
-        Ok(out)
     }
 
     /// Every company's F-score at `at` (SCORING.md).
@@ -654,7 +571,7 @@ mod tests {
     }
 
     #[test]
-    fn companies_built_from_blocks_equal_companies_built_one_by_one() {
+    fn companies_load_block_by_block_with_shared_values_and_groups() {
         let mut list = Vec::new();
         for i in 0..1200 {
             let mut c = Company::new(&format!("c{i:04}.us"));
@@ -669,37 +586,47 @@ mod tests {
             }
             list.push(c);
         }
-        let one_by_one = Companies::from_list(list.clone());
-        let mut b = CompaniesBuilder::new(0);
-        for part in list.chunks(crate::storage::block::TARGET) {
-            let bytes = crate::storage::block::encode(part);
-            b.push_block(&crate::storage::block::view(&bytes).unwrap());
+        // 1200 companies: three blocks of up to 512.
+        let c = Companies::from_list(list.clone());
+        assert_eq!(c.len(), 1200);
+        for (i, company) in list.iter().enumerate() {
+            assert_eq!(&*c.rows[i].symbol, company.symbol);
+            assert_eq!(&*c.rows[i].key, company.symbol.to_uppercase());
+            for name in ["name", "industry", "sector", "exchange"] {
+                let want = company.attrs.get(name).map(String::as_str);
+                assert_eq!(c.attr(i, name).map(|v| &**v), want, "{i} {name}");
+            }
+            assert_eq!(
+                c.attr(i, "symbol").map(|v| &**v),
+                Some(company.symbol.as_str())
+            );
         }
-        let blocks = b.finish();
-        type Row = (String, String, Vec<Option<String>>);
-        let rows = |c: &Companies| -> Vec<Row> {
-            c.rows
-                .iter()
-                .enumerate()
-                .map(|(i, r)| {
-                    let attrs = ["name", "industry", "sector", "exchange"]
-                        .iter()
-                        .map(|a| c.attr(i, a).map(|v| v.to_string()))
-                        .collect();
-                    (r.symbol.to_string(), r.key.to_string(), attrs)
-                })
-                .collect()
-        };
-        assert_eq!(rows(&blocks), rows(&one_by_one));
-        assert_eq!(blocks.industries, one_by_one.industries);
-        assert_eq!(blocks.sectors, one_by_one.sectors);
-        // "Retail" and "retail" are one group: i % 4 in {0, 1}, i % 7 != 0.
-        let retail = (0..1200).filter(|i| i % 4 < 2 && i % 7 != 0).count();
-        assert_eq!(blocks.industries["retail"].len(), retail);
-        assert_eq!(blocks.attribute_names, one_by_one.attribute_names);
-        for name in ["symbol", "name", "industry", "sector", "exchange"] {
-            assert_eq!(blocks.attribute(name), one_by_one.attribute(name), "{name}");
-        }
-        assert_eq!(blocks.index_of("C0005.US"), Some(5));
+        // Groups ignore case and list members in row order, across blocks.
+        let members = |f: &dyn Fn(usize) -> bool| (0..1200).filter(|&i| f(i)).collect::<Vec<_>>();
+        assert_eq!(
+            c.industries["retail"],
+            members(&|i| i % 4 < 2 && i % 7 != 0)
+        );
+        assert_eq!(
+            c.industries["banks"],
+            members(&|i| i % 4 == 2 && i % 7 != 0)
+        );
+        assert_eq!(c.industries.len(), 3);
+        assert_eq!(c.sectors["sector 1"], members(&|i| i % 3 == 1));
+        // A value repeated within a block is one allocation, shared across blocks too.
+        let banks = c.attr(2, "industry").unwrap();
+        assert!(Arc::ptr_eq(banks, c.attr(1198, "industry").unwrap()));
+        assert!(Arc::ptr_eq(
+            c.attr(1001, "exchange").unwrap(),
+            c.attr(1199, "exchange").unwrap()
+        ));
+        let names: Vec<&str> = c.attribute_names.iter().map(String::as_str).collect();
+        assert_eq!(names, ["exchange", "industry", "name", "sector"]);
+        assert_eq!(
+            c.attribute("exchange")
+                .map(|col| col.iter().flatten().count()),
+            Some(199)
+        );
+        assert_eq!(c.index_of("C0005.US"), Some(5));
     }
 }

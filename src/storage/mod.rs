@@ -220,15 +220,6 @@ impl Database {
         Ok(out)
     }
 
-    /// Calls `f` with every company (symbol, attributes in name order), in symbol order,
-    /// reading the stored blocks in place: loading every company allocates no string.
-    pub fn for_each_company(&self, mut f: impl FnMut(&str, &[(&str, &str)])) -> Result<()> {
-        for item in self.db.scan_prefix(prefix(Tag::Company, &[])) {
-            block::for_each(&item?.1, &mut f)?;
-        }
-        Ok(())
-    }
-
     /// True when every one of `keys` is a stored company (one pass over the blocks'
     /// symbol lists in their range).
     fn all_stored(&self, keys: &[String]) -> Result<bool> {
