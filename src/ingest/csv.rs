@@ -1,11 +1,13 @@
 //! CSV imports: companies, long-point and wide-point files (DATA_FORMATS.md "CSV").
 //!
-//! A file is read whole into one [`WriteSet`], so it is stored completely or not at all. The
-//! header decides the shape ([`Shape::choose`]); each column of a companies or wide file gets
-//! one [`Use`] (metric, attribute or nothing) before any row is read, so the row loop only
-//! parses numbers and collects each company's points. Errors name the physical line and the character column
+//! A file becomes one [`WriteSet`], so it is stored completely or not at all. The header
+//! decides the shape ([`Shape::choose`]); each column of a companies or wide file gets one
+//! [`Use`] (metric, attribute or nothing) before any row is read, so the row loop only parses
+//! numbers and collects each company's points. A large sorted wide file streams from disk
+//! straight into encoded chunks ([`read_streaming`], `csv/fast.rs`); everything else is read
+//! whole by the careful reader here. Errors name the physical line and the character column
 //! where the offending cell starts ([`locate`]), found again from the raw bytes only when an
-//! error happens, so the fast path keeps no per-cell bookkeeping.
+//! error happens, so the row loops keep no per-cell bookkeeping.
 
 mod fast;
 
@@ -33,18 +35,6 @@ pub fn read(
     opts: &ImportOptions,
     catalog: &Catalog,
     progress: &mut dyn FnMut(u64),
-) -> Result<WriteSet> {
-    read_text(file, bytes, opts, catalog, progress, true)
-}
-
-/// [`read`], with the bulk path tried or not (not when [`read_streaming`] just gave up).
-pub(super) fn read_text(
-    file: &str,
-    bytes: &[u8],
-    opts: &ImportOptions,
-    catalog: &Catalog,
-    progress: &mut dyn FnMut(u64),
-    try_bulk: bool,
 ) -> Result<WriteSet> {
     let src = Source {
         file,
@@ -95,15 +85,7 @@ pub(super) fn read_text(
                 uses,
             };
             let data_start = usize::try_from(rdr.position().byte()).unwrap_or(usize::MAX);
-            let bulk = if try_bulk {
-                fast::read_packed(&src, data_start, &table, &metrics, &set, progress)
-            } else {
-                None
-            };
-            let bulk = bulk.or_else(|| {
-                read_table_in_halves(&src, data_start, &table, &metrics, &set, progress)
-            });
-            match bulk {
+            match read_table_in_halves(&src, data_start, &table, &metrics, &set, progress) {
                 Some(done) => set = done,
                 None => read_table(&src, &mut rdr, &table, &mut metrics, &mut set, progress)?,
             }
@@ -145,7 +127,7 @@ pub(super) fn read_streaming(
     else {
         return Ok(None);
     };
-    if len < STREAM_BYTES {
+    if len < PARALLEL_BYTES {
         return Ok(None);
     }
     let mut head = vec![0u8; HEAD];
@@ -977,10 +959,8 @@ fn row_number(
     })
 }
 
-/// Files from this size on stream from disk through the bulk path when they can.
-pub(super) const STREAM_BYTES: usize = 2 * PARALLEL_BYTES;
-
-/// Files smaller than this are read on one thread: starting a second costs more.
+/// Files smaller than this are read on one thread (and not streamed): starting a second
+/// costs more.
 const PARALLEL_BYTES: usize = 4 << 20;
 
 /// Reads the rows after the header on two threads, each half into its own write set, then

@@ -172,11 +172,7 @@ pub fn read_file(
     }
     let bytes = std::fs::read(path).map_err(cannot)?;
     match kind {
-        // The bulk path already had its chance on a file large enough to stream.
-        Kind::Csv => {
-            let try_bulk = bytes.len() < csv::STREAM_BYTES;
-            csv::read_text(&shown, &bytes, opts, catalog, progress, try_bulk)
-        }
+        Kind::Csv => csv::read(&shown, &bytes, opts, catalog, progress),
         Kind::Jsonl => jsonl::read(&shown, &bytes, catalog, progress),
         Kind::Quote => {
             let set = quote::read(&shown, &bytes, catalog, warnings)?;
@@ -187,7 +183,8 @@ pub fn read_file(
     }
 }
 
-/// Imports one file atomically: it is read whole, then applied as one batch.
+/// Imports one file atomically: it is read (or streamed) into one write set, then applied as
+/// one batch.
 pub fn import_file(
     db: &mut Database,
     path: &Path,

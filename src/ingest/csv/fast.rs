@@ -1,15 +1,15 @@
 //! The bulk path of a wide import: rows go straight into encoded series chunks.
 //!
 //! A large file without quotes whose companies come in symbol order (as exports and
-//! generators write them) is cut in two at a newline; each half is read on its own thread by a
-//! plain byte loop, and every company's run of rows becomes one chunk entry per metric as
+//! generators write them) is cut in two at a company boundary; each half streams from disk on
+//! its own thread through a plain byte loop, and every company's run of rows becomes one chunk entry per metric as
 //! soon as the next company starts. No point is ever held as a `(period, value)` pair in a
 //! map, so the file costs about its encoded size in memory. Anything this loop is not sure
 //! about — a ragged row, a cell that is not a number, symbols out of order, an empty line —
 //! makes it give up, and the careful reader reads the file again: it either takes the general
 //! path or names the error with its line and column.
 
-use super::{PeriodFrom, Scale, Source, Table, Use, is_blank, read_period};
+use super::{PeriodFrom, Scale, Table, Use, is_blank, read_period};
 use crate::ingest::number::{parse_number, parse_plain};
 use crate::model::{MetricDef, Series, symbol_key};
 use crate::storage::{PackedChunk, WriteSet, chunk};
@@ -246,47 +246,12 @@ impl<'t> Half<'t> {
     }
 }
 
-/// Reads the data rows (from `data_start`) of a large, quote-free wide file held in memory,
-/// on two threads, into chunks. `None`: this path does not apply or gave up.
-pub(super) fn read_packed(
-    src: &Source,
-    data_start: usize,
-    table: &Table,
-    metrics: &super::Metrics,
-    set: &WriteSet,
-    progress: &mut dyn FnMut(u64),
-) -> Option<WriteSet> {
-    if matches!(table.period, PeriodFrom::Nothing) {
-        return None;
-    }
-    // After a CRLF header the reader stands between the CR and the LF.
-    let data_start = data_start + usize::from(src.text.get(data_start) == Some(&b'\n'));
-    let data = src.text.get(data_start..)?;
-    if data.len() < super::PARALLEL_BYTES || data.contains(&b'"') {
-        return None;
-    }
-    let split = data_start + data.len() / 2;
-    let split = split + src.text[split..].iter().position(|&b| b == b'\n')? + 1;
-    let split = company_boundary(src.text, data_start, split, table.symbol)?;
-    let (first_text, second_text) = (&src.text[data_start..split], &src.text[split..]);
-    let read = |text: &[u8], offset: usize, progress: &mut dyn FnMut(u64)| {
-        let mut half = Half::new(table, set)?;
-        half.feed(text, offset, progress)?;
-        Some(half.finish())
-    };
-    let (first, second) = std::thread::scope(|scope| {
-        let second = scope.spawn(|| read(second_text, split, &mut |_| {}));
-        let first = read(first_text, data_start, progress);
-        (first, second.join().ok().flatten())
-    });
-    join(first?, second?, metrics)
-}
-
 /// Bytes read from the file at a time by each half when streaming.
 const BLOCK: usize = 8 << 20;
 
-/// As [`read_packed`], for a file still on disk: each half reads its part in blocks, so a
-/// large file is never held whole. `file_len` is its size, `data_start` where its rows start.
+/// Reads the data rows (from `data_start`) of a large wide file on disk into chunks on two
+/// threads, each streaming its half in blocks, so the file is never held whole. `file_len`
+/// is its size. `None`: this path does not apply or gave up (nothing is changed then).
 pub(super) fn read_packed_file(
     file: &std::fs::File,
     file_len: usize,
@@ -437,6 +402,7 @@ mod tests {
         out
     }
 
+    /// The careful reader: a file held in memory never takes the bulk path.
     fn read_text(text: &str) -> crate::error::Result<WriteSet> {
         read(
             "big.csv",
@@ -444,6 +410,21 @@ mod tests {
             &ImportOptions::default(),
             &Catalog::builtin(),
             &mut |_| {},
+        )
+    }
+
+    /// `text` written to big.csv in a temp folder and imported as a file (streamed when the
+    /// bulk path takes it).
+    fn read_file(text: &str) -> crate::error::Result<WriteSet> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("big.csv");
+        std::fs::write(&path, text).unwrap();
+        crate::ingest::read_file(
+            &path,
+            &ImportOptions::default(),
+            &Catalog::builtin(),
+            &mut |_| {},
+            &mut Vec::new(),
         )
     }
 
@@ -484,23 +465,27 @@ mod tests {
 
     #[test]
     fn the_bulk_path_reads_what_the_careful_reader_reads() {
-        let text = big_file(9000);
+        let text = big_file(10_000);
         assert!(text.len() > super::super::PARALLEL_BYTES);
-        let fast = read_text(&text).unwrap();
-        assert!(!fast.packed.is_empty(), "the bulk path was taken");
-        assert!(fast.series.is_empty());
-        // A quote anywhere in the rows sends the file to the careful reader.
-        let quoted = text.replacen("C000001.US,2020Q1", "\"C000001.US\",2020Q1", 1);
-        let careful = read_text(&quoted).unwrap();
+        let careful = read_text(&text).unwrap();
         assert!(careful.packed.is_empty());
-        assert_eq!(points(&fast), points(&careful));
-        assert_eq!(fast.point_count, careful.point_count);
-        assert_eq!(
-            fast.attr_of("C008999.US", "name").as_deref(),
-            Some("Name 8999")
-        );
+        // A byte-order mark and CRLF line ends change nothing.
+        for variant in [
+            text.clone(),
+            format!("\u{feff}{}", text.replace('\n', "\r\n")),
+        ] {
+            let fast = read_file(&variant).unwrap();
+            assert!(!fast.packed.is_empty(), "the bulk path was taken");
+            assert!(fast.series.is_empty());
+            assert_eq!(points(&fast), points(&careful));
+            assert_eq!(fast.point_count, careful.point_count);
+            assert_eq!(
+                fast.attr_of("C009999.US", "name").as_deref(),
+                Some("Name 9999")
+            );
+        }
         // Company 9: the later 2020Q1 row wins; company 7 comes back in period order.
-        let p = points(&fast);
+        let p = points(&careful);
         let nine = &p[&("C000009.US".to_string(), "roe".to_string())];
         let q1 = Period::parse("2020Q1").unwrap().code();
         assert_eq!(
@@ -516,84 +501,36 @@ mod tests {
     }
 
     #[test]
-    fn unsorted_files_take_the_general_path_and_lose_nothing() {
-        let text = big_file(9000);
-        let mut lines: Vec<&str> = text.lines().collect();
+    fn irregular_files_take_the_careful_reader_and_lose_nothing() {
+        let text = big_file(10_000);
+        let careful = points(&read_text(&text).unwrap());
         // Company 0's rows moved to the end: symbols no longer ascend.
+        let mut lines: Vec<&str> = text.lines().collect();
         let first: Vec<&str> = lines.drain(1..13).collect();
         lines.extend(first);
         let moved = lines.join("\n") + "\n";
-        let set = read_text(&moved).unwrap();
-        assert!(set.packed.is_empty());
-        let reference = read_text(&text).unwrap();
-        assert_eq!(points(&set), points(&reference));
+        // A quote late in the file.
+        let quoted = text.replacen("C009998.US,2020Q1", "\"C009998.US\",2020Q1", 1);
+        for variant in [moved, quoted] {
+            let set = read_file(&variant).unwrap();
+            assert!(set.packed.is_empty());
+            assert_eq!(points(&set), careful);
+        }
     }
 
     #[test]
     fn errors_in_a_big_file_name_their_line_and_column() {
-        let text = big_file(9000).replacen(
+        let text = big_file(10_000).replacen(
             ",Name 4000\n",
             ",Name 4000\nC004000.US,2021Q1,x1,2,3,N\n",
             1,
         );
-        let e = read_text(&text).unwrap_err().to_string();
+        let e = read_file(&text).unwrap_err().to_string();
         assert!(
             e.contains("big.csv:") && e.contains("'x1' in column 'roe' is not a number"),
             "{e}"
         );
         let line = text.lines().position(|l| l.contains(",x1,")).unwrap() + 1;
         assert!(e.contains(&format!("big.csv:{line}:")), "{e}");
-    }
-
-    fn read_path(path: &std::path::Path) -> crate::error::Result<WriteSet> {
-        crate::ingest::read_file(
-            path,
-            &ImportOptions::default(),
-            &Catalog::builtin(),
-            &mut |_| {},
-            &mut Vec::new(),
-        )
-    }
-
-    #[test]
-    fn a_file_streamed_from_disk_reads_as_the_careful_reader_reads_it() {
-        let dir = tempfile::tempdir().unwrap();
-        let text = big_file(20_000);
-        assert!(text.len() > crate::ingest::csv::STREAM_BYTES);
-        // A byte-order mark and CRLF line ends change nothing.
-        let crlf = format!("\u{feff}{}", text.replace('\n', "\r\n"));
-        let path = dir.path().join("big.csv");
-        std::fs::write(&path, &crlf).unwrap();
-        let streamed = read_path(&path).unwrap();
-        assert!(!streamed.packed.is_empty(), "the file was streamed");
-        let quoted = text.replacen("C000001.US,2020Q1", "\"C000001.US\",2020Q1", 1);
-        let careful = read_text(&quoted).unwrap();
-        assert!(careful.packed.is_empty());
-        assert_eq!(points(&streamed), points(&careful));
-        assert_eq!(streamed.point_count, careful.point_count);
-        assert_eq!(
-            streamed.attr_of("C019999.US", "name").as_deref(),
-            Some("Name 19999")
-        );
-
-        // A quote late in the file, an unsorted file and a bad cell each take the whole-file
-        // path: the same points, or the error at its line.
-        let late = text.replacen("C019998.US,2020Q1", "\"C019998.US\",2020Q1", 1);
-        std::fs::write(&path, &late).unwrap();
-        let set = read_path(&path).unwrap();
-        assert!(set.packed.is_empty());
-        assert_eq!(points(&set), points(&careful));
-        let bad = text.replacen(
-            ",Name 15000\n",
-            ",Name 15000\nC015000.US,2021Q1,1,2,x3,N\n",
-            1,
-        );
-        std::fs::write(&path, &bad).unwrap();
-        let e = read_path(&path).unwrap_err().to_string();
-        let line = bad.lines().position(|l| l.contains(",x3,")).unwrap() + 1;
-        assert!(
-            e.contains(&format!("big.csv:{line}:")) && e.contains("'x3'"),
-            "{e}"
-        );
     }
 }
