@@ -190,7 +190,7 @@ pub fn run_select(env: &mut Env, sel: &Select, depth: usize) -> Result<SelectRes
         Some(f) => {
             let b = binder.bind(f)?;
             if b.ty != Ty::Bool {
-                return Err(Error::Data(format!(
+                return Err(binder.place(f)(format!(
                     "'where' needs a condition, such as roe > 10% (got {f})"
                 )));
             }
@@ -1172,7 +1172,7 @@ fn show_companies(env: &mut Env, filter: Option<&super::ast::Expr>) -> Result<Ta
         let mut binder = Binder::new(&catalog, &companies, env.text);
         let b = binder.bind(f)?;
         if b.ty != Ty::Bool {
-            return Err(Error::Data(format!(
+            return Err(binder.place(f)(format!(
                 "'where' needs a condition, such as roe > 10% (got {f})"
             )));
         }

@@ -293,9 +293,10 @@ impl<'a> Binder<'a> {
                 }
             }
             Expr::Like(a, pattern, neg) => {
+                let at = self.place(a);
                 let a = self.bind(a)?;
                 if a.ty != Ty::Text {
-                    return Err(Error::Data("'like' compares text, not numbers".into()));
+                    return Err(at("'like' compares text, not numbers".into()));
                 }
                 Bound {
                     expr: BExpr::Like(Box::new(a.expr), pattern.clone(), *neg),
@@ -307,14 +308,29 @@ impl<'a> Binder<'a> {
         })
     }
 
+    /// An error at an expression's place in the script: where its first name is (an
+    /// expression of constants only, or one inside a computed metric's definition, whose
+    /// names are in another text, has no place, and the error none).
+    pub fn place(&self, e: &Expr) -> impl Fn(String) -> Error + use<'a> {
+        self.place_at(first_name_pos(e))
+    }
+
+    fn place_at(&self, pos: Option<usize>) -> impl Fn(String) -> Error + use<'a> {
+        let pos = pos.filter(|_| self.depth == 0);
+        let text = self.text;
+        move |message| match pos {
+            Some(p) => name_error_at(text, p, message),
+            None => Error::Data(message),
+        }
+    }
+
     fn bind_num(&mut self, e: &Expr, what: &str) -> Result<Bound> {
         let b = self.bind(e)?;
+        let at = self.place(e);
         match b.ty {
             Ty::Num => Ok(b),
-            Ty::Text => Err(Error::Data(format!(
-                "'{what}' needs a number, not text ({e})"
-            ))),
-            Ty::Bool => Err(Error::Data(format!(
+            Ty::Text => Err(at(format!("'{what}' needs a number, not text ({e})"))),
+            Ty::Bool => Err(at(format!(
                 "'{what}' needs a number, not a condition ({e})"
             ))),
         }
@@ -323,7 +339,7 @@ impl<'a> Binder<'a> {
     fn bind_bool(&mut self, e: &Expr, what: &str) -> Result<Bound> {
         let b = self.bind(e)?;
         if b.ty != Ty::Bool {
-            return Err(Error::Data(format!(
+            return Err(self.place(e)(format!(
                 "'{what}' needs a condition, such as roe > 10% ({e})"
             )));
         }
@@ -350,9 +366,10 @@ impl<'a> Binder<'a> {
             BinOp::Eq | BinOp::Ne | BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge => {
                 let x = self.bind(a)?;
                 let y = self.bind(b)?;
-                same_kind(&x, &y, op.symbol())?;
+                let at = self.place_at(first_name_pos(a).or_else(|| first_name_pos(b)));
+                same_kind(&x, &y, op.symbol()).map_err(|e| at(bare_message(e)))?;
                 if x.ty == Ty::Bool {
-                    return Err(Error::Data(format!(
+                    return Err(at(format!(
                         "'{}' compares values, not conditions",
                         op.symbol()
                     )));
@@ -754,6 +771,30 @@ fn same_kind(a: &Bound, b: &Bound, op: &str) -> Result<()> {
         kind(a.ty),
         kind(b.ty)
     )))
+}
+
+/// Where the first name (metric, attribute, function) of an expression is in the script.
+pub fn first_name_pos(e: &Expr) -> Option<usize> {
+    match e {
+        Expr::Name(n) | Expr::At(n, _) | Expr::Call(n, _) => Some(n.pos),
+        Expr::Number(_) | Expr::Text(_) | Expr::Null => None,
+        Expr::Neg(a) | Expr::Not(a) | Expr::IsNull(a, _) | Expr::Like(a, ..) => first_name_pos(a),
+        Expr::Binary(_, a, b) => first_name_pos(a).or_else(|| first_name_pos(b)),
+        Expr::InList(a, list, _) => {
+            first_name_pos(a).or_else(|| list.iter().find_map(first_name_pos))
+        }
+        Expr::Between(a, b, c, _) => first_name_pos(a)
+            .or_else(|| first_name_pos(b))
+            .or_else(|| first_name_pos(c)),
+    }
+}
+
+/// The message of a data error, to place it.
+fn bare_message(e: Error) -> String {
+    match e {
+        Error::Data(m) => m,
+        other => other.to_string(),
+    }
 }
 
 /// A name error that points at its place in the script.
