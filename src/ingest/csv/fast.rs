@@ -5,7 +5,7 @@
 //! its own thread through a plain byte loop, and every company's run of rows becomes one chunk entry per metric as
 //! soon as the next company starts. No point is ever held as a `(period, value)` pair in a
 //! map, so the file costs about its encoded size in memory. Anything this loop is not sure
-//! about — a ragged row, a cell that is not a number, symbols out of order, an empty line —
+//! about — a ragged row, a cell that is not a number, symbols out of order, a quote —
 //! makes it give up, and the careful reader reads the file again: it either takes the general
 //! path or names the error with its line and column.
 
@@ -144,8 +144,9 @@ impl<'t> Half<'t> {
             if let [rest @ .., b'\r'] = line {
                 line = rest;
             }
+            // Blank lines hold no record, for the careful reader too.
             if line.is_empty() {
-                return None;
+                continue;
             }
             self.rows += 1;
             if self.rows.is_multiple_of(PROGRESS_ROWS) {
@@ -532,5 +533,16 @@ mod tests {
         );
         let line = text.lines().position(|l| l.contains(",x1,")).unwrap() + 1;
         assert!(e.contains(&format!("big.csv:{line}:")), "{e}");
+    }
+
+    #[test]
+    fn blank_lines_are_skipped_as_the_careful_reader_skips_them() {
+        let text = big_file(10_000);
+        let blanks = text.replacen(",Name 5000\n", ",Name 5000\n\n\r\n", 1) + "\n\n";
+        let careful = read_text(&blanks).unwrap();
+        assert_eq!(points(&careful), points(&read_text(&text).unwrap()));
+        let fast = read_file(&blanks).unwrap();
+        assert!(!fast.packed.is_empty(), "the bulk path was taken");
+        assert_eq!(points(&fast), points(&careful));
     }
 }
