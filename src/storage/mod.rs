@@ -78,11 +78,22 @@ impl Database {
                     }
                     std::thread::sleep(std::time::Duration::from_millis(30));
                 }
+                // sled reads its `conf` file before it takes the lock, so a process creating
+                // the database right now can make this one read a half-written file and see
+                // "corruption". While another process holds the data file (or it does not exist
+                // yet), any failure is that process's work in progress: wait as for the lock.
+                Ok(Err(_)) | Err(_) if busy_elsewhere(&path) => {
+                    attempts += 1;
+                    if attempts >= 10 {
+                        return Err(open_err("is in use by another finq process".into()));
+                    }
+                    std::thread::sleep(std::time::Duration::from_millis(30));
+                }
                 // sled reads a snapshot left half-written (`snap.*.generating`: the disk filled
                 // or the process died while writing it) as corruption and never opens again. It
                 // is not needed — sled renames a snapshot into place only once complete — so it
-                // is removed and the open tried once more. (Any failure but the lock means this
-                // process held the lock, so the file is no other process's work in progress.)
+                // is removed and the open tried once more. (No other process holds the data
+                // file here, so the snapshot is no other process's work in progress.)
                 Ok(Err(_)) | Err(_) if !cleaned && remove_partial_snapshots(&path) => {
                     cleaned = true;
                 }
@@ -798,6 +809,22 @@ fn release_freed_memory() {
     unsafe {
         libc::malloc_trim(0);
     }
+}
+
+/// True when another process holds the database's data file locked, or the file does not
+/// exist or is empty yet (a database being created).
+fn busy_elsewhere(path: &Path) -> bool {
+    use std::os::fd::AsRawFd;
+    let Ok(file) = std::fs::File::open(path.join("db")) else {
+        return path.join("conf").exists();
+    };
+    if file.metadata().is_ok_and(|m| m.len() == 0) {
+        return true;
+    }
+    // SAFETY: flock only acts on the descriptor, which `file` keeps open; closing the file
+    // (dropping it) releases a lock taken here.
+    let locked = unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } != 0;
+    locked && std::io::Error::last_os_error().raw_os_error() == Some(libc::EWOULDBLOCK)
 }
 
 /// Removes sled's unfinished snapshot files from a database folder; true when there were any.
