@@ -122,6 +122,16 @@ fn first_year_has_no_history() {
     assert_eq!(t.rows[0][col], Value::Num(8.0));
 }
 
+/// `query`'s answer (as debug text) in a new session on the database in `dir`, after `first`
+/// when given (to load columns first).
+fn answer_in_fresh_session(dir: &Path, first: Option<&str>, query: &str) -> String {
+    let mut s = Session::open(dir.join("db")).unwrap();
+    if let Some(f) = first {
+        s.execute(f).unwrap();
+    }
+    format!("{:?}", s.execute(query).unwrap())
+}
+
 /// Every company's F-score is the same whether the nine inputs are read side by side from
 /// storage (a fresh session) or from columns an earlier statement loaded; scores likewise.
 #[test]
@@ -130,13 +140,7 @@ fn scores_read_from_storage_equal_scores_from_loaded_columns() {
         return;
     };
     drop(s);
-    let run = |first: Option<&str>, query: &str| {
-        let mut s = Session::open(dir.path().join("db")).unwrap();
-        if let Some(f) = first {
-            s.execute(f).unwrap();
-        }
-        format!("{:?}", s.execute(query).unwrap())
-    };
+    let run = |first: Option<&str>, query: &str| answer_in_fresh_session(dir.path(), first, query);
     let inputs = "select net_income, total_assets, operating_cash_flow, long_term_debt, current_assets, current_liabilities, shares_outstanding, gross_margin, revenue";
     for query in [
         "select fscore rank by fscore limit 400",
@@ -159,13 +163,7 @@ fn anchored_columns_answer_as_whole_columns_do() {
         return;
     };
     drop(s);
-    let run = |first: Option<&str>, query: &str| {
-        let mut s = Session::open(dir.path().join("db")).unwrap();
-        if let Some(f) = first {
-            s.execute(f).unwrap();
-        }
-        format!("{:?}", s.execute(query).unwrap())
-    };
+    let run = |first: Option<&str>, query: &str| answer_in_fresh_session(dir.path(), first, query);
     let whole = "select mavg(net_income, 1), mavg(revenue, 1), mavg(gross_margin, 1)";
     for query in [
         "select net_income, revenue where revenue > 1B rank by net_income limit 300",

@@ -67,7 +67,7 @@ pub fn read(
             progress,
         )?,
         Shape::Table { symbol, period } => {
-            let uses = plan_columns(
+            let table = Table::plan(
                 &src,
                 &header,
                 &record,
@@ -77,13 +77,6 @@ pub fn read(
                 &mut metrics,
                 &mut set,
             )?;
-            let table = Table {
-                header: &header,
-                symbol,
-                period,
-                period_kind: opts.period_kind,
-                uses,
-            };
             let data_start = usize::try_from(rdr.position().byte()).unwrap_or(usize::MAX);
             match read_table_in_halves(&src, data_start, &table, &metrics, &set, progress) {
                 Some(done) => set = done,
@@ -162,7 +155,7 @@ pub(super) fn read_streaming(
     };
     let mut set = WriteSet::new();
     let mut metrics = Metrics::new(catalog);
-    let Ok(uses) = plan_columns(
+    let Ok(table) = Table::plan(
         &src,
         &header,
         &record,
@@ -173,13 +166,6 @@ pub(super) fn read_streaming(
         &mut set,
     ) else {
         return Ok(None);
-    };
-    let table = Table {
-        header: &header,
-        symbol,
-        period,
-        period_kind: opts.period_kind,
-        uses,
     };
     let mut data_start = bom + usize::try_from(rdr.position().byte()).unwrap_or(usize::MAX);
     // After a CRLF header the reader stands between the CR and the LF.
@@ -878,6 +864,39 @@ struct Table<'h> {
     period: PeriodFrom,
     period_kind: Option<PeriodKind>,
     uses: Vec<Use>,
+}
+
+impl<'h> Table<'h> {
+    /// Decides every column's use ([`plan_columns`]) for a file of the table shape.
+    #[allow(clippy::too_many_arguments)]
+    fn plan(
+        src: &Source,
+        header: &'h Header,
+        header_record: &ByteRecord,
+        symbol: usize,
+        period: PeriodFrom,
+        opts: &ImportOptions,
+        metrics: &mut Metrics,
+        set: &mut WriteSet,
+    ) -> Result<Table<'h>> {
+        let uses = plan_columns(
+            src,
+            header,
+            header_record,
+            symbol,
+            period,
+            opts,
+            metrics,
+            set,
+        )?;
+        Ok(Table {
+            header,
+            symbol,
+            period,
+            period_kind: opts.period_kind,
+            uses,
+        })
+    }
 }
 
 /// The company of the last row, so that the many rows of one company in a wide file cost one

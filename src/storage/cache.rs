@@ -414,13 +414,8 @@ impl Cache {
         if let Some(m) = self.anchored.get(&key) {
             return Ok(m.clone());
         }
-        let companies = self.companies(db)?;
-        let mut b = ColumnBuilder::new(companies.len());
         let (mut codes, mut values) = (Vec::new(), Vec::new());
-        db.for_each_series(id, |e| {
-            let Some(&row) = companies.by_key.get(e.key) else {
-                return;
-            };
+        let col = self.column_from_chunks(db, id, |e, row, b| {
             // The latest point is the last one: no need to decode the others.
             if at.is_none() {
                 if let Some((c, v)) = e.last() {
@@ -440,7 +435,7 @@ impl Cache {
                 b.push(row, &codes[i..=i], &values[i..=i]);
             }
         })?;
-        let col = Arc::new(b.finish());
+        let col = Arc::new(col);
         self.anchored.insert(key, col.clone());
         Ok(col)
     }
@@ -515,26 +510,38 @@ impl Cache {
         Ok(c)
     }
 
+    /// A column of one metric built in one range scan of its chunks: `keep` is given each
+    /// company's chunk entry and row and pushes what the column holds of it. Chunks come in
+    /// symbol order, as the companies do, so rows fill in one pass.
+    fn column_from_chunks(
+        &mut self,
+        db: &Database,
+        id: &str,
+        mut keep: impl FnMut(&super::chunk::Entry, usize, &mut ColumnBuilder),
+    ) -> Result<MetricColumn> {
+        let companies = self.companies(db)?;
+        let mut b = ColumnBuilder::new(companies.len());
+        db.for_each_series(id, |e| {
+            if let Some(&row) = companies.by_key.get(e.key) {
+                keep(&e, row, &mut b);
+            }
+        })?;
+        Ok(b.finish())
+    }
+
     /// One metric (by id) for every company, from one range scan of its series.
     pub fn metric(&mut self, db: &Database, id: &str) -> Result<Arc<MetricColumn>> {
         if let Some(m) = self.metrics.get(id) {
             return Ok(m.clone());
         }
-        let companies = self.companies(db)?;
-        let mut b = ColumnBuilder::new(companies.len());
         let (mut codes, mut values) = (Vec::new(), Vec::new());
-        // Chunks come in symbol order, as the companies do, so rows fill in one pass.
-        db.for_each_series(id, |e| {
-            let Some(&row) = companies.by_key.get(e.key) else {
-                return;
-            };
+        let col = self.column_from_chunks(db, id, |e, row, b| {
             codes.clear();
             values.clear();
             codes.extend(e.codes());
             values.extend(e.values());
             b.push(row, &codes, &values);
         })?;
-        let col = b.finish();
         let col = Arc::new(col);
         self.metrics.insert(id.to_string(), col.clone());
         Ok(col)

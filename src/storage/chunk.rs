@@ -472,40 +472,15 @@ impl<'a> Entry<'a> {
     }
 
     pub fn values(&self) -> impl ExactSizeIterator<Item = f64> + 'a {
-        let mut values = match self.values {
-            ValueBlock::Raw(b) => Values::Raw(b),
-            ValueBlock::Decimal { e, w, min, bytes } => {
-                let packed = Packed {
-                    bytes,
-                    pos: 0,
-                    w: usize::from(w),
-                    mask: if w >= 8 {
-                        u64::MAX
-                    } else {
-                        (1u64 << (8 * w)) - 1
-                    },
-                    min,
-                };
-                match e {
-                    0 => Values::Integer(packed),
-                    e => Values::Decimal(packed, POW10[usize::from(e).min(MAX_EXPONENT)]),
-                }
-            }
-        };
+        let mut values = self.values_from(0);
         (0..self.n).map(move |_| values.step())
     }
 
-    /// The last point, reading only its value (a fixed-width slot) and, for raw codes, its
-    /// code; delta codes are summed. The same arithmetic as [`Entry::values`], so the same
-    /// bits.
-    pub fn last(&self) -> Option<(u32, f64)> {
-        let i = self.n.checked_sub(1)?;
-        let code = match self.codes {
-            CodeBlock::Raw(b) => Codes::Raw(b.get(i * 4..)?).step(),
-            CodeBlock::Delta { .. } => self.codes().last()?,
-        };
-        let value = match self.values {
-            ValueBlock::Raw(b) => Values::Raw(b.get(i * 8..)?).step(),
+    /// The values from the `i`-th on (`i` < n, or 0): raw values sliced, packed ones by
+    /// position.
+    fn values_from(&self, i: usize) -> Values<'a> {
+        match self.values {
+            ValueBlock::Raw(b) => Values::Raw(b.get(i * 8..).unwrap_or_default()),
             ValueBlock::Decimal { e, w, min, bytes } => {
                 let packed = Packed {
                     bytes,
@@ -522,9 +497,20 @@ impl<'a> Entry<'a> {
                     0 => Values::Integer(packed),
                     e => Values::Decimal(packed, POW10[usize::from(e).min(MAX_EXPONENT)]),
                 }
-                .step()
             }
+        }
+    }
+
+    /// The last point, reading only its value (a fixed-width slot) and, for raw codes, its
+    /// code; delta codes are summed. The same arithmetic as [`Entry::values`], so the same
+    /// bits.
+    pub fn last(&self) -> Option<(u32, f64)> {
+        let i = self.n.checked_sub(1)?;
+        let code = match self.codes {
+            CodeBlock::Raw(b) => Codes::Raw(b.get(i * 4..)?).step(),
+            CodeBlock::Delta { .. } => self.codes().last()?,
         };
+        let value = self.values_from(i).step();
         Some((code, value))
     }
 
