@@ -134,7 +134,7 @@ const FUNCTIONS: &[(&str, &str)] = &[
 ];
 
 /// The scoring columns (SCORING.md), as the binder knows them.
-const COMPUTED: &[&str] = &crate::query::plan::SCORE_COLUMNS;
+const COMPUTED: &[&str] = &crate::query::bind::SCORE_COLUMNS;
 
 /// Meta commands with their arguments.
 const META: &[(&str, &str)] = &[

@@ -2,9 +2,9 @@
 
 use crate::error::{Error, Result};
 use crate::output::{Format, Output};
+use crate::query::cache::Cache;
 use crate::query::{self, ast::Located};
 use crate::storage::Database;
-use crate::storage::cache::Cache;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
@@ -49,7 +49,7 @@ fn place_name(e: Error, script: &str, pos: usize, statement: &str) -> Error {
     };
     let hay = statement.to_lowercase();
     match hay.find(&name.to_lowercase()) {
-        Some(offset) => crate::query::plan::name_error_at(script, pos + offset, message.clone()),
+        Some(offset) => crate::query::bind::name_error_at(script, pos + offset, message.clone()),
         None => e,
     }
 }

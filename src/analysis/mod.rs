@@ -1,6 +1,8 @@
 //! Peer analytics: the statistics of SCORING.md that queries and scorecards share.
 
 pub mod fscore;
+pub mod peers;
 pub mod score;
 pub mod stats;
+pub mod tables;
 pub mod valuation;

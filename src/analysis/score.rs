@@ -2,8 +2,8 @@
 //! indicator columns gives every member's percentiles, dimension scores, score and rank.
 
 use super::stats::{self, EPS};
+use crate::columns::Companies;
 use crate::model::Dimension;
-use crate::storage::cache::Companies;
 
 /// The eleven indicators: metric id, dimension, and whether lower is better.
 pub const INDICATORS: [(&str, Dimension, bool); 11] = [
@@ -82,7 +82,7 @@ impl ScoreTable {
         let mut groups = Vec::new();
         let mut group_of = Vec::with_capacity(companies.len());
         for c in 0..companies.len() {
-            let (members, label) = companies.peer_group(c);
+            let (members, label) = crate::analysis::peers::peer_group(&companies, c);
             let g = match labels.get(&label) {
                 Some(&g) => g,
                 None => {
@@ -168,8 +168,8 @@ pub fn score_group(label: String, members: Vec<usize>, values: &[Vec<f64>]) -> G
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::columns::Companies;
     use crate::model::Company;
-    use crate::storage::cache::Companies;
 
     fn companies(spec: &[(&str, &str, &str)]) -> Companies {
         let list = spec

@@ -12,9 +12,9 @@
 mod fast;
 
 use super::ImportOptions;
-use super::number::parse_number;
 use crate::error::{Error, Result};
 use crate::model::catalog::snake_case;
+use crate::model::number::parse_number;
 use crate::model::{Catalog, MetricDef, Period, PeriodKind, STANDARD_ATTRIBUTES};
 use crate::storage::WriteSet;
 use csv::ByteRecord;

@@ -6,9 +6,9 @@
 //! stores nothing.
 
 use super::csv::{Metrics, read_period};
-use super::number::parse_number;
 use crate::error::{Error, Result};
 use crate::model::catalog::snake_case;
+use crate::model::number::parse_number;
 use crate::model::{Catalog, Period};
 use crate::storage::WriteSet;
 use serde_json::{Map, Value};

@@ -3,7 +3,6 @@
 
 pub mod csv;
 pub mod jsonl;
-pub mod number;
 pub mod quote;
 
 use crate::error::{Error, Result};
@@ -44,7 +43,10 @@ impl ColumnMap {
         let bad = || Error::Usage(format!("--map expects COL=METRIC[*FACTOR], not '{spec}'"));
         let (column, rest) = spec.rsplit_once('=').ok_or_else(bad)?;
         let (target, factor) = match rest.rsplit_once('*') {
-            Some((t, f)) => (t, number::parse_number(f.trim()).ok_or_else(bad)?),
+            Some((t, f)) => (
+                t,
+                crate::model::number::parse_number(f.trim()).ok_or_else(bad)?,
+            ),
             None => (rest, 1.0),
         };
         if column.trim().is_empty() || target.trim().is_empty() {

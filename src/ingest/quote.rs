@@ -18,9 +18,9 @@
 //!
 //! Every point takes the page's date (front matter `datetime`) as a day period.
 
-use super::number::parse_number;
 use crate::error::{Error, Result};
 use crate::model::catalog::snake_case;
+use crate::model::number::parse_number;
 use crate::model::{Catalog, Date, MetricDef, Period};
 use crate::storage::WriteSet;
 use serde_json::Value;

@@ -1,6 +1,7 @@
 //! The data model of SPEC.md section 1: companies, the metric catalog, periods and series.
 
 pub mod catalog;
+pub mod number;
 pub mod period;
 
 pub use catalog::{Catalog, Dimension, Direction, MetricDef, Unit};

@@ -16,6 +16,8 @@ pub struct Located {
 #[derive(Clone, Debug, PartialEq)]
 pub enum Statement {
     Select(Box<Select>),
+    /// `explain STATEMENT`: print the statement's plan instead of running it.
+    Explain(Box<Statement>),
     Series {
         metrics: Vec<Spanned>,
         symbol: String,

@@ -30,7 +30,7 @@ fn num(v: f64) -> Value {
 fn company_row(
     env: &mut Env,
     symbol: &str,
-) -> Result<(std::sync::Arc<crate::storage::cache::Companies>, usize)> {
+) -> Result<(std::sync::Arc<crate::columns::Companies>, usize)> {
     let companies = env.cache.companies(env.db)?;
     let row = companies
         .index_of(symbol)
@@ -234,7 +234,7 @@ pub fn peers(env: &mut Env, symbol: &str, limit: Option<usize>) -> Result<Vec<Ou
 /// `valuation SYMBOL [over N years]`.
 pub fn valuation(env: &mut Env, symbol: &str, years: usize) -> Result<Vec<Output>> {
     let (companies, row) = company_row(env, symbol)?;
-    let (members, label) = companies.peer_group(row);
+    let (members, label) = crate::analysis::peers::peer_group(&companies, row);
     let mut t = Table {
         title: Some(format!(
             "Valuation of {} — over {years} years; industry ranking within {label} ({} companies)",

@@ -1,13 +1,13 @@
 //! Vectorised evaluation: a bound expression over a list of company rows gives one column.
 
 use super::ast::{BinOp, Group};
-use super::plan::{AggFn, BExpr, CrossFn, ScoreCol, TsFn};
+use super::bind::{AggFn, BExpr, CrossFn, ScoreCol, TsFn};
 use crate::analysis::fscore::FScore;
 use crate::analysis::score::ScoreTable;
 use crate::analysis::stats;
+use crate::columns::{Companies, MetricColumn, SeriesRef};
 use crate::error::{Error, Result};
 use crate::model::Period;
-use crate::storage::cache::{Companies, MetricColumn, SeriesRef};
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -334,7 +334,7 @@ impl Ctx<'_> {
         let mut cache: HashMap<String, Vec<f64>> = HashMap::new();
         let mut out = Vec::with_capacity(rows.len());
         for &r in rows {
-            let (members, label) = self.companies.peer_group(r);
+            let (members, label) = crate::analysis::peers::peer_group(self.companies, r);
             let pct = cache.entry(label).or_insert_with(|| {
                 let vals: Vec<f64> = members.iter().map(|&i| x[i]).collect();
                 let pcts = stats::midrank_percentiles(&vals, lower);

@@ -2,17 +2,18 @@
 //! limit) over columns from the cache, and the other statements against the database.
 
 use super::ast::{DefKind, Item, Order, Select, ShowWhat, Source, Spanned, Statement};
+use super::bind::{BExpr, Binder, Bound, Ty, name_error_at};
+use super::cache::Cache;
 use super::eval::{Col, Ctx, partition};
-use super::plan::{BExpr, Binder, Bound, Ty, name_error_at};
 use crate::analysis::fscore::FScore;
 use crate::analysis::score::ScoreTable;
 use crate::analysis::stats;
+use crate::columns::{Companies, MetricColumn};
 use crate::error::{Error, Result, did_you_mean};
 use crate::fasthash::FastHash;
 use crate::model::catalog::snake_case as snake_case_name;
 use crate::model::{Date, Direction, MetricDef, Period, STANDARD_ATTRIBUTES, Unit};
 use crate::output::{Column, Output, Table, Value};
-use crate::storage::cache::{Cache, Companies, MetricColumn};
 use crate::storage::{Database, WriteSet};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
@@ -31,6 +32,7 @@ const MAX_SCREEN_DEPTH: usize = 8;
 pub fn execute(env: &mut Env, statement: &Statement) -> Result<Vec<Output>> {
     match statement {
         Statement::Select(s) => Ok(vec![Output::Table(run_select(env, s, 0)?.table)]),
+        Statement::Explain(_) => Err(Error::Data("explain: the planner is being built".into())),
         Statement::Series {
             metrics,
             symbol,
@@ -120,7 +122,7 @@ fn source_rows(
             let i = companies
                 .index_of(symbol)
                 .ok_or_else(|| unknown_company(companies, symbol))?;
-            companies.peer_group(i).0
+            crate::analysis::peers::peer_group(&companies, i).0
         }
         Source::Screen(name) => {
             if depth >= MAX_SCREEN_DEPTH {
@@ -351,7 +353,7 @@ pub fn run_select(env: &mut Env, sel: &Select, depth: usize) -> Result<SelectRes
             None => direction != Direction::Lower,
         };
         // Scores within EPS are equal (SCORING.md): they tie and go by symbol.
-        let is_score = |e: &BExpr| matches!(e, BExpr::Score(super::plan::ScoreCol::Score));
+        let is_score = |e: &BExpr| matches!(e, BExpr::Score(super::bind::ScoreCol::Score));
         let tolerance = match &expr {
             BExpr::Item(k) if items.get(*k).is_some_and(|b| is_score(&b.expr)) => stats::EPS,
             e if is_score(e) => stats::EPS,
@@ -1053,7 +1055,7 @@ fn series(
                 .unwrap_or_default(),
         )];
         for (sc, sv) in &all {
-            let s = crate::storage::cache::SeriesRef {
+            let s = crate::columns::SeriesRef {
                 codes: sc,
                 values: sv,
             };

@@ -2,10 +2,11 @@
 //! against the database ([`exec`]).
 
 pub mod ast;
+pub mod bind;
+pub mod cache;
 pub mod cards;
 pub mod eval;
 pub mod exec;
 pub mod parser;
-pub mod plan;
 
 pub use parser::parse_script;

@@ -2,7 +2,7 @@
 
 use super::ast::*;
 use crate::error::{Error, Result};
-use crate::ingest::number::parse_number;
+use crate::model::number::parse_number;
 use crate::model::{Direction, Period};
 use pest::Parser;
 use pest::iterators::{Pair, Pairs};
@@ -21,10 +21,10 @@ pub const MAX_NESTING: usize = 64;
 pub const MAX_OPERANDS: usize = 1000;
 
 /// Words the grammar reserves; a name spelled like one must be backticked.
-const RESERVED: [&str; 31] = [
+const RESERVED: [&str; 32] = [
     "select", "from", "where", "at", "by", "rank", "order", "limit", "asc", "desc", "within", "as",
     "of", "and", "or", "not", "in", "between", "like", "is", "null", "to", "series", "describe",
-    "show", "import", "set", "delete", "define", "drop", "screen",
+    "show", "import", "set", "delete", "define", "drop", "screen", "explain",
 ];
 
 pub fn is_reserved(word: &str) -> bool {
@@ -192,6 +192,10 @@ fn statement(pair: Pair<Rule>, text: &str) -> Result<Statement> {
     let mut parts = Parts::new(pair);
     Ok(match rule {
         Rule::select => Statement::Select(Box::new(select(parts.inner, text)?)),
+        Rule::explain => {
+            parts.next(rule)?; // `explain`
+            Statement::Explain(Box::new(statement(parts.next(rule)?, text)?))
+        }
         Rule::series => {
             let mut metrics = Vec::new();
             let mut symbol_text = String::new();

@@ -2,7 +2,6 @@
 //! [`WriteSet`]s (imports, `set`, `delete`, definitions all go through one path).
 
 pub mod block;
-pub mod cache;
 pub mod chunk;
 pub mod codec;
 pub mod keys;

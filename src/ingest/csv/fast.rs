@@ -10,7 +10,7 @@
 //! path or names the error with its line and column.
 
 use super::{PeriodFrom, Scale, Table, Use, is_blank, read_period};
-use crate::ingest::number::{parse_number, parse_plain};
+use crate::model::number::{parse_number, parse_plain};
 use crate::model::{MetricDef, Series, symbol_key};
 use crate::storage::{PackedChunk, WriteSet, chunk};
 use std::collections::HashMap;

@@ -1,14 +1,17 @@
-//! The in-memory, column-shaped mirror of the store that queries read: every company once,
-//! and each metric's points for all companies in one flat array, loaded on first use and
-//! dropped whenever the database changes.
+//! The columns layer: the in-memory, column-shaped mirror of the store that queries read.
+//! Every company once, and each metric's points for all companies in one flat array, loaded
+//! on first use and dropped whenever the database changes. It sits between [`storage`]
+//! (which it reads) and [`analysis`]/[`query`] (which read it); it knows nothing of scoring.
+//!
+//! [`storage`]: crate::storage
+//! [`analysis`]: crate::analysis
+//! [`query`]: crate::query
 
-use super::Database;
-use crate::analysis::fscore::{self, FScore};
-use crate::analysis::score::{INDICATORS, ScoreTable};
 use crate::error::Result;
 use crate::fasthash::FastHash;
 pub use crate::model::SeriesRef;
 use crate::model::{Company, Period, symbol_key};
+use crate::storage::{Database, block, chunk};
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 
@@ -156,9 +159,9 @@ impl Companies {
     /// storage (block by block).
     pub fn from_list(list: Vec<Company>) -> Companies {
         let mut b = CompaniesBuilder::new(list.len());
-        for part in list.chunks(super::block::TARGET) {
-            let bytes = super::block::encode(part);
-            if let Ok(view) = super::block::view(&bytes) {
+        for part in list.chunks(block::TARGET) {
+            let bytes = block::encode(part);
+            if let Ok(view) = block::view(&bytes) {
                 b.push_block(&view);
             }
         }
@@ -185,20 +188,6 @@ impl Companies {
 
     pub fn index_of(&self, symbol: &str) -> Option<usize> {
         self.by_key.get(symbol_key(symbol).as_str()).copied()
-    }
-
-    /// The peer group of SCORING.md: the industry if it has at least 5 companies, else the
-    /// sector if that has at least 5, else every company. Returns the members and a label.
-    pub fn peer_group(&self, company: usize) -> (Vec<usize>, String) {
-        for (attr, map) in [("industry", &self.industries), ("sector", &self.sectors)] {
-            if let Some(g) = self.attr(company, attr)
-                && let Some(members) = map.get(&g.to_lowercase())
-                && members.len() >= 5
-            {
-                return (members.clone(), format!("{attr} {g}"));
-            }
-        }
-        ((0..self.rows.len()).collect(), "all companies".into())
     }
 }
 
@@ -235,7 +224,7 @@ impl CompaniesBuilder {
     /// Adds a stored block's companies (next in symbol order). Values are shared across
     /// blocks only for attributes whose values repeat (industries, sectors, exchanges), so
     /// a hundred thousand distinct names are not looked up one by one.
-    pub fn push_block(&mut self, v: &super::block::View) {
+    pub fn push_block(&mut self, v: &block::View) {
         let base = self.n;
         let n = v.symbols.len();
         // Per attribute of the block: its column and each distinct value, shared.
@@ -333,9 +322,9 @@ impl CompaniesBuilder {
     }
 }
 
-/// The cache a session keeps between statements.
+/// The columns a session keeps between statements (its cache of loaded data).
 #[derive(Default)]
-pub struct Cache {
+pub struct Columns {
     companies: Option<Arc<Companies>>,
     metrics: HashMap<String, Arc<MetricColumn>>,
     /// Columns holding only each company's point at a period (`None`: its latest), for
@@ -343,41 +332,20 @@ pub struct Cache {
     anchored: HashMap<(String, Option<Period>), Arc<MetricColumn>>,
     /// Single series read for `series` statements, by (metric, symbol key).
     series: HashMap<(String, String), Arc<crate::model::Series>>,
-    /// Scorecards of every company, by the period they were taken at.
-    scores: HashMap<Option<Period>, Arc<ScoreTable>>,
-    fscores: HashMap<Option<Period>, Arc<Vec<FScore>>>,
 }
 
-impl Cache {
+impl Columns {
     /// Forgets everything; called after every write.
     pub fn clear(&mut self) {
         self.companies = None;
         self.metrics.clear();
         self.anchored.clear();
         self.series.clear();
-        self.scores.clear();
-        self.fscores.clear();
     }
 
-    /// Every company's scorecard within its peer group (SCORING.md), at `at`.
-    pub fn scores(&mut self, db: &Database, at: Option<Period>) -> Result<Arc<ScoreTable>> {
-        if let Some(t) = self.scores.get(&at) {
-            return Ok(t.clone());
-        }
-        let companies = self.companies(db)?;
-        let mut values = Vec::with_capacity(INDICATORS.len());
-        // One point per company and indicator, not whole columns, unless those are loaded.
-        for (id, _, _) in INDICATORS {
-            let col = self.anchored(db, id, at)?;
-            values.push(
-                (0..companies.len())
-                    .map(|c| col.series(c).value_at(at))
-                    .collect(),
-            );
-        }
-        let t = Arc::new(ScoreTable::build(&companies, values));
-        self.scores.insert(at, t.clone());
-        Ok(t)
+    /// A metric's whole column if an earlier statement loaded it (nothing is read).
+    pub fn loaded(&self, id: &str) -> Option<Arc<MetricColumn>> {
+        self.metrics.get(id).cloned()
     }
 
     /// One company's series of one metric (empty when it has none), read from its chunk
@@ -440,65 +408,6 @@ impl Cache {
         Ok(col)
     }
 
-    /// Every company's F-score at `at` (SCORING.md).
-    pub fn fscores(&mut self, db: &Database, at: Option<Period>) -> Result<Arc<Vec<FScore>>> {
-        if let Some(t) = self.fscores.get(&at) {
-            return Ok(t.clone());
-        }
-        let companies = self.companies(db)?;
-        let cols: Option<Vec<Arc<MetricColumn>>> = fscore::INPUTS
-            .iter()
-            .map(|id| self.metrics.get(*id).cloned())
-            .collect();
-        let all: Vec<FScore> = match cols {
-            Some(cols) => (0..companies.len())
-                .map(|c| {
-                    let series: [SeriesRef; 9] = std::array::from_fn(|k| cols[k].series(c));
-                    fscore::fscore(&series, at)
-                })
-                .collect(),
-            // The nine inputs are read side by side, company by company, straight from
-            // their chunks: no whole column is kept for one score per company.
-            None => {
-                let mut cursors: Vec<_> = fscore::INPUTS
-                    .iter()
-                    .map(|id| db.series_in_order(id).peekable())
-                    .collect();
-                let mut current: [(Vec<u32>, Vec<f64>); 9] = Default::default();
-                let mut out = Vec::with_capacity(companies.len());
-                for row in &companies.rows {
-                    for (k, cursor) in cursors.iter_mut().enumerate() {
-                        current[k].0.clear();
-                        current[k].1.clear();
-                        // Entries before this company's belong to no company here.
-                        loop {
-                            match cursor.peek() {
-                                None => break,
-                                Some(Ok(e)) if e.0.as_str() > &*row.key => break,
-                                Some(_) => {}
-                            }
-                            let Some(next) = cursor.next() else { break };
-                            let (key, codes, values) = next?;
-                            if *key == *row.key {
-                                current[k] = (codes, values);
-                                break;
-                            }
-                        }
-                    }
-                    let series: [SeriesRef; 9] = std::array::from_fn(|k| SeriesRef {
-                        codes: &current[k].0,
-                        values: &current[k].1,
-                    });
-                    out.push(fscore::fscore(&series, at));
-                }
-                out
-            }
-        };
-        let t = Arc::new(all);
-        self.fscores.insert(at, t.clone());
-        Ok(t)
-    }
-
     pub fn companies(&mut self, db: &Database) -> Result<Arc<Companies>> {
         if let Some(c) = &self.companies {
             return Ok(c.clone());
@@ -517,7 +426,7 @@ impl Cache {
         &mut self,
         db: &Database,
         id: &str,
-        mut keep: impl FnMut(&super::chunk::Entry, usize, &mut ColumnBuilder),
+        mut keep: impl FnMut(&chunk::Entry, usize, &mut ColumnBuilder),
     ) -> Result<MetricColumn> {
         let companies = self.companies(db)?;
         let mut b = ColumnBuilder::new(companies.len());

@@ -2,9 +2,9 @@
 //! functions are checked, and each expression gets a type and a display unit.
 
 use super::ast::{BinOp, Expr, Group, Spanned};
+use crate::columns::Companies;
 use crate::error::{Error, Result, did_you_mean};
 use crate::model::{Catalog, Direction, Period, Unit};
-use crate::storage::cache::Companies;
 use std::collections::HashMap;
 use std::sync::Arc;
 
