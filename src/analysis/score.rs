@@ -82,7 +82,7 @@ impl ScoreTable {
         let mut groups = Vec::new();
         let mut group_of = Vec::with_capacity(companies.len());
         for c in 0..companies.len() {
-            let (members, label) = crate::analysis::peers::peer_group(&companies, c);
+            let (members, label) = crate::analysis::peers::peer_group(companies, c);
             let g = match labels.get(&label) {
                 Some(&g) => g,
                 None => {

@@ -1,7 +1,8 @@
 //! The analysis statements: `score` (the scorecard), `peers of` (the peer table),
 //! `valuation` (the valuation band) and `fscore` (the Piotroski signals).
 
-use super::exec::{Env, unknown_company};
+use super::exec::Env;
+use super::plan::CardPlan;
 use crate::analysis::fscore::SIGNALS;
 use crate::analysis::score::{DIMENSIONS, INDICATORS};
 use crate::analysis::stats::{self, EPS};
@@ -27,21 +28,10 @@ fn num(v: f64) -> Value {
     }
 }
 
-fn company_row(
-    env: &mut Env,
-    symbol: &str,
-) -> Result<(std::sync::Arc<crate::columns::Companies>, usize)> {
-    let companies = env.cache.companies(env.db)?;
-    let row = companies
-        .index_of(symbol)
-        .ok_or_else(|| unknown_company(&companies, symbol))?;
-    Ok((companies, row))
-}
-
 /// `score SYMBOL [at PERIOD]`: one row with every figure (for CSV and JSON), laid out as a
 /// card for people.
-pub fn score(env: &mut Env, symbol: &str, at: Option<Period>) -> Result<Vec<Output>> {
-    let (companies, row) = company_row(env, symbol)?;
+pub fn score(env: &mut Env, card: &CardPlan, at: Option<Period>) -> Result<Vec<Output>> {
+    let (companies, row, symbol) = (&card.companies, card.row, card.symbol.as_str());
     let table = env.cache.scores(env.db, at)?;
     let (group, me) = table
         .own(row)
@@ -161,8 +151,8 @@ pub fn score(env: &mut Env, symbol: &str, at: Option<Period>) -> Result<Vec<Outp
 
 /// `peers of SYMBOL [limit N]`: the subject's peer group ranked by score, every member
 /// scored against that group; the subject is marked and always shown.
-pub fn peers(env: &mut Env, symbol: &str, limit: Option<usize>) -> Result<Vec<Output>> {
-    let (companies, row) = company_row(env, symbol)?;
+pub fn peers(env: &mut Env, card: &CardPlan, limit: Option<usize>) -> Result<Vec<Output>> {
+    let (companies, row) = (&card.companies, card.row);
     let table = env.cache.scores(env.db, None)?;
     let g = &table.groups[table.group_of[row]];
     let scores: Vec<f64> = g.results.iter().map(|r| r.score).collect();
@@ -232,9 +222,9 @@ pub fn peers(env: &mut Env, symbol: &str, limit: Option<usize>) -> Result<Vec<Ou
 }
 
 /// `valuation SYMBOL [over N years]`.
-pub fn valuation(env: &mut Env, symbol: &str, years: usize) -> Result<Vec<Output>> {
-    let (companies, row) = company_row(env, symbol)?;
-    let (members, label) = crate::analysis::peers::peer_group(&companies, row);
+pub fn valuation(env: &mut Env, card: &CardPlan, years: usize) -> Result<Vec<Output>> {
+    let (companies, row) = (&card.companies, card.row);
+    let (members, label) = crate::analysis::peers::peer_group(companies, row);
     let mut t = Table {
         title: Some(format!(
             "Valuation of {} — over {years} years; industry ranking within {label} ({} companies)",
@@ -283,8 +273,8 @@ pub fn valuation(env: &mut Env, symbol: &str, years: usize) -> Result<Vec<Output
 }
 
 /// `fscore SYMBOL [at PERIOD]`: each signal with the two sides it compares.
-pub fn fscore(env: &mut Env, symbol: &str, at: Option<Period>) -> Result<Vec<Output>> {
-    let (companies, row) = company_row(env, symbol)?;
+pub fn fscore(env: &mut Env, card: &CardPlan, at: Option<Period>) -> Result<Vec<Output>> {
+    let (companies, row) = (&card.companies, card.row);
     let all = env.cache.fscores(env.db, at)?;
     let f = &all[row];
     let year = f

@@ -7,6 +7,8 @@ pub mod cache;
 pub mod cards;
 pub mod eval;
 pub mod exec;
+pub mod explain;
 pub mod parser;
+pub mod plan;
 
 pub use parser::parse_script;

@@ -1,0 +1,322 @@
+//! The statements that look at data without screening it: `series`, `describe`, `show`.
+
+use super::{Env, num_value, unknown_company};
+use crate::columns::MetricColumn;
+use crate::error::Result;
+use crate::model::{Period, STANDARD_ATTRIBUTES, Unit};
+use crate::output::{Column, Output, Table, Value};
+use crate::query::eval::Ctx;
+use crate::query::plan::{SelectPlan, SeriesPlan};
+use crate::storage::Database;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+/// `series`: one company's series, one row per period, each with its year-on-year change.
+pub fn series(env: &mut Env, plan: &SeriesPlan) -> Result<Table> {
+    let companies = &plan.companies;
+    let row = plan.row;
+    let symbol = &companies.rows[row].symbol;
+    // One company's series: read straight from storage, not whole columns for every company.
+    let metrics: Vec<Arc<MetricColumn>> = plan
+        .metrics
+        .iter()
+        .map(|id| {
+            let (codes, values) = env.cache.series(env.db, id, symbol)?.unzipped();
+            Ok(Arc::new(MetricColumn::single(
+                companies.len(),
+                row,
+                &codes,
+                &values,
+            )))
+        })
+        .collect::<Result<_>>()?;
+    let ctx = Ctx {
+        companies,
+        metrics: &metrics,
+        at: None,
+        items: &[],
+        scores: None,
+        fscores: None,
+    };
+    let (from, to) = (plan.from, plan.to);
+    // `from 2024` includes every period that ends on or after 2024-01-01 (2024Q1 too).
+    let lo = from.map_or(0, |p| Period::Day(p.start_date()).code() & !3);
+    // `to 2024` includes every period that ends by 2024-12-31.
+    let hi = to.map_or(u32::MAX, |p| Period::Day(p.end_date()).code() | 3);
+    let mut all: Vec<(Vec<u32>, Vec<f64>)> = Vec::new();
+    for b in &plan.bound {
+        all.push(ctx.series_of(&b.expr, row)?.unwrap_or_default());
+    }
+    let mut codes: Vec<u32> = all
+        .iter()
+        .flat_map(|s| s.0.iter().copied())
+        .filter(|c| (lo..=hi).contains(c))
+        .collect();
+    codes.sort_unstable();
+    codes.dedup();
+    let mut table = Table {
+        title: Some(format!(
+            "{} — {}",
+            companies.rows[row].symbol,
+            companies.attr(row, "name").map_or("", |s| s)
+        )),
+        columns: vec![Column::new("period", None)],
+        rows: Vec::new(),
+        card: None,
+    };
+    for (n, b) in plan.names.iter().zip(&plan.bound) {
+        table.columns.push(Column::new(n, b.unit));
+        table
+            .columns
+            .push(Column::new(&format!("{n}_yoy"), Some(Unit::Percent)));
+    }
+    for c in codes {
+        let mut out = vec![Value::text(
+            Period::from_code(c)
+                .map(|p| p.to_string())
+                .unwrap_or_default(),
+        )];
+        for (sc, sv) in &all {
+            let s = crate::columns::SeriesRef {
+                codes: sc,
+                values: sv,
+            };
+            match sc.binary_search(&c) {
+                Ok(i) => {
+                    out.push(Value::Num(sv[i]));
+                    let yoy = s.years_before(i, 1).map_or(f64::NAN, |j| {
+                        if sv[j] == 0.0 {
+                            f64::NAN
+                        } else {
+                            sv[i] / sv[j] - 1.0
+                        }
+                    });
+                    out.push(num_value(yoy));
+                }
+                Err(_) => {
+                    out.push(Value::Null);
+                    out.push(Value::Null);
+                }
+            }
+        }
+        table.rows.push(out);
+    }
+    Ok(table)
+}
+
+/// `describe SYMBOL`: the attributes, then each stored metric's latest point.
+pub fn describe(env: &mut Env, symbol: &str) -> Result<Vec<Output>> {
+    let Some(company) = env.db.company(symbol)? else {
+        let companies = env.cache.companies(env.db)?;
+        return Err(unknown_company(&companies, symbol));
+    };
+    let mut attrs = Table {
+        title: Some(format!("{} — {}", company.symbol, company.name())),
+        columns: vec![Column::new("attribute", None), Column::new("value", None)],
+        rows: vec![vec![Value::text("symbol"), Value::text(&company.symbol)]],
+        card: None,
+    };
+    // Standard attributes first, in a fixed order, then the rest alphabetically.
+    let mut names: Vec<&str> = STANDARD_ATTRIBUTES
+        .iter()
+        .copied()
+        .filter(|a| company.attrs.contains_key(*a))
+        .collect();
+    names.extend(
+        company
+            .attrs
+            .keys()
+            .map(String::as_str)
+            .filter(|k| !STANDARD_ATTRIBUTES.contains(k)),
+    );
+    for name in names {
+        attrs
+            .rows
+            .push(vec![Value::text(name), Value::opt_text(company.attr(name))]);
+    }
+    let mut metrics = Table {
+        title: None,
+        columns: vec![
+            Column::new("metric", None),
+            Column::new("name", None),
+            Column::new("latest", None),
+            Column::new("period", None),
+            Column::new("points", Some(Unit::Count)),
+            Column::new("first", None),
+        ],
+        rows: Vec::new(),
+        card: None,
+    };
+    for (def, series) in env.db.company_series(&company.symbol)? {
+        let Some((period, value)) = series.latest() else {
+            continue;
+        };
+        let first = series
+            .points
+            .first()
+            .and_then(|p| Period::from_code(p.0))
+            .map(|p| p.to_string());
+        metrics.rows.push(vec![
+            Value::text(&def.id),
+            Value::text(&def.display),
+            Value::Quantity(value, def.unit),
+            Value::text(period.to_string()),
+            Value::count(series.len()),
+            Value::opt_text(first.as_deref()),
+        ]);
+    }
+    Ok(vec![Output::Table(attrs), Output::Table(metrics)])
+}
+
+/// `show screens`: each saved screen with its text.
+pub fn show_screens(db: &Database) -> Result<Table> {
+    let mut t = Table {
+        title: None,
+        columns: vec![Column::new("screen", None), Column::new("definition", None)],
+        rows: Vec::new(),
+        card: None,
+    };
+    for (name, text) in db.definitions("screen")? {
+        t.rows.push(vec![Value::text(name), Value::text(text)]);
+    }
+    Ok(t)
+}
+
+/// `show companies [where ...]`: the rows of the select path, each with how many metrics
+/// and points it holds.
+pub fn show_companies(env: &mut Env, plan: &SelectPlan) -> Result<Table> {
+    let (_, rows) = super::select::filtered_rows(env, plan)?;
+    let companies = &plan.companies;
+    // Metric and point counts per company come from one pass over each metric.
+    let mut counts = vec![(0usize, 0usize); companies.len()];
+    let ids: Vec<String> = env
+        .db
+        .catalog()
+        .defs()
+        .iter()
+        .filter(|d| d.expr.is_none())
+        .map(|d| d.id.clone())
+        .collect();
+    for id in ids {
+        let m = env.cache.metric(env.db, &id)?;
+        for &r in &rows {
+            let n = m.series(r).len();
+            if n > 0 {
+                counts[r].0 += 1;
+                counts[r].1 += n;
+            }
+        }
+    }
+    let mut t = Table {
+        title: None,
+        columns: ["symbol", "name", "industry", "sector", "exchange"]
+            .iter()
+            .map(|c| Column::new(c, None))
+            .chain([
+                Column::new("metrics", Some(Unit::Count)),
+                Column::new("points", Some(Unit::Count)),
+            ])
+            .collect(),
+        rows: Vec::new(),
+        card: None,
+    };
+    for r in rows {
+        let c = &companies.rows[r];
+        let attr = |a: &str| Value::opt_text(companies.attr(r, a).map(|s| &**s));
+        t.rows.push(vec![
+            Value::text(&*c.symbol),
+            attr("name"),
+            attr("industry"),
+            attr("sector"),
+            attr("exchange"),
+            Value::count(counts[r].0),
+            Value::count(counts[r].1),
+        ]);
+    }
+    Ok(t)
+}
+
+/// `show industries` / `show sectors`: each group with its company count; industries also
+/// show their sector (the most common one among members).
+pub fn show_groups(env: &mut Env, attr: &str) -> Result<Table> {
+    let companies = env.cache.companies(env.db)?;
+    let other = if attr == "industry" {
+        "sector"
+    } else {
+        "industry"
+    };
+    let mut groups: BTreeMap<String, (String, usize, BTreeMap<String, usize>)> = BTreeMap::new();
+    for r in 0..companies.len() {
+        let Some(g) = companies.attr(r, attr) else {
+            continue;
+        };
+        let e = groups
+            .entry(g.to_lowercase())
+            .or_insert_with(|| (g.to_string(), 0, BTreeMap::new()));
+        e.1 += 1;
+        if let Some(o) = companies.attr(r, other) {
+            *e.2.entry(o.to_string()).or_default() += 1;
+        }
+    }
+    let mut t = Table {
+        title: None,
+        columns: vec![Column::new(attr, None)],
+        rows: Vec::new(),
+        card: None,
+    };
+    if attr == "industry" {
+        t.columns.push(Column::new("sector", None));
+    } else {
+        t.columns.push(Column::new("industries", Some(Unit::Count)));
+    }
+    t.columns.push(Column::new("companies", Some(Unit::Count)));
+    for (name, count, inner) in groups.into_values() {
+        let second = if attr == "industry" {
+            // Most members' sector; ties go to the alphabetically first.
+            let best = inner.iter().max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0)));
+            Value::opt_text(best.map(|(k, _)| k.as_str()))
+        } else {
+            Value::count(inner.len())
+        };
+        t.rows
+            .push(vec![Value::text(name), second, Value::count(count)]);
+    }
+    Ok(t)
+}
+
+pub fn show_metrics(db: &Database) -> Result<Table> {
+    let counts = db.metric_counts()?;
+    let mut t = Table {
+        title: None,
+        columns: vec![
+            Column::new("metric", None),
+            Column::new("name", None),
+            Column::new("unit", None),
+            Column::new("direction", None),
+            Column::new("dimension", None),
+            Column::new("aliases", None),
+            Column::new("companies", Some(Unit::Count)),
+            Column::new("points", Some(Unit::Count)),
+        ],
+        rows: Vec::new(),
+        card: None,
+    };
+    for d in db.catalog().defs() {
+        let (c, p) = counts.get(&d.id).copied().unwrap_or_default();
+        let aliases = match &d.expr {
+            Some(e) => format!("= {e}"),
+            None => d.aliases.join(", "),
+        };
+        t.rows.push(vec![
+            Value::text(&d.id),
+            Value::text(&d.display),
+            Value::text(d.unit.name()),
+            Value::text(d.direction.name()),
+            Value::text(d.dimension.name()),
+            Value::text(aliases),
+            Value::count(c),
+            Value::count(p),
+        ]);
+    }
+    Ok(t)
+}

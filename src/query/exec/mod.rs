@@ -1,0 +1,88 @@
+//! The executor: runs a statement's [`Plan`] against the columns and the database.
+//!
+//! - [`select`]: the select pipeline (source → index → columns → filter → items → rank /
+//!   order → limit), shared by `show companies where`;
+//! - [`group`]: `by` and aggregates;
+//! - [`inspect`]: `series`, `describe`, `show`;
+//! - [`write`]: every statement that changes the database;
+//! - the scorecard statements live in [`super::cards`].
+
+pub mod group;
+pub mod inspect;
+pub mod select;
+pub mod write;
+
+use super::ast::Statement;
+use super::cache::Cache;
+use super::eval::Col;
+use super::plan::{CardKind, Plan};
+use crate::columns::Companies;
+use crate::error::{Error, Result, did_you_mean};
+use crate::output::{Output, Value};
+use crate::storage::Database;
+
+/// What a statement runs against: the database, the session's cache, and the whole script
+/// text (so errors can point into it).
+pub struct Env<'a> {
+    pub db: &'a mut Database,
+    pub cache: &'a mut Cache,
+    pub text: &'a str,
+}
+
+/// Plans and runs one statement.
+pub fn execute(env: &mut Env, statement: &Statement) -> Result<Vec<Output>> {
+    let plan = super::plan::plan(env, statement)?;
+    run(env, &plan)
+}
+
+/// Runs a plan.
+pub fn run(env: &mut Env, plan: &Plan) -> Result<Vec<Output>> {
+    let table = |t| Ok(vec![Output::Table(t)]);
+    match plan {
+        Plan::Select(s) => table(select::run_select(env, s)?.table),
+        Plan::ShowCompanies(s) => table(inspect::show_companies(env, s)?),
+        Plan::Explain(inner) => table(super::explain::render(inner)),
+        Plan::Series(s) => table(inspect::series(env, s)?),
+        Plan::Describe { symbol } => inspect::describe(env, symbol),
+        Plan::ShowGroups { attr } => table(inspect::show_groups(env, attr)?),
+        Plan::ShowMetrics => table(inspect::show_metrics(env.db)?),
+        Plan::ShowScreens => table(inspect::show_screens(env.db)?),
+        Plan::Card(c) => match c.kind {
+            CardKind::Score { at } => super::cards::score(env, c, at),
+            CardKind::Peers { limit } => super::cards::peers(env, c, limit),
+            CardKind::Valuation { years } => super::cards::valuation(env, c, years),
+            CardKind::FScore { at } => super::cards::fscore(env, c, at),
+        },
+        Plan::Import { path } => write::import(env, path),
+        Plan::Write(w) => write::apply(env, w),
+        Plan::DefineScreen { name, text, select } => write::define_screen(env, name, text, select),
+    }
+}
+
+/// An unknown symbol, with the nearest known one.
+pub fn unknown_company(companies: &Companies, symbol: &str) -> Error {
+    let known = companies.rows.iter().map(|r| &*r.symbol);
+    Error::Name(format!(
+        "unknown company '{symbol}'{}",
+        did_you_mean(symbol, known)
+    ))
+}
+
+/// One cell of an evaluated column.
+fn cell(col: &Col, i: usize) -> Value {
+    match col {
+        Col::Num(v) if v[i].is_nan() => Value::Null,
+        Col::Num(v) => Value::Num(v[i]),
+        Col::Text(v) => Value::opt_text(v[i].as_deref()),
+        Col::Bool(v) => Value::text(if v[i] { "true" } else { "false" }),
+    }
+}
+
+/// A number as a value: NaN is missing.
+fn num_value(v: f64) -> Value {
+    if v.is_nan() {
+        Value::Null
+    } else {
+        Value::Num(v)
+    }
+}

@@ -1,0 +1,275 @@
+//! Runs a [`SelectPlan`]: source rows → index → columns → filter → items → rank / order →
+//! limit → table. Grouped selects hand over to [`super::group`] after the filter.
+
+use super::{Env, cell};
+use crate::analysis::fscore::FScore;
+use crate::analysis::score::ScoreTable;
+use crate::analysis::stats;
+use crate::columns::{Companies, MetricColumn};
+use crate::error::{Error, Result};
+use crate::model::Unit;
+use crate::output::{Column, Table, Value};
+use crate::query::eval::{Col, Ctx, partition};
+use crate::query::plan::{SelectPlan, SourcePlan, in_screen_error};
+use std::sync::Arc;
+
+/// A select's result: the table and the company rows behind it, in output order (empty
+/// for grouped results).
+pub struct SelectResult {
+    pub table: Table,
+    pub rows: Vec<usize>,
+}
+
+/// What evaluating a plan reads: its columns (by the binder's slots) and, when an
+/// expression uses them, every company's scorecard and F-score.
+pub struct Inputs {
+    metrics: Vec<Arc<MetricColumn>>,
+    scores: Option<Arc<ScoreTable>>,
+    fscores: Option<Arc<Vec<FScore>>>,
+}
+
+impl Inputs {
+    pub fn ctx<'a>(&'a self, plan: &'a SelectPlan) -> Ctx<'a> {
+        Ctx {
+            companies: &plan.companies,
+            metrics: &self.metrics,
+            at: plan.at,
+            items: &[],
+            scores: self.scores.as_deref(),
+            fscores: self.fscores.as_deref().map(Vec::as_slice),
+        }
+    }
+}
+
+/// The rows that pass the plan's source, index and filter, and what evaluating them read.
+/// `show companies where` and `select` share it.
+pub fn filtered_rows(env: &mut Env, plan: &SelectPlan) -> Result<(Inputs, Vec<usize>)> {
+    let source = source_rows(env, plan)?;
+    let metrics = plan
+        .reads
+        .iter()
+        .map(|r| {
+            if r.whole {
+                env.cache.metric(env.db, &r.metric)
+            } else {
+                env.cache.anchored(env.db, &r.metric, plan.at)
+            }
+        })
+        .collect::<Result<_>>()?;
+    let scores = match plan.scores {
+        true => Some(env.cache.scores(env.db, plan.at)?),
+        false => None,
+    };
+    let fscores = match plan.fscores {
+        true => Some(env.cache.fscores(env.db, plan.at)?),
+        false => None,
+    };
+    let inputs = Inputs {
+        metrics,
+        scores,
+        fscores,
+    };
+    let rows = narrow_by_index(&plan.companies, &plan.index, source);
+    let rows = match &plan.filter {
+        Some((f, _)) => {
+            let keep = inputs.ctx(plan).eval(&f.expr, &rows)?.into_bool();
+            rows.iter()
+                .zip(keep)
+                .filter(|(_, k)| *k)
+                .map(|(r, _)| *r)
+                .collect()
+        }
+        None => rows,
+    };
+    Ok((inputs, rows))
+}
+
+fn source_rows(env: &mut Env, plan: &SelectPlan) -> Result<Vec<usize>> {
+    Ok(match &plan.source {
+        SourcePlan::All => (0..plan.companies.len()).collect(),
+        SourcePlan::Rows { rows, .. } => rows.clone(),
+        SourcePlan::Screen { name, plan: inner } => {
+            let mut rows = run_select(env, inner)
+                .map_err(|e| in_screen_error(name, e))?
+                .rows;
+            rows.sort_unstable();
+            rows
+        }
+    })
+}
+
+/// Keeps the rows that are members of every `(attribute, value)` group of the plan's index
+/// conditions. Both lists are in row order, so a merge keeps the intersection sorted.
+fn narrow_by_index(
+    companies: &Companies,
+    index: &[(&'static str, String)],
+    mut rows: Vec<usize>,
+) -> Vec<usize> {
+    for (attr, value) in index {
+        let map = if *attr == "industry" {
+            &companies.industries
+        } else {
+            &companies.sectors
+        };
+        let members = map
+            .get(&value.to_lowercase())
+            .map_or(&[][..], Vec::as_slice);
+        let mut keep = Vec::with_capacity(members.len().min(rows.len()));
+        let (mut i, mut j) = (0, 0);
+        while i < rows.len() && j < members.len() {
+            match rows[i].cmp(&members[j]) {
+                std::cmp::Ordering::Less => i += 1,
+                std::cmp::Ordering::Greater => j += 1,
+                std::cmp::Ordering::Equal => {
+                    keep.push(rows[i]);
+                    i += 1;
+                    j += 1;
+                }
+            }
+        }
+        rows = keep;
+    }
+    rows
+}
+
+/// Runs a select plan.
+pub fn run_select(env: &mut Env, plan: &SelectPlan) -> Result<SelectResult> {
+    let (inputs, rows) = filtered_rows(env, plan)?;
+    let ctx = inputs.ctx(plan);
+    if plan.grouped {
+        return Ok(SelectResult {
+            table: super::group::grouped_select(&ctx, plan, &rows)?,
+            rows: Vec::new(),
+        });
+    }
+    let companies = &plan.companies;
+    let cols: Vec<Col> = plan
+        .items
+        .iter()
+        .map(|i| ctx.eval(&i.bound.expr, &rows))
+        .collect::<Result<_>>()?;
+    let ctx = Ctx {
+        items: &cols,
+        ..ctx
+    };
+    let symbol_order = |a: usize, b: usize| {
+        companies.rows[rows[a]]
+            .key
+            .cmp(&companies.rows[rows[b]].key)
+    };
+    let mut positions: Vec<usize> = (0..rows.len()).collect();
+    let mut rank_col: Option<Vec<Option<usize>>> = None;
+
+    if let Some(rank) = &plan.rank {
+        let values = match ctx.eval(&rank.by, &rows)? {
+            Col::Num(v) => v,
+            _ => return Err(Error::Data("'rank' needs a number to rank by".into())),
+        };
+        let groups = partition(companies, &rows, rank.within);
+        let mut ranks = vec![None; rows.len()];
+        positions.clear();
+        for members in groups {
+            let mut order: Vec<usize> = members.clone();
+            order.sort_by(|&a, &b| {
+                by_value(values[a], values[b], rank.descending).then_with(|| symbol_order(a, b))
+            });
+            if rank.tolerance > 0.0 {
+                stats::order_ties_by(&mut order, &values, rank.tolerance, symbol_order);
+            }
+            let r = stats::competition_ranks(&values, &order, rank.descending, rank.tolerance);
+            for &i in &members {
+                ranks[i] = r[i];
+            }
+            positions.extend(order);
+        }
+        rank_col = Some(ranks);
+    }
+
+    if !plan.order.is_empty() {
+        let keys: Vec<(Col, bool)> = plan
+            .order
+            .iter()
+            .map(|k| Ok((ctx.eval(&k.bound.expr, &rows)?, k.descending)))
+            .collect::<Result<_>>()?;
+        positions.sort_by(|&a, &b| {
+            keys.iter()
+                .map(|(col, desc)| compare_cells(col, a, b, *desc))
+                .find(|o| o.is_ne())
+                .unwrap_or(std::cmp::Ordering::Equal)
+                .then_with(|| symbol_order(a, b))
+        });
+    } else if plan.rank.is_none() {
+        positions.sort_by(|&a, &b| symbol_order(a, b));
+    }
+    if let Some(n) = plan.limit {
+        positions.truncate(n);
+    }
+
+    let mut table = Table {
+        title: None,
+        columns: vec![Column::new("symbol", None), Column::new("name", None)],
+        rows: Vec::with_capacity(positions.len()),
+        card: None,
+    };
+    let shown: Vec<usize> = (0..plan.items.len())
+        .filter(|&k| plan.items[k].shown)
+        .collect();
+    for &k in &shown {
+        let item = &plan.items[k];
+        table.columns.push(Column::new(&item.name, item.bound.unit));
+    }
+    if rank_col.is_some() {
+        table.columns.push(Column::new("rank", Some(Unit::Count)));
+    }
+    for &p in &positions {
+        let row = &companies.rows[rows[p]];
+        let mut out = vec![
+            Value::text(&*row.symbol),
+            Value::opt_text(companies.attr(rows[p], "name").map(|s| &**s)),
+        ];
+        for &k in &shown {
+            out.push(cell(&cols[k], p));
+        }
+        if let Some(r) = &rank_col {
+            out.push(r[p].map_or(Value::Null, Value::count));
+        }
+        table.rows.push(out);
+    }
+    let rows_out = positions.iter().map(|&p| rows[p]).collect();
+    Ok(SelectResult {
+        table,
+        rows: rows_out,
+    })
+}
+
+/// Orders two numbers best first; missing values last.
+pub fn by_value(a: f64, b: f64, descending: bool) -> std::cmp::Ordering {
+    match (a.is_nan(), b.is_nan()) {
+        (true, true) => std::cmp::Ordering::Equal,
+        (true, false) => std::cmp::Ordering::Greater,
+        (false, true) => std::cmp::Ordering::Less,
+        _ if descending => b.total_cmp(&a),
+        _ => a.total_cmp(&b),
+    }
+}
+
+/// Compares two cells of a column for `order by`; missing values last either way.
+fn compare_cells(col: &Col, a: usize, b: usize, desc: bool) -> std::cmp::Ordering {
+    use std::cmp::Ordering::*;
+    match col {
+        Col::Num(v) => by_value(v[a], v[b], desc),
+        Col::Bool(v) => {
+            let o = v[a].cmp(&v[b]);
+            if desc { o.reverse() } else { o }
+        }
+        Col::Text(v) => match (&v[a], &v[b]) {
+            (None, None) => Equal,
+            (None, Some(_)) => Greater,
+            (Some(_), None) => Less,
+            (Some(x), Some(y)) => {
+                let o = x.to_lowercase().cmp(&y.to_lowercase());
+                if desc { o.reverse() } else { o }
+            }
+        },
+    }
+}

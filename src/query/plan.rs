@@ -1,0 +1,769 @@
+//! The planner: a parsed [`Statement`] becomes a [`Plan`], a plain value that says what the
+//! executor will do — which companies it starts from and which index narrows them, which
+//! metric columns it reads and how much of each (whole series, or one point per company),
+//! what it filters, groups, ranks, orders and keeps. `explain` prints a plan instead of
+//! running it ([`super::explain`]); [`super::exec`] runs it.
+//!
+//! Planning binds every name (errors about names surface here, before anything is read) and
+//! applies one rewrite: `industry = "X"` / `sector = "X"` conditions in the top-level `and`
+//! chain of `where` become index lookups, and leave the filter.
+
+use super::ast::{
+    BinOp, DefKind, Expr, Group, Order, Select, ShowWhat, Source, Spanned, Statement,
+};
+use super::bind::{BExpr, Binder, Bound, ScoreCol, Ty, name_error_at};
+use super::exec::{Env, unknown_company};
+use crate::analysis::stats;
+use crate::columns::Companies;
+use crate::error::{Error, Result, did_you_mean};
+use crate::model::{Direction, Period};
+use std::sync::Arc;
+
+/// Screens may run other screens; this bounds how deep.
+pub const MAX_SCREEN_DEPTH: usize = 8;
+
+/// What one statement will do.
+pub enum Plan {
+    Select(Box<SelectPlan>),
+    /// `show companies [where ...]`: the select path's rows, shown as a listing.
+    ShowCompanies(Box<SelectPlan>),
+    Series(SeriesPlan),
+    Describe {
+        symbol: String,
+    },
+    ShowGroups {
+        attr: &'static str,
+    },
+    ShowMetrics,
+    ShowScreens,
+    /// `score`, `peers of`, `valuation`, `fscore`: one company's figures within its group.
+    Card(CardPlan),
+    Import {
+        path: String,
+    },
+    /// A write whose changes are known before it runs (`set`, `delete`, definitions).
+    Write(Box<super::exec::write::WritePlan>),
+    /// `define screen`: the select is run once (so a screen that cannot run is not saved),
+    /// then the definition is written.
+    DefineScreen {
+        name: String,
+        text: String,
+        select: Box<SelectPlan>,
+    },
+    Explain(Box<Plan>),
+}
+
+/// Where a select's companies come from.
+pub enum SourcePlan {
+    /// Every company.
+    All,
+    /// The members of one industry or sector (from the group index), or a peer group.
+    Rows { label: String, rows: Vec<usize> },
+    /// The rows of a saved screen, run first.
+    Screen { name: String, plan: Box<SelectPlan> },
+}
+
+/// How much of one metric a select reads.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ColumnRead {
+    pub metric: String,
+    /// Whole series (time-series functions, `METRIC at P`), or only the point each
+    /// company has at the selection's period.
+    pub whole: bool,
+}
+
+/// A select item, bound, with its column name.
+pub struct ItemPlan {
+    pub bound: Bound,
+    pub name: String,
+    /// As written (collapsed whitespace): group keys repeated as items match on it.
+    pub text: String,
+    /// `symbol` and `name` lead every row result, so selecting them again adds nothing.
+    pub shown: bool,
+}
+
+/// `rank`: by what, which way, within which groups, with which tie tolerance.
+pub struct RankPlan {
+    /// The expression ranked; `Item(k)` ranks by an item's values.
+    pub by: BExpr,
+    pub label: String,
+    pub descending: bool,
+    pub within: Option<Group>,
+    /// Values this close are equal (scores: SCORING.md's 1e-9).
+    pub tolerance: f64,
+}
+
+pub struct OrderKey {
+    pub bound: Bound,
+    pub label: String,
+    pub descending: bool,
+}
+
+/// `attribute = "value"` for `industry` or `sector`: members from the group index.
+pub type IndexCondition = (&'static str, String);
+
+/// A filter, bound, and its text as a person would write it.
+pub type Filter = (Bound, String);
+
+/// A select, bound against one snapshot of the companies.
+pub struct SelectPlan {
+    pub companies: Arc<Companies>,
+    pub at: Option<Period>,
+    pub source: SourcePlan,
+    /// Conditions of `where` answered by the group index.
+    pub index: Vec<IndexCondition>,
+    pub reads: Vec<ColumnRead>,
+    pub scores: bool,
+    pub fscores: bool,
+    /// What is left of `where` after the index conditions.
+    pub filter: Option<Filter>,
+    pub items: Vec<ItemPlan>,
+    /// `by` keys: bound, with their text. Empty and `grouped` means aggregates over all rows.
+    pub keys: Vec<(Bound, String)>,
+    pub grouped: bool,
+    pub rank: Option<RankPlan>,
+    pub order: Vec<OrderKey>,
+    pub limit: Option<usize>,
+}
+
+/// `series METRIC, ... of SYMBOL`.
+pub struct SeriesPlan {
+    pub companies: Arc<Companies>,
+    pub row: usize,
+    pub names: Vec<String>,
+    pub bound: Vec<Bound>,
+    /// Metric ids by the binder's slots, each read as one company's series.
+    pub metrics: Vec<String>,
+    pub from: Option<Period>,
+    pub to: Option<Period>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum CardKind {
+    Score { at: Option<Period> },
+    Peers { limit: Option<usize> },
+    Valuation { years: usize },
+    FScore { at: Option<Period> },
+}
+
+pub struct CardPlan {
+    pub kind: CardKind,
+    pub symbol: String,
+    pub row: usize,
+    pub companies: Arc<Companies>,
+}
+
+/// Plans one statement.
+pub fn plan(env: &mut Env, statement: &Statement) -> Result<Plan> {
+    Ok(match statement {
+        Statement::Select(s) => Plan::Select(Box::new(plan_select(env, s, 0)?)),
+        Statement::Explain(inner) => Plan::Explain(Box::new(plan(env, inner)?)),
+        Statement::Series {
+            metrics,
+            symbol,
+            from,
+            to,
+        } => Plan::Series(plan_series(env, metrics, symbol, *from, *to)?),
+        Statement::Describe { symbol } => Plan::Describe {
+            symbol: symbol.clone(),
+        },
+        Statement::Show(what) => match what {
+            ShowWhat::Companies(filter) => {
+                Plan::ShowCompanies(Box::new(plan_show_companies(env, filter.as_ref())?))
+            }
+            ShowWhat::Industries => Plan::ShowGroups { attr: "industry" },
+            ShowWhat::Sectors => Plan::ShowGroups { attr: "sector" },
+            ShowWhat::Metrics => Plan::ShowMetrics,
+            ShowWhat::Screens => Plan::ShowScreens,
+        },
+        Statement::Import { path } => Plan::Import { path: path.clone() },
+        Statement::Score { symbol, at } => card(env, symbol, CardKind::Score { at: *at })?,
+        Statement::Peers { symbol, limit } => card(env, symbol, CardKind::Peers { limit: *limit })?,
+        Statement::Valuation { symbol, years } => {
+            card(env, symbol, CardKind::Valuation { years: *years })?
+        }
+        Statement::FScore { symbol, at } => card(env, symbol, CardKind::FScore { at: *at })?,
+        Statement::RunScreen { name } => {
+            let (select, text) = load_screen(env, name)?;
+            Plan::Select(Box::new(in_screen(env, name, &select, &text, 1)?))
+        }
+        Statement::DefineScreen { name, select, text } => {
+            if env.db.definition("screen", &name.name)?.is_some() {
+                return Err(name_error_at(
+                    env.text,
+                    name.pos,
+                    format!(
+                        "screen '{}' already exists (drop screen first to redefine)",
+                        name.name
+                    ),
+                ));
+            }
+            Plan::DefineScreen {
+                name: name.name.to_lowercase(),
+                text: text.trim().to_string(),
+                select: Box::new(plan_select(env, select, 1)?),
+            }
+        }
+        Statement::SetPoint {
+            symbol,
+            metric,
+            period,
+            value,
+        } => write_plan(super::exec::write::plan_set_point(
+            env, symbol, metric, *period, *value,
+        )?),
+        Statement::SetAttr {
+            symbol,
+            attr,
+            value,
+        } => write_plan(super::exec::write::plan_set_attr(env, symbol, attr, value)?),
+        Statement::Delete {
+            symbol,
+            metric,
+            period,
+        } => write_plan(super::exec::write::plan_delete(
+            env,
+            symbol,
+            metric.as_ref(),
+            *period,
+        )?),
+        Statement::DefineMetric {
+            name,
+            expr,
+            text,
+            direction,
+        } => write_plan(super::exec::write::plan_define_metric(
+            env, name, expr, text, *direction,
+        )?),
+        Statement::Drop { kind, name } => {
+            write_plan(super::exec::write::plan_drop(env, *kind, name)?)
+        }
+    })
+}
+
+fn write_plan(w: super::exec::write::WritePlan) -> Plan {
+    Plan::Write(Box::new(w))
+}
+
+fn card(env: &mut Env, symbol: &str, kind: CardKind) -> Result<Plan> {
+    let companies = env.cache.companies(env.db)?;
+    let row = companies
+        .index_of(symbol)
+        .ok_or_else(|| unknown_company(&companies, symbol))?;
+    Ok(Plan::Card(CardPlan {
+        kind,
+        symbol: symbol.to_string(),
+        row,
+        companies,
+    }))
+}
+
+/// The companies a select starts from.
+fn plan_source(
+    env: &mut Env,
+    companies: &Companies,
+    from: &Source,
+    depth: usize,
+) -> Result<SourcePlan> {
+    let group = |name: &str, what: &'static str| -> Result<SourcePlan> {
+        let map = if what == "industry" {
+            &companies.industries
+        } else {
+            &companies.sectors
+        };
+        match map.get(&name.to_lowercase()) {
+            Some(rows) => Ok(SourcePlan::Rows {
+                label: format!("{what} \"{name}\""),
+                rows: rows.clone(),
+            }),
+            None => {
+                let names: Vec<String> = companies
+                    .attribute(what)
+                    .unwrap_or_default()
+                    .iter()
+                    .filter_map(|v| v.as_ref().map(|s| s.to_string()))
+                    .collect();
+                Err(Error::Name(format!(
+                    "unknown {what} \"{name}\"{}",
+                    did_you_mean(name, names.iter().map(String::as_str))
+                )))
+            }
+        }
+    };
+    Ok(match from {
+        Source::Companies => SourcePlan::All,
+        Source::Industry(name) => group(name, "industry")?,
+        Source::Sector(name) => group(name, "sector")?,
+        Source::Peers(symbol) => {
+            let i = companies
+                .index_of(symbol)
+                .ok_or_else(|| unknown_company(companies, symbol))?;
+            let (rows, label) = crate::analysis::peers::peer_group(companies, i);
+            SourcePlan::Rows {
+                label: format!("peers of {} ({label})", companies.rows[i].symbol),
+                rows,
+            }
+        }
+        Source::Screen(name) => {
+            if depth >= MAX_SCREEN_DEPTH {
+                return Err(Error::Data(format!(
+                    "screens nest deeper than {MAX_SCREEN_DEPTH} levels"
+                )));
+            }
+            let (select, text) = load_screen(env, name)?;
+            SourcePlan::Screen {
+                name: name.name.to_lowercase(),
+                plan: Box::new(in_screen(env, name, &select, &text, depth + 1)?),
+            }
+        }
+    })
+}
+
+/// Plans a saved screen's select. Its text is not the script's, so errors name the screen
+/// instead of pointing into the script.
+fn in_screen(
+    env: &mut Env,
+    name: &Spanned,
+    select: &Select,
+    text: &str,
+    depth: usize,
+) -> Result<SelectPlan> {
+    let mut inner = Env {
+        db: &mut *env.db,
+        cache: &mut *env.cache,
+        text,
+    };
+    plan_select(&mut inner, select, depth).map_err(|e| in_screen_error(&name.name, e))
+}
+
+/// An error met inside a saved screen, named by the screen (its places are in the screen's
+/// own text, not the script's).
+pub fn in_screen_error(name: &str, e: Error) -> Error {
+    match e {
+        Error::NameAt { message, .. } | Error::Parse { message, .. } => {
+            Error::Name(format!("in screen '{name}': {message}"))
+        }
+        other => other,
+    }
+}
+
+fn load_screen(env: &mut Env, name: &Spanned) -> Result<(Select, String)> {
+    let Some(text) = env.db.definition("screen", &name.name)? else {
+        let known = env.db.definitions("screen")?;
+        return Err(name_error_at(
+            env.text,
+            name.pos,
+            format!(
+                "unknown screen '{}'{}",
+                name.name,
+                did_you_mean(&name.name, known.iter().map(|(n, _)| n.as_str()))
+            ),
+        ));
+    };
+    match super::parse_script(&text)?
+        .into_iter()
+        .next()
+        .map(|l| l.statement)
+    {
+        Some(Statement::Select(s)) => Ok((*s, text)),
+        _ => Err(Error::Data(format!(
+            "screen '{}' is damaged: its text is not a select",
+            name.name
+        ))),
+    }
+}
+
+/// Binds a select and decides how it runs.
+pub fn plan_select(env: &mut Env, sel: &Select, depth: usize) -> Result<SelectPlan> {
+    let companies = env.cache.companies(env.db)?;
+    let source = plan_source(env, &companies, &sel.from, depth)?;
+    let catalog = env.db.shared_catalog();
+    let mut binder = Binder::new(&catalog, &companies, env.text);
+
+    // Bind in scope order: where and by see no aliases; rank and order by do.
+    let filter = match &sel.filter {
+        Some(f) => {
+            let b = binder.bind(f)?;
+            if b.ty != Ty::Bool {
+                return Err(binder.place(f)(format!(
+                    "'where' needs a condition, such as roe > 10% (got {f})"
+                )));
+            }
+            if b.expr.has_aggregate() {
+                return Err(Error::Data("'where' cannot use an aggregate".into()));
+            }
+            Some(b)
+        }
+        None => None,
+    };
+    let keys: Vec<Bound> = sel
+        .by
+        .iter()
+        .map(|k| binder.bind(&k.expr))
+        .collect::<Result<_>>()?;
+    let items: Vec<Bound> = sel
+        .items
+        .iter()
+        .map(|i| binder.bind(&i.expr))
+        .collect::<Result<_>>()?;
+    binder.items = sel
+        .items
+        .iter()
+        .zip(&items)
+        .filter_map(|(i, b)| i.alias.clone().map(|a| (a, b.clone())))
+        .collect();
+    // Alias references resolve to item positions among all items, not only aliased ones.
+    let alias_positions: Vec<usize> = sel
+        .items
+        .iter()
+        .enumerate()
+        .filter(|(_, i)| i.alias.is_some())
+        .map(|(k, _)| k)
+        .collect();
+    let fix = |b: Bound| remap_items(b, &alias_positions);
+    let rank_by = match sel.rank.as_ref().and_then(|r| r.by.as_ref()) {
+        Some(e) => Some(fix(binder.bind(e)?)),
+        None => None,
+    };
+    let order: Vec<(Bound, Option<Order>)> = sel
+        .order
+        .iter()
+        .map(|(e, d)| Ok((fix(binder.bind(e)?), *d)))
+        .collect::<Result<_>>()?;
+
+    let grouped =
+        !sel.by.is_empty() || (!items.is_empty() && items.iter().all(|b| b.expr.has_aggregate()));
+    if !grouped
+        && let Some((i, _)) = items
+            .iter()
+            .enumerate()
+            .find(|(_, b)| b.expr.has_aggregate())
+    {
+        return Err(Error::Data(format!(
+            "'{}' is an aggregate: add 'by', or make every item an aggregate",
+            sel.items[i].text
+        )));
+    }
+
+    let mut all: Vec<&BExpr> = vec![];
+    all.extend(filter.iter().map(|b| &b.expr));
+    all.extend(
+        keys.iter()
+            .chain(&items)
+            .chain(rank_by.iter())
+            .map(|b| &b.expr),
+    );
+    all.extend(order.iter().map(|(b, _)| &b.expr));
+    // A metric read only at the selection's period needs one point per company; one that a
+    // time-series function or an `at` of its own reads needs the whole column.
+    let whole = whole_series_slots(&all, binder.metrics.len());
+    let reads = binder
+        .metrics
+        .iter()
+        .zip(&whole)
+        .map(|(id, &whole)| ColumnRead {
+            metric: id.clone(),
+            whole,
+        })
+        .collect();
+    let scores = all.iter().any(|e| e.uses(false));
+    let fscores = all.iter().any(|e| e.uses(true));
+
+    let (index, filter) = match (filter, &sel.filter) {
+        (Some(b), Some(e)) => split_index_conditions(b, e),
+        _ => (Vec::new(), None),
+    };
+
+    let rank = match &sel.rank {
+        None => None,
+        Some(r) => {
+            if grouped && r.within.is_some() {
+                return Err(Error::Data(
+                    "'rank within' ranks companies, not groups made with 'by'".into(),
+                ));
+            }
+            let (by, direction, label) = match (&rank_by, &r.by) {
+                (Some(b), Some(e)) => (b.expr.clone(), b.direction, super::explain::show_expr(e)),
+                _ => default_rank(sel, &items, grouped)?,
+            };
+            let descending = match r.order {
+                Some(Order::Asc) => false,
+                Some(Order::Desc) => true,
+                None => direction != Direction::Lower,
+            };
+            // Scores within EPS are equal (SCORING.md): they tie and go by symbol.
+            let is_score = |e: &BExpr| matches!(e, BExpr::Score(ScoreCol::Score));
+            let tolerance = match &by {
+                _ if grouped => 0.0,
+                BExpr::Item(k) if items.get(*k).is_some_and(|b| is_score(&b.expr)) => stats::EPS,
+                e if is_score(e) => stats::EPS,
+                _ => 0.0,
+            };
+            Some(RankPlan {
+                by,
+                label,
+                descending,
+                within: r.within,
+                tolerance,
+            })
+        }
+    };
+    let order = order
+        .into_iter()
+        .zip(&sel.order)
+        .map(|((bound, d), (e, _))| OrderKey {
+            bound,
+            label: super::explain::show_expr(e),
+            descending: d == Some(Order::Desc),
+        })
+        .collect();
+    let items = sel
+        .items
+        .iter()
+        .zip(items)
+        .map(|(item, bound)| ItemPlan {
+            shown: item.alias.is_some()
+                || !matches!(&bound.expr, BExpr::Attr(a) if a == "symbol" || a == "name"),
+            bound,
+            name: item.column_name().to_string(),
+            text: item.text.clone(),
+        })
+        .collect();
+    Ok(SelectPlan {
+        companies,
+        at: sel.at,
+        source,
+        index,
+        reads,
+        scores,
+        fscores,
+        filter,
+        items,
+        keys: keys
+            .into_iter()
+            .zip(&sel.by)
+            .map(|(b, k)| (b, k.text.clone()))
+            .collect(),
+        grouped,
+        rank,
+        order,
+        limit: sel.limit,
+    })
+}
+
+/// `rank` without `by`: rows rank by the first selected metric (failing that, the first
+/// item); groups by their first aggregate.
+fn default_rank(
+    sel: &Select,
+    items: &[Bound],
+    grouped: bool,
+) -> Result<(BExpr, Direction, String)> {
+    let k = if grouped {
+        items.iter().position(|b| b.expr.has_aggregate())
+    } else {
+        items
+            .iter()
+            .position(|b| matches!(b.expr, BExpr::Metric(_) | BExpr::MetricAt(..)))
+    }
+    .unwrap_or(0);
+    let b = items
+        .get(k)
+        .ok_or_else(|| Error::Data("'rank' needs something to rank by".into()))?;
+    Ok((
+        BExpr::Item(k),
+        b.direction,
+        sel.items[k].column_name().to_string(),
+    ))
+}
+
+/// `show companies [where ...]`: the select path with no items.
+fn plan_show_companies(env: &mut Env, filter: Option<&Expr>) -> Result<SelectPlan> {
+    let select = Select {
+        items: Vec::new(),
+        from: Source::Companies,
+        filter: filter.cloned(),
+        at: None,
+        by: Vec::new(),
+        rank: None,
+        order: Vec::new(),
+        limit: None,
+    };
+    let mut plan = plan_select(env, &select, 0)?;
+    // The listing counts every metric's points per company: whole columns.
+    for r in &mut plan.reads {
+        r.whole = true;
+    }
+    Ok(plan)
+}
+
+fn plan_series(
+    env: &mut Env,
+    names: &[Spanned],
+    symbol: &str,
+    from: Option<Period>,
+    to: Option<Period>,
+) -> Result<SeriesPlan> {
+    let companies = env.cache.companies(env.db)?;
+    let row = companies
+        .index_of(symbol)
+        .ok_or_else(|| unknown_company(&companies, symbol))?;
+    let catalog = env.db.shared_catalog();
+    let mut binder = Binder::new(&catalog, &companies, env.text);
+    let mut bound = Vec::new();
+    for n in names {
+        let b = binder.bind(&Expr::Name(n.clone()))?;
+        if b.ty != Ty::Num {
+            return Err(name_error_at(
+                env.text,
+                n.pos,
+                format!("'{}' is not a metric", n.name),
+            ));
+        }
+        bound.push(b);
+    }
+    Ok(SeriesPlan {
+        row,
+        names: names.iter().map(|n| n.name.clone()).collect(),
+        bound,
+        metrics: binder.metrics,
+        from,
+        to,
+        companies,
+    })
+}
+
+/// Splits a bound filter into the `industry = "X"` / `sector = "X"` conditions of its
+/// top-level `and` chain (answered by the group index) and the rest, with the rest's text.
+/// The index holds exactly the companies whose attribute equals the value ignoring case,
+/// which is what `=` on text means, so those conditions need no second check.
+fn split_index_conditions(filter: Bound, source: &Expr) -> (Vec<IndexCondition>, Option<Filter>) {
+    fn leaves<'e>(e: &'e BExpr, out: &mut Vec<&'e BExpr>) {
+        match e {
+            BExpr::Bin(BinOp::And, a, b) => {
+                leaves(a, out);
+                leaves(b, out);
+            }
+            other => out.push(other),
+        }
+    }
+    fn expr_leaves<'e>(e: &'e Expr, out: &mut Vec<&'e Expr>) {
+        match e {
+            Expr::Binary(BinOp::And, a, b) => {
+                expr_leaves(a, out);
+                expr_leaves(b, out);
+            }
+            other => out.push(other),
+        }
+    }
+    fn index_condition(e: &BExpr) -> Option<(&'static str, String)> {
+        let BExpr::Bin(BinOp::Eq, a, b) = e else {
+            return None;
+        };
+        match (&**a, &**b) {
+            (BExpr::Attr(attr), BExpr::Text(v)) | (BExpr::Text(v), BExpr::Attr(attr)) => {
+                match attr.as_str() {
+                    "industry" => Some(("industry", v.to_string())),
+                    "sector" => Some(("sector", v.to_string())),
+                    _ => None,
+                }
+            }
+            _ => None,
+        }
+    }
+    let (mut bound, mut written) = (Vec::new(), Vec::new());
+    leaves(&filter.expr, &mut bound);
+    expr_leaves(source, &mut written);
+    // Binding keeps `and` as it is written, so the two lists line up; if they ever did not,
+    // the filter is kept whole (correct, only without the rewrite).
+    if bound.len() != written.len() {
+        let text = super::explain::show_expr(source);
+        return (Vec::new(), Some((filter, text)));
+    }
+    let mut index = Vec::new();
+    let mut rest: Vec<(BExpr, &Expr)> = Vec::new();
+    for (b, w) in bound.into_iter().zip(written) {
+        match index_condition(b) {
+            Some(c) => index.push(c),
+            None => rest.push((b.clone(), w)),
+        }
+    }
+    if index.is_empty() {
+        let text = super::explain::show_expr(source);
+        return (index, Some((filter, text)));
+    }
+    let text = rest
+        .iter()
+        .map(|(_, w)| super::explain::show_expr_in(w, super::explain::AND_PREC))
+        .collect::<Vec<_>>()
+        .join(" and ");
+    let residual = rest
+        .into_iter()
+        .map(|(b, _)| b)
+        .reduce(|a, b| BExpr::Bin(BinOp::And, Box::new(a), Box::new(b)));
+    (
+        index,
+        residual.map(|expr| {
+            (
+                Bound {
+                    expr,
+                    ..filter.clone()
+                },
+                text,
+            )
+        }),
+    )
+}
+
+/// `Item(k)` in `rank by`/`order by` counts aliased items only; make it count all items.
+fn remap_items(b: Bound, positions: &[usize]) -> Bound {
+    fn walk(e: BExpr, positions: &[usize]) -> BExpr {
+        match e {
+            BExpr::Item(k) => BExpr::Item(positions.get(k).copied().unwrap_or(k)),
+            BExpr::Neg(a) => BExpr::Neg(Box::new(walk(*a, positions))),
+            BExpr::Not(a) => BExpr::Not(Box::new(walk(*a, positions))),
+            BExpr::Bin(op, a, c) => BExpr::Bin(
+                op,
+                Box::new(walk(*a, positions)),
+                Box::new(walk(*c, positions)),
+            ),
+            other => other,
+        }
+    }
+    Bound {
+        expr: walk(b.expr, positions),
+        ..b
+    }
+}
+
+/// For each metric slot: whether some expression reads more of its series than the value
+/// at the selection's period (inside a time-series function, or at a period of its own).
+fn whole_series_slots(exprs: &[&BExpr], slots: usize) -> Vec<bool> {
+    let mut whole = vec![false; slots];
+    for e in exprs {
+        e.visit(&mut |x| match x {
+            BExpr::MetricAt(slot, _) => {
+                if let Some(w) = whole.get_mut(*slot) {
+                    *w = true;
+                }
+            }
+            BExpr::Ts(_, arg, _) => arg.visit(&mut |y| {
+                if let BExpr::Metric(slot) | BExpr::MetricAt(slot, _) = y
+                    && let Some(w) = whole.get_mut(*slot)
+                {
+                    *w = true;
+                }
+            }),
+            _ => {}
+        });
+    }
+    whole
+}
+
+impl DefKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            DefKind::Metric => "metric",
+            DefKind::Screen => "screen",
+        }
+    }
+}
