@@ -8,8 +8,10 @@
 //! - `open`: opening the imported database, and opening it and running q1 with an empty
 //!   cache (the in-process part of `finq -c "q1"`).
 //! - `parse/qN`: `query::parse_script` of the statement alone.
-//! - `plan_execute/qN`: a pre-parsed statement through `query::exec::execute` with a warm
-//!   cache (finq has no separate plan API: binding happens inside execute).
+//! - `plan/qN`: `Session::plan` of a pre-parsed statement (binding and planning, nothing
+//!   read beyond the cached company list).
+//! - `plan_execute/qN`: a pre-parsed statement through `Session::execute_prepared` with a
+//!   warm cache.
 //! - `parse_plan_execute/qN`: `Session::execute` of the text with a warm cache, i.e. what
 //!   `finq --timings run` reports for repetitions 2–11. Minus `parse/qN` it is plan+execute.
 //! - `plan_execute_cold_cache/qN`: the pre-parsed statement with the session cache cleared
@@ -23,9 +25,8 @@ use criterion::{BenchmarkGroup, Criterion, SamplingMode, criterion_group, criter
 use finq::Session;
 use finq::r#gen::{GenOptions, generate};
 use finq::ingest::{ImportOptions, import_file};
-use finq::query::ast::Located;
-use finq::query::exec::{Env, execute};
 use finq::query::parse_script;
+use finq::session::Prepared;
 use finq::storage::Database;
 use std::hint::black_box;
 use std::path::Path;
@@ -81,10 +82,10 @@ fn import_all(db: &mut Database, data: &Path) {
 }
 
 /// The one statement of `text`, parsed.
-fn parse_one(text: &str) -> Located {
-    let mut statements = parse_script(text).expect("parse");
-    assert_eq!(statements.len(), 1, "one statement: {text}");
-    statements.remove(0)
+fn parse_one(text: &str) -> Prepared {
+    let prepared = Session::prepare(text).expect("parse");
+    assert_eq!(prepared.len(), 1, "one statement: {text}");
+    prepared
 }
 
 /// Settings for groups whose iterations take a large part of a second.
@@ -159,13 +160,8 @@ fn bench_open(c: &mut Criterion, db_path: &Path) {
 }
 
 /// Plan and execute one pre-parsed statement in the session.
-fn run(session: &mut Session, statement: &Located) -> Vec<finq::output::Output> {
-    let mut env = Env {
-        db: &mut session.db,
-        cache: &mut session.cache,
-        text: &statement.text,
-    };
-    execute(&mut env, &statement.statement).expect("execute")
+fn run(session: &mut Session, statement: &Prepared) -> Vec<finq::output::Output> {
+    session.execute_prepared(statement).expect("execute")
 }
 
 fn bench_parse(c: &mut Criterion) {
@@ -178,7 +174,14 @@ fn bench_parse(c: &mut Criterion) {
     g.finish();
 }
 
-fn bench_warm(c: &mut Criterion, session: &mut Session, parsed: &[Located]) {
+fn bench_warm(c: &mut Criterion, session: &mut Session, parsed: &[Prepared]) {
+    let mut g = c.benchmark_group("plan");
+    warm(&mut g);
+    for ((name, _), statement) in QUERIES.iter().zip(parsed) {
+        g.bench_function(*name, |b| b.iter(|| session.plan(statement).expect("plan")));
+    }
+    g.finish();
+
     let mut g = c.benchmark_group("plan_execute");
     warm(&mut g);
     for ((name, _), statement) in QUERIES.iter().zip(parsed) {
@@ -196,7 +199,7 @@ fn bench_warm(c: &mut Criterion, session: &mut Session, parsed: &[Located]) {
     g.finish();
 }
 
-fn bench_cold_cache(c: &mut Criterion, session: &mut Session, parsed: &[Located]) {
+fn bench_cold_cache(c: &mut Criterion, session: &mut Session, parsed: &[Prepared]) {
     let mut g = c.benchmark_group("plan_execute_cold_cache");
     slow(&mut g, 10);
     for ((name, _), statement) in QUERIES.iter().zip(parsed) {
@@ -204,7 +207,7 @@ fn bench_cold_cache(c: &mut Criterion, session: &mut Session, parsed: &[Located]
             b.iter_custom(|iters| {
                 let mut total = Duration::ZERO;
                 for _ in 0..iters {
-                    session.cache.clear();
+                    session.clear_cache();
                     let t = Instant::now();
                     let out = run(session, statement);
                     total += t.elapsed();
@@ -240,7 +243,7 @@ fn benches(c: &mut Criterion) {
     bench_parse(c);
 
     let mut session = Session::open(&db_path).expect("open");
-    let parsed: Vec<Located> = QUERIES.iter().map(|(_, q)| parse_one(q)).collect();
+    let parsed: Vec<Prepared> = QUERIES.iter().map(|(_, q)| parse_one(q)).collect();
     for ((name, _), statement) in QUERIES.iter().zip(&parsed) {
         let rows: usize = run(&mut session, statement).iter().map(|o| o.rows()).sum();
         assert!(rows > 0, "{name} returned no rows");

@@ -2,7 +2,7 @@
 //! a progress bar, check the database. Returns exit statuses; `main` only maps them.
 
 use crate::error::Error;
-use crate::ingest::{self, ImportOptions};
+use crate::ingest::ImportOptions;
 use crate::output::{self, Format, Output};
 use crate::session::Session;
 use std::io::Write;
@@ -60,7 +60,7 @@ pub fn render_output_styled(o: &Output, format: Format, style: &output::Style) -
 
 /// Runs a script and prints as it goes. Errors name the script and line when there is one.
 pub fn run_script(session: &mut Session, text: &str, file: Option<&str>, opts: &RunOptions) -> i32 {
-    let format = session.format;
+    let format = session.format();
     let mut printed_any = false;
     let result = session.run(text, opts.keep_going, &mut |r| match r {
         Ok(r) => {
@@ -130,29 +130,17 @@ pub fn import(
                 b.set_position(n);
             }
         };
-        let result = ingest::import_file(&mut session.db, path, opts, &mut progress);
+        let result = session.import(path, opts, &mut progress);
         if let Some(b) = bar {
             b.finish_and_clear();
         }
         match result {
             Ok(report) => {
-                if !report.registered.is_empty() {
-                    crate::eprint_line!(
-                        "note: {} registered {} new metric{} (unit ratio, direction higher, dimension other): {}",
-                        report.file,
-                        report.registered.len(),
-                        if report.registered.len() == 1 {
-                            ""
-                        } else {
-                            "s"
-                        },
-                        report.registered.join(", ")
-                    );
+                for o in crate::query::exec::write::import_outputs(&report) {
+                    if let Some(s) = render_output(&o, run.format) {
+                        print(&s);
+                    }
                 }
-                for w in &report.warnings {
-                    crate::eprint_line!("warning: {w}");
-                }
-                print(&format!("{}\n", report.summary()));
             }
             Err(e) => {
                 crate::eprint_line!("{e}");
@@ -166,7 +154,7 @@ pub fn import(
 
 /// `finq check`: verify the database's invariants.
 pub fn check(session: &Session) -> i32 {
-    match session.db.check() {
+    match session.check() {
         Ok(report) if report.problems.is_empty() => {
             print(&format!("ok: {}\n", report.summary));
             0

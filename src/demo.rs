@@ -3,7 +3,7 @@
 
 use crate::cli::{self, RunOptions};
 use crate::error::{Error, Result};
-use crate::ingest::{self, ImportOptions};
+use crate::ingest::ImportOptions;
 use crate::session::Session;
 use std::path::Path;
 
@@ -26,15 +26,11 @@ pub const TOUR: &str = include_str!("../data/sample/tour.fq");
 /// Loads the sample data into an open session's database.
 pub fn load_sample(session: &mut Session) -> Result<()> {
     for (name, text) in SAMPLE_FILES {
-        let opts = ImportOptions::default();
-        let set = ingest::csv::read(
+        session.import_bytes(
             &format!("sample/{name}"),
             text.as_bytes(),
-            &opts,
-            session.db.catalog(),
-            &mut |_| {},
+            &ImportOptions::default(),
         )?;
-        session.db.apply(set)?;
     }
     Ok(())
 }
@@ -52,9 +48,9 @@ pub fn run(path: &Path, opts: &RunOptions) -> Result<i32> {
         std::fs::remove_dir_all(path)?;
     }
     let mut session = Session::open(path)?;
-    session.format = opts.format;
+    session.set_format(opts.format);
     load_sample(&mut session)?;
-    let companies = session.db.companies()?.len();
+    let companies = session.companies()?.len();
     cli::print(&format!(
         "finq demo: built {} from the bundled sample ({companies} companies)\n",
         path.display()

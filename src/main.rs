@@ -196,7 +196,7 @@ fn run(args: Cli) -> Result<i32, Error> {
         }
         Some(Command::Run { files, keep_going }) => {
             let mut session = finq::Session::open(&db_path)?;
-            session.format = format;
+            session.set_format(format);
             let opts = cli::RunOptions { keep_going, ..opts };
             let mut code = 0;
             for f in files {
@@ -211,7 +211,7 @@ fn run(args: Cli) -> Result<i32, Error> {
         }
         None => {
             let mut session = finq::Session::open(&db_path)?;
-            session.format = format;
+            session.set_format(format);
             if let Some(text) = args.statements {
                 let code = cli::run_script(&mut session, &text, None, &opts);
                 return Ok(leave_cache(session, code));
@@ -228,10 +228,8 @@ fn run(args: Cli) -> Result<i32, Error> {
     }
 }
 
-/// Ends a one-shot session without freeing its cached columns: the process exits next, and
-/// freeing a hundred thousand companies' rows one by one costs more than a query. The
-/// database itself is closed (flushed) as usual.
-fn leave_cache(mut session: finq::Session, code: i32) -> i32 {
-    std::mem::forget(std::mem::take(&mut session.cache));
+/// Ends a one-shot session without freeing its cache ([`finq::Session::close_for_exit`]).
+fn leave_cache(session: finq::Session, code: i32) -> i32 {
+    session.close_for_exit();
     code
 }

@@ -322,7 +322,7 @@ pub struct Names {
 impl Names {
     pub fn load(session: &mut Session) -> Names {
         let mut n = Names::default();
-        for d in session.db.catalog().defs() {
+        for d in session.database().catalog().defs() {
             n.metrics.push(d.id.clone());
             n.metrics.extend(d.aliases.iter().cloned());
             if !is_bare_name(&d.display) {
@@ -332,7 +332,7 @@ impl Names {
                 n.computed_metrics.push(d.id.clone());
             }
         }
-        if let Ok(c) = session.cache.companies(&session.db) {
+        if let Ok(c) = session.companies() {
             n.attributes = c.attribute_names.iter().cloned().collect();
             let mut industries = BTreeMap::new();
             let mut sectors = BTreeMap::new();
@@ -358,7 +358,7 @@ impl Names {
             }
         }
         n.screens = session
-            .db
+            .database()
             .definitions("screen")
             .map(|d| d.into_iter().map(|(name, _)| name).collect())
             .unwrap_or_default();
@@ -893,12 +893,12 @@ pub fn run(session: &mut Session, opts: &RunOptions) -> Result<i32> {
     if let Some(h) = &history {
         let _ = editor.load_history(h);
     }
-    session.format = opts.format;
-    let companies = session.cache.companies(&session.db).map_or(0, |c| c.len());
+    session.set_format(opts.format);
+    let companies = session.companies().map_or(0, |c| c.len());
     cli::print(&format!(
         "finq {} — {} ({companies} compan{}). Type .help for help, Tab to complete, Ctrl-D to exit.\n",
         env!("CARGO_PKG_VERSION"),
-        session.db.path().display(),
+        session.database().path().display(),
         if companies == 1 { "y" } else { "ies" },
     ));
     let mut repl = Repl {
@@ -981,7 +981,7 @@ impl Repl {
     /// Runs statements and prints each result with its footer; errors go to stderr, naming
     /// `file` and the line when the statements come from `.read`. Returns whether all ran.
     fn execute(&mut self, session: &mut Session, text: &str, file: Option<&str>) -> bool {
-        let format = session.format;
+        let format = session.format();
         let style = self.style();
         // The REPL runs one statement at a time; an import can take a while, so say so.
         if let Ok(statements) = crate::query::parse_script(text) {
@@ -1080,9 +1080,9 @@ impl Repl {
             ".quit" | ".exit" | ".q" => return false,
             ".help" | ".h" => cli::print(&help(arg)),
             ".format" | ".mode" => match Format::parse(arg) {
-                Some(f) => session.format = f,
+                Some(f) => session.set_format(f),
                 None if arg.is_empty() => {
-                    cli::print(&format!("format: {}\n", format_name(session.format)))
+                    cli::print(&format!("format: {}\n", format_name(session.format())))
                 }
                 None => self.error(&format!(
                     "error: unknown format '{arg}': use table, csv, json or markdown"
@@ -1129,7 +1129,7 @@ impl Repl {
                 Ok(s) => cli::print(&s),
                 Err(e) => self.error(&e.to_string()),
             },
-            ".check" => match session.db.check() {
+            ".check" => match session.database().check() {
                 Ok(report) if report.problems.is_empty() => {
                     cli::print(&format!("ok: {}\n", report.summary));
                 }
@@ -1218,14 +1218,14 @@ fn format_name(f: Format) -> &'static str {
 
 /// `.stats`: the database's size on disk and what it holds.
 fn stats(session: &mut Session) -> Result<String> {
-    let size = session.db.size_on_disk()?;
-    let companies = session.cache.companies(&session.db)?;
-    let counts = session.db.metric_counts()?;
+    let size = session.database().size_on_disk()?;
+    let companies = session.companies()?;
+    let counts = session.database().metric_counts()?;
     let points: usize = counts.values().map(|c| c.1).sum();
     let series: usize = counts.values().map(|c| c.0).sum();
-    let defs = session.db.catalog().defs();
+    let defs = session.database().catalog().defs();
     let computed = defs.iter().filter(|d| d.expr.is_some()).count();
-    let screens = session.db.definitions("screen")?.len();
+    let screens = session.database().definitions("screen")?.len();
     Ok(format!(
         "database    {}\n\
          size        {}\n\
@@ -1236,7 +1236,7 @@ fn stats(session: &mut Session) -> Result<String> {
          series      {series}\n\
          points      {points}\n\
          screens     {screens}\n",
-        session.db.path().display(),
+        session.database().path().display(),
         human_bytes(size),
         companies.len(),
         companies.industries.len(),

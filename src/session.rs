@@ -1,19 +1,27 @@
-//! [`Session::execute`]: the one entry point that the REPL, scripts, tests and benchmarks share.
+//! [`Session`]: the one façade that the command line, the REPL, scripts, tests and benchmarks
+//! share. It owns the open database and what is cached from it; every write goes through a
+//! statement or [`Session::import`], both of which clear the cache, so no caller can leave
+//! stale columns behind.
 
+use crate::columns::Companies;
 use crate::error::{Error, Result};
+use crate::ingest::{ImportOptions, ImportReport};
 use crate::output::{Format, Output};
+use crate::query::ast::Located;
 use crate::query::cache::Cache;
-use crate::query::{self, ast::Located};
-use crate::storage::Database;
+use crate::query::exec::{self, Env};
+use crate::query::plan::Plan;
+use crate::storage::{CheckReport, Database};
 use std::path::Path;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// An open database and the settings of one user's session.
 pub struct Session {
-    pub db: Database,
-    pub format: Format,
-    /// Columns loaded for earlier statements; every write clears it.
-    pub cache: Cache,
+    db: Database,
+    format: Format,
+    /// Columns and tables loaded for earlier statements; every write clears it.
+    cache: Cache,
 }
 
 /// What one statement of a script did.
@@ -32,6 +40,23 @@ pub struct StatementResult {
 impl StatementResult {
     pub fn rows(&self) -> usize {
         self.outputs.iter().map(Output::rows).sum()
+    }
+}
+
+/// A parsed script, to be planned and run any number of times (the benchmarks time parsing,
+/// planning and execution apart).
+pub struct Prepared {
+    text: String,
+    statements: Vec<Located>,
+}
+
+impl Prepared {
+    pub fn len(&self) -> usize {
+        self.statements.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.statements.is_empty()
     }
 }
 
@@ -56,11 +81,109 @@ fn place_name(e: Error, script: &str, pos: usize, statement: &str) -> Error {
 
 impl Session {
     pub fn open(path: impl AsRef<Path>) -> Result<Session> {
-        Ok(Session {
-            db: Database::open(path)?,
+        Ok(Session::over(Database::open(path)?))
+    }
+
+    fn over(db: Database) -> Session {
+        Session {
+            db,
             format: Format::Table,
             cache: Cache::default(),
+        }
+    }
+
+    /// The output format statements are shown in (`--format`, `.format`).
+    pub fn format(&self) -> Format {
+        self.format
+    }
+
+    pub fn set_format(&mut self, format: Format) {
+        self.format = format;
+    }
+
+    /// The database, for reading (its path, catalog, sizes, definitions).
+    pub fn database(&self) -> &Database {
+        &self.db
+    }
+
+    /// Every company, as queries see them (loaded once until the next write).
+    pub fn companies(&mut self) -> Result<Arc<Companies>> {
+        self.cache.companies(&self.db)
+    }
+
+    /// `finq check`: the database's invariants.
+    pub fn check(&self) -> Result<CheckReport> {
+        self.db.check()
+    }
+
+    /// Imports one file atomically, exactly as the `import` statement does; `progress` is
+    /// told how many bytes have been read.
+    pub fn import(
+        &mut self,
+        path: &Path,
+        opts: &ImportOptions,
+        progress: &mut dyn FnMut(u64),
+    ) -> Result<ImportReport> {
+        exec::write::import_path(&mut self.db, &mut self.cache, path, opts, progress)
+    }
+
+    /// Imports a file's bytes (the demo's compiled-in sample) as if read from `name`.
+    pub fn import_bytes(
+        &mut self,
+        name: &str,
+        bytes: &[u8],
+        opts: &ImportOptions,
+    ) -> Result<ImportReport> {
+        exec::write::import_bytes(&mut self.db, &mut self.cache, name, bytes, opts)
+    }
+
+    /// Forgets what is cached, so the next statement reads everything afresh (benchmarks of
+    /// cold statements use it; writes clear the cache themselves).
+    pub fn clear_cache(&mut self) {
+        self.cache.clear();
+    }
+
+    /// Ends a one-shot session without freeing its cache: the process exits next, and
+    /// freeing a hundred thousand companies' rows one by one costs more than a query. The
+    /// database itself is closed (flushed) as usual.
+    pub fn close_for_exit(mut self) {
+        std::mem::forget(std::mem::take(&mut self.cache));
+    }
+
+    /// Parses a script once (nothing is read: any session may run the result).
+    pub fn prepare(text: &str) -> Result<Prepared> {
+        Ok(Prepared {
+            statements: crate::query::parse_script(text)?,
+            text: text.to_string(),
         })
+    }
+
+    /// Plans every statement of a prepared script without running it.
+    pub fn plan(&mut self, prepared: &Prepared) -> Result<Vec<Plan>> {
+        let mut env = Env {
+            db: &mut self.db,
+            cache: &mut self.cache,
+            text: &prepared.text,
+        };
+        prepared
+            .statements
+            .iter()
+            .map(|s| crate::query::plan::plan(&mut env, &s.statement))
+            .collect()
+    }
+
+    /// Plans and runs every statement of a prepared script, stopping at the first error.
+    pub fn execute_prepared(&mut self, prepared: &Prepared) -> Result<Vec<Output>> {
+        let mut outputs = Vec::new();
+        for s in &prepared.statements {
+            let mut env = Env {
+                db: &mut self.db,
+                cache: &mut self.cache,
+                text: &prepared.text,
+            };
+            outputs.extend(exec::execute(&mut env, &s.statement)?);
+        }
+        Ok(outputs)
     }
 
     /// Runs every statement of `text` and returns their outputs, stopping at the first error.
@@ -86,36 +209,27 @@ impl Session {
         sink: &mut dyn FnMut(std::result::Result<StatementResult, (usize, Error)>),
     ) -> Result<()> {
         let start = Instant::now();
-        let statements = query::parse_script(text)?;
+        let statements = crate::query::parse_script(text)?;
         let parse_share = start.elapsed() / (statements.len().max(1) as u32);
         let mut first_error = None;
-        for (
-            i,
-            Located {
-                statement,
-                line,
-                pos,
-                text: stmt_text,
-            },
-        ) in statements.iter().enumerate()
-        {
+        for (i, located) in statements.iter().enumerate() {
             let t = Instant::now();
-            let mut env = query::exec::Env {
+            let mut env = Env {
                 db: &mut self.db,
                 cache: &mut self.cache,
                 text,
             };
-            match query::exec::execute(&mut env, statement) {
+            match exec::execute(&mut env, &located.statement) {
                 Ok(outputs) => sink(Ok(StatementResult {
                     index: i + 1,
-                    line: *line,
-                    text: stmt_text.clone(),
+                    line: located.line,
+                    text: located.text.clone(),
                     outputs,
                     elapsed: t.elapsed() + parse_share,
                 })),
                 Err(e) => {
-                    let e = place_name(e, text, *pos, stmt_text);
-                    sink(Err((*line, e.clone())));
+                    let e = place_name(e, text, located.pos, &located.text);
+                    sink(Err((located.line, e.clone())));
                     first_error.get_or_insert(e);
                     if !keep_going {
                         break;

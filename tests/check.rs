@@ -36,7 +36,7 @@ fn small_db() -> tempfile::TempDir {
     let mut s = finq::Session::open(&path).unwrap();
     let opts = finq::ingest::ImportOptions::default();
     for f in ["companies.csv", "points.csv"] {
-        finq::ingest::import_file(&mut s.db, &fixture(f), &opts, &mut |_| {}).unwrap();
+        s.import(&fixture(f), &opts, &mut |_| {}).unwrap();
     }
     s.execute("define screen cheap as select pe_ttm where pe_ttm < 20")
         .unwrap();

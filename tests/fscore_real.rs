@@ -3,7 +3,7 @@
 //! Skipped when the file is not there.
 
 use finq::Session;
-use finq::ingest::{ColumnMap, ImportOptions, import_file};
+use finq::ingest::{ColumnMap, ImportOptions};
 use finq::model::PeriodKind;
 use finq::output::{Output, Value};
 use std::path::Path;
@@ -24,7 +24,7 @@ fn session_with_fundamentals() -> Option<(tempfile::TempDir, Session)> {
         maps: vec![ColumnMap::parse("Gross Margin=gross_margin*0.01").unwrap()],
         ..ImportOptions::default()
     };
-    import_file(&mut s.db, &file, &opts, &mut |_| {}).unwrap();
+    s.import(&file, &opts, &mut |_| {}).unwrap();
     Some((dir, s))
 }
 

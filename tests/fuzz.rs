@@ -116,7 +116,8 @@ fn lang_session() -> (tempfile::TempDir, Session) {
     let mut s = Session::open(dir.path().join("f.db")).unwrap();
     let opts = ImportOptions::default();
     for f in ["companies.csv", "points.csv"] {
-        ingest::import_file(&mut s.db, &Path::new(LANG).join(f), &opts, &mut |_| {}).unwrap();
+        s.import(&Path::new(LANG).join(f), &opts, &mut |_| {})
+            .unwrap();
     }
     s.execute("define screen cheap as select pe_ttm, pb where pe_ttm < 20")
         .unwrap();
@@ -716,7 +717,7 @@ fn grammar_shaped_queries_return_ok_or_err() {
         |v| run_text(&s, &v.join(";\n")),
     );
     // The database was only read.
-    let report = s.borrow().db.check().unwrap();
+    let report = s.borrow().check().unwrap();
     assert!(report.problems.is_empty(), "{:?}", report.problems);
 }
 
@@ -783,7 +784,7 @@ fn write_statements_keep_the_database_sound() {
         prop::collection::vec(write_statement(), 1..4),
         |v| {
             run_text(&s, &v.join(";\n"))?;
-            let report = s.borrow().db.check().unwrap();
+            let report = s.borrow().check().unwrap();
             prop_assert!(report.problems.is_empty(), "{:?}", report.problems);
             Ok(())
         },
@@ -859,7 +860,7 @@ fn edge_case_queries_answer_without_panic() {
         "edge-case queries: slowest {:?} for {}",
         slowest.0, slowest.1
     );
-    let report = s.db.check().unwrap();
+    let report = s.check().unwrap();
     assert!(report.problems.is_empty(), "{:?}", report.problems);
 }
 

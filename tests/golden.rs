@@ -22,10 +22,10 @@ fn transcript(script: &str) -> String {
             }
         }
         if let Some(v) = line.strip_prefix("-- format:") {
-            session.format = Format::parse(v.trim()).expect("known format");
+            session.set_format(Format::parse(v.trim()).expect("known format"));
         }
     }
-    let format = session.format;
+    let format = session.format();
     let mut out = String::new();
     // Statements run one at a time so each result sits under its own text.
     let statements = match finq::query::parse_script(script) {
@@ -38,7 +38,7 @@ fn transcript(script: &str) -> String {
             Ok(r) => {
                 for o in &r.outputs {
                     if let Some(s) = cli::render_output(o, format) {
-                        out.push_str(&s);
+                        out.push_str(&mask_timing(&s));
                     }
                 }
             }
@@ -50,6 +50,25 @@ fn transcript(script: &str) -> String {
             let _ = writeln!(out, "{e}");
         }
         out.push('\n');
+    }
+    out
+}
+
+/// An import's summary line ends with its duration and rate, which vary from run to run:
+/// they are shown as `<time>`.
+fn mask_timing(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for line in text.split_inclusive('\n') {
+        let body = line.trim_end_matches('\n');
+        let timed = body.starts_with("imported ") && body.ends_with(" points/s");
+        match body.rmatch_indices(", ").nth(1).filter(|_| timed) {
+            Some((cut, _)) => {
+                out.push_str(&body[..cut]);
+                out.push_str(", <time>");
+                out.push_str(&line[body.len()..]);
+            }
+            None => out.push_str(line),
+        }
     }
     out
 }

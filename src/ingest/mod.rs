@@ -173,11 +173,24 @@ pub fn read_file(
         return Ok(set);
     }
     let bytes = std::fs::read(path).map_err(cannot)?;
+    read_bytes(&shown, &bytes, kind, opts, catalog, progress, warnings)
+}
+
+/// Reads a file's bytes, of a known kind, into a write set.
+fn read_bytes(
+    name: &str,
+    bytes: &[u8],
+    kind: Kind,
+    opts: &ImportOptions,
+    catalog: &Catalog,
+    progress: &mut dyn FnMut(u64),
+    warnings: &mut Vec<String>,
+) -> Result<WriteSet> {
     match kind {
-        Kind::Csv => csv::read(&shown, &bytes, opts, catalog, progress),
-        Kind::Jsonl => jsonl::read(&shown, &bytes, catalog, progress),
+        Kind::Csv => csv::read(name, bytes, opts, catalog, progress),
+        Kind::Jsonl => jsonl::read(name, bytes, catalog, progress),
         Kind::Quote => {
-            let set = quote::read(&shown, &bytes, catalog, warnings)?;
+            let set = quote::read(name, bytes, catalog, warnings)?;
             // Pages are small: the whole file is read at once.
             progress(bytes.len() as u64);
             Ok(set)
@@ -196,6 +209,40 @@ pub fn import_file(
     let start = Instant::now();
     let mut warnings = Vec::new();
     let set = read_file(path, opts, db.catalog(), progress, &mut warnings)?;
+    store(db, path.display().to_string(), set, warnings, start)
+}
+
+/// Imports bytes read elsewhere (the demo's compiled-in sample) as the file `name`, of the
+/// kind its name and content say.
+pub fn import_bytes(
+    db: &mut Database,
+    name: &str,
+    bytes: &[u8],
+    opts: &ImportOptions,
+) -> Result<ImportReport> {
+    let start = Instant::now();
+    let mut warnings = Vec::new();
+    let kind = detect_kind(Path::new(name), bytes, opts);
+    let set = read_bytes(
+        name,
+        bytes,
+        kind,
+        opts,
+        db.catalog(),
+        &mut |_| {},
+        &mut warnings,
+    )?;
+    store(db, name.to_string(), set, warnings, start)
+}
+
+/// Applies what one file brought as one write.
+fn store(
+    db: &mut Database,
+    file: String,
+    set: WriteSet,
+    warnings: Vec<String>,
+    start: Instant,
+) -> Result<ImportReport> {
     let registered: Vec<String> = set
         .new_metrics
         .iter()
@@ -204,7 +251,7 @@ pub fn import_file(
         .collect();
     let stats = db.apply(set)?;
     Ok(ImportReport {
-        file: path.display().to_string(),
+        file,
         stats,
         registered,
         warnings,

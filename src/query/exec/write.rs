@@ -5,13 +5,16 @@
 use super::Env;
 use super::select::run_select;
 use crate::error::{Error, Result, did_you_mean};
+use crate::ingest::{ImportOptions, ImportReport};
 use crate::model::catalog::snake_case as snake_case_name;
 use crate::model::{Date, Direction, MetricDef, Period, STANDARD_ATTRIBUTES, Unit};
 use crate::output::Output;
 use crate::query::ast::{DefKind, Expr, Spanned};
 use crate::query::bind::{Binder, Ty, name_error_at};
+use crate::query::cache::Cache;
 use crate::query::plan::SelectPlan;
-use crate::storage::{WriteSet, WriteStats};
+use crate::storage::{Database, WriteSet, WriteStats};
+use std::path::Path;
 
 /// A planned write: the changes, and how to say what they did.
 pub struct WritePlan {
@@ -62,15 +65,49 @@ pub fn apply(env: &mut Env, plan: &WritePlan) -> Result<Vec<Output>> {
     Ok(vec![Output::Message(message)])
 }
 
+/// The `import` statement: the same path and the same lines as `finq import`.
 pub fn import(env: &mut Env, path: &str) -> Result<Vec<Output>> {
     let opts = crate::ingest::ImportOptions::default();
-    let r = crate::ingest::import_file(env.db, std::path::Path::new(path), &opts, &mut |_| {});
-    env.cache.clear();
-    let report = r?;
+    let report = import_path(env.db, env.cache, Path::new(path), &opts, &mut |_| {})?;
+    Ok(import_outputs(&report))
+}
+
+/// Imports one file atomically and clears the cache: the one import path, for the `import`
+/// statement and `finq import` alike.
+pub fn import_path(
+    db: &mut Database,
+    cache: &mut Cache,
+    path: &Path,
+    opts: &ImportOptions,
+    progress: &mut dyn FnMut(u64),
+) -> Result<ImportReport> {
+    let r = crate::ingest::import_file(db, path, opts, progress);
+    cache.clear();
+    r
+}
+
+/// Imports bytes read elsewhere (the demo's compiled-in sample) as the file `name`.
+pub fn import_bytes(
+    db: &mut Database,
+    cache: &mut Cache,
+    name: &str,
+    bytes: &[u8],
+    opts: &ImportOptions,
+) -> Result<ImportReport> {
+    let r = crate::ingest::import_bytes(db, name, bytes, opts);
+    cache.clear();
+    r
+}
+
+/// What an import says: notes and warnings, then its one-line summary.
+pub fn import_outputs(report: &ImportReport) -> Vec<Output> {
     let mut out = Vec::new();
-    if !report.registered.is_empty() {
+    let n = report.registered.len();
+    if n > 0 {
         out.push(Output::Message(format!(
-            "note: registered new metrics (ratio, higher, other): {}",
+            "note: {} registered {n} new metric{} (unit ratio, direction higher, dimension other): {}",
+            report.file,
+            if n == 1 { "" } else { "s" },
             report.registered.join(", ")
         )));
     }
@@ -80,9 +117,8 @@ pub fn import(env: &mut Env, path: &str) -> Result<Vec<Output>> {
             .iter()
             .map(|w| Output::Message(format!("warning: {w}"))),
     );
-    // The statement's result reads the same every run; --timings reports the time.
-    out.push(Output::Message(report.counts()));
-    Ok(out)
+    out.push(Output::Message(report.summary()));
+    out
 }
 
 /// Today's date (UTC), the default period of `set`.
