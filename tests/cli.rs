@@ -1,5 +1,7 @@
 //! Command-line tests: run the `finq` binary as a user would and check output and exit codes.
 
+mod support;
+
 use std::io::Write;
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
@@ -339,11 +341,9 @@ fn import_failure_names_the_place_and_keeps_other_files() {
 
 #[test]
 fn seed_quote_pages_import_and_the_other_seeds_fail_by_name() {
-    let seeds = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/seeds");
-    if !seeds.exists() {
-        eprintln!("skipped: {} is not present", seeds.display());
+    let Some(seeds) = support::shared_file("seeds") else {
         return;
-    }
+    };
     let dir = tempfile::tempdir().unwrap();
     let mut files: Vec<String> = std::fs::read_dir(&seeds)
         .unwrap()

@@ -7,6 +7,8 @@
 //!   "No space left on device"), never panics, and once space is freed the database opens
 //!   with its contents and passes check.
 
+mod support;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -94,7 +96,7 @@ fn assert_clean_failure(o: &Output, code: i32, needle: &str) {
 #[test]
 fn a_full_disk_is_an_error_and_the_database_keeps_its_contents() {
     let Some(disk) = SmallDisk::mount("20m") else {
-        eprintln!("skipped: cannot mount a tmpfs here (needs root)");
+        support::skip("cannot mount a tmpfs here (needs root)");
         return;
     };
     let work = tempfile::tempdir().unwrap();

@@ -1,28 +1,16 @@
 //! finq's answers to the benchmark queries equal DuckDB's (BENCHMARKS.md): a generated
 //! dataset is imported and `scripts/compare_answers.py` checks q1–q9 row by row. Skipped,
-//! with a note, when python3, duckdb or ../shared/bench/ref.py is not available.
+//! with a note, when python3, duckdb or ../shared/bench/ref.py is not available (a failure
+//! under CI: tests/support).
+
+mod support;
 
 use std::path::Path;
 use std::process::Command;
 
-fn available() -> Option<&'static str> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    if !root.join("../shared/bench/ref.py").exists() {
-        return Some("../shared/bench/ref.py is not present");
-    }
-    match Command::new("python3")
-        .args(["-c", "import duckdb"])
-        .output()
-    {
-        Ok(o) if o.status.success() => None,
-        _ => Some("python3 with duckdb is not installed (pip install duckdb)"),
-    }
-}
-
 #[test]
 fn benchmark_answers_equal_duckdb() {
-    if let Some(why) = available() {
-        eprintln!("skipped: {why}");
+    if support::shared_file("bench/ref.py").is_none() || !support::python_with(&["duckdb"]) {
         return;
     }
     let finq = env!("CARGO_BIN_EXE_finq");

@@ -2,6 +2,8 @@
 //! re-import changes nothing, data survives reopening, and generated and real files import
 //! with the values their CSV holds.
 
+mod support;
+
 use finq::error::Error;
 use finq::ingest::{ColumnMap, ImportOptions, ImportReport, import_file, read_file};
 use finq::model::{Company, Period, PeriodKind, Series};
@@ -11,7 +13,6 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 const REAL: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/data/real");
-const GEN: &str = "/work/shared/bench/gen.py";
 
 fn tempdir() -> tempfile::TempDir {
     tempfile::tempdir().expect("a temporary folder")
@@ -228,19 +229,18 @@ fn read_generated(path: &Path) -> (Expected, usize) {
 
 #[test]
 fn generated_dataset_imports_with_the_values_of_its_csv() {
-    if !Path::new(GEN).exists() {
-        println!("skipped: {GEN} is not here");
+    let Some(generator) = support::shared_file("bench/gen.py") else {
         return;
-    }
+    };
     let dir = tempdir();
     let out = dir.path().join("g1k");
     let status = Command::new("python3")
-        .arg(GEN)
+        .arg(&generator)
         .arg("1000")
         .arg(&out)
         .status();
     if !status.is_ok_and(|s| s.success()) {
-        println!("skipped: python3 {GEN} did not run");
+        support::skip(&format!("python3 {} did not run", generator.display()));
         return;
     }
     let mut db = open(dir.path());
@@ -353,11 +353,10 @@ fn get<'a>(header: &csv::StringRecord, row: &'a csv::StringRecord, column: &str)
 
 #[test]
 fn real_files_import() {
-    let real = Path::new(REAL);
-    if !real.is_dir() {
-        println!("skipped: {REAL} is not here");
+    if support::shared_file("data/real").is_none() {
         return;
     }
+    let real = Path::new(REAL);
     let dir = tempdir();
     let mut db = open(dir.path());
     let report = |name: &str, r: &ImportReport| {
@@ -511,8 +510,8 @@ fn real_files_import() {
 }
 
 /// Reading time of a large wide file: `cargo test --release --test import -- --ignored
-/// --nocapture` after `python3 /work/shared/bench/gen.py 10000 /tmp/g10k` (or set
-/// FINQ_BENCH_CSV to another wide file).
+/// --nocapture` after `finq gen --companies 10000 --out /tmp/g10k` (or set FINQ_BENCH_CSV to
+/// another wide file).
 #[test]
 #[ignore]
 fn time_reading_a_large_wide_file() {

@@ -3,6 +3,8 @@
 //! stands alone; the seed pages of `shared/seeds` when they are there; and no input at all
 //! makes the reader panic.
 
+mod support;
+
 use finq::error::Error;
 use finq::ingest::quote;
 use finq::model::Catalog;
@@ -622,11 +624,7 @@ fn check_seed(file: &str, day: &str, wants: &[(&str, Want)]) {
 }
 
 fn seeds_present() -> bool {
-    let there = std::path::Path::new(SEEDS).is_dir();
-    if !there {
-        eprintln!("note: {SEEDS} is not there; the seed pages are not checked");
-    }
-    there
+    support::shared_file("seeds").is_some()
 }
 
 use Want::{Attr, Point};
