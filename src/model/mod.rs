@@ -57,6 +57,11 @@ pub fn symbol_key(symbol: &str) -> String {
 /// A borrowed series: period codes (ascending) and their values. Every lookup by period —
 /// exactly, as of a day, a year before — lives here, for stored series and cached columns
 /// alike.
+/// How far, in days, a day point may be from the anniversary that "one year before" asks
+/// for (SPEC.md §1): wide enough for 52/53-week fiscal years and weekends, narrow enough
+/// never to reach a neighbouring quarter.
+pub const DAY_MATCH_TOLERANCE: i64 = 15;
+
 #[derive(Clone, Copy, Debug)]
 pub struct SeriesRef<'a> {
     pub codes: &'a [u32],
@@ -90,17 +95,68 @@ impl<'a> SeriesRef<'a> {
         }
     }
 
-    /// The index of the point `years` years before point `i` (same kind of period; for a
-    /// day, the latest point on or before the same day that many years earlier).
+    /// The index of the point `years` years before point `i`, of the same kind (SPEC.md §1):
+    /// for a year, half or quarter exactly that period (2024Q3 → 2023Q3); for a day, the day
+    /// point nearest to the same day `years` years earlier, at most
+    /// [`DAY_MATCH_TOLERANCE`] days away on either side, the earlier one on a tie. So a
+    /// fiscal year ending 2015-09-26 is compared with the one ending 2014-09-27, never with
+    /// 2013-09-28 or with a half-year that happens to end near the anniversary.
     pub fn years_before(&self, i: usize, years: i32) -> Option<usize> {
         let p = Period::from_code(*self.codes.get(i)?)?;
         match p.years_before(years) {
-            Period::Day(d) => {
-                let limit = Period::Day(d).code() | 3;
-                self.codes.partition_point(|&c| c <= limit).checked_sub(1)
-            }
+            Period::Day(d) => self.nearest_day(d, DAY_MATCH_TOLERANCE),
             q => self.codes.binary_search(&q.code()).ok(),
         }
+    }
+
+    /// The day point nearest to `d`, at most `tolerance` days away (the earlier on a tie).
+    fn nearest_day(&self, d: Date, tolerance: i64) -> Option<usize> {
+        let target = d.days_since_epoch();
+        let day_code = |days: i64| Period::Day(Date::from_days_since_epoch(days)).code();
+        let lo = self
+            .codes
+            .partition_point(|&c| c < day_code(target - tolerance));
+        let hi = self
+            .codes
+            .partition_point(|&c| c <= day_code(target + tolerance));
+        (lo..hi)
+            .filter(|&k| self.codes[k] & 3 == PeriodKind::Day as u32)
+            .min_by_key(|&k| {
+                let days = Period::from_code(self.codes[k])
+                    .map_or(i64::MAX, |p| p.end_date().days_since_epoch());
+                // Nearest first; of two equally near, the earlier (smaller days).
+                ((days - target).abs(), days)
+            })
+    }
+
+    /// The index of the `n`-th point before point `i` among the points of `i`'s kind
+    /// (`n` = 0 is `i` itself).
+    pub fn kind_before(&self, i: usize, n: usize) -> Option<usize> {
+        let kind = self.codes.get(i)? & 3;
+        if n == 0 {
+            return Some(i);
+        }
+        (0..i)
+            .rev()
+            .filter(|&k| self.codes[k] & 3 == kind)
+            .nth(n - 1)
+    }
+
+    /// The values of the last `n` points of `i`'s kind up to point `i` (fewer at the start
+    /// of the series), oldest first: the window of a moving statistic.
+    pub fn kind_window(&self, i: usize, n: usize) -> Vec<f64> {
+        let Some(&code) = self.codes.get(i) else {
+            return Vec::new();
+        };
+        let kind = code & 3;
+        let mut out: Vec<f64> = (0..=i)
+            .rev()
+            .filter(|&k| self.codes[k] & 3 == kind)
+            .take(n)
+            .map(|k| self.values[k])
+            .collect();
+        out.reverse();
+        out
     }
 
     pub fn value_at(&self, at: Option<Period>) -> f64 {
@@ -253,21 +309,70 @@ mod tests {
     }
 
     #[test]
-    fn a_day_looks_back_to_the_latest_point_a_year_earlier() {
-        let (c, v) = s(&[
+    fn a_day_looks_back_to_the_nearest_day_point_within_15_days() {
+        let x = |points: &[(&str, f64)], i: usize| {
+            let (c, v) = s(points).unzipped();
+            let r = SeriesRef {
+                codes: &c,
+                values: &v,
+            };
+            period_at(&c, r.years_before(i, 1))
+        };
+        // 2025-05-10 is 9 days early, 2025-05-30 11 days late: the nearer wins.
+        let days = [
             ("2025-05-10", 1.0),
             ("2025-05-30", 2.0),
             ("2026-05-19", 3.0),
+        ];
+        assert_eq!(x(&days, 2).as_deref(), Some("2025-05-10"));
+        // Equally near (4 days each side): the earlier.
+        let tie = [
+            ("2025-05-15", 1.0),
+            ("2025-05-23", 2.0),
+            ("2026-05-19", 3.0),
+        ];
+        assert_eq!(x(&tie, 2).as_deref(), Some("2025-05-15"));
+        // AAPL's fiscal years: 2015-09-26 goes back to 2014-09-27, not 2013-09-28.
+        let aapl = [
+            ("2013-09-28", 1.0),
+            ("2014-09-27", 2.0),
+            ("2015-09-26", 3.0),
+        ];
+        assert_eq!(x(&aapl, 2).as_deref(), Some("2014-09-27"));
+        // 16 days away is too far; and a half-year ending near the anniversary is another
+        // kind of period, never used.
+        let far = [("2024H1", 1.0), ("2025-06-04", 2.0), ("2026-05-19", 3.0)];
+        assert_eq!(x(&far, 2), None);
+        let mixed = [("2025H1", 1.0), ("2026-06-30", 3.0)];
+        assert_eq!(x(&mixed, 1), None);
+        // 15 days on either side still counts.
+        let edge = [("2025-05-04", 1.0), ("2026-05-19", 3.0)];
+        assert_eq!(x(&edge, 1).as_deref(), Some("2025-05-04"));
+    }
+
+    #[test]
+    fn windows_and_steps_keep_to_one_kind() {
+        let (c, v) = s(&[
+            ("2023", 10.0),
+            ("2024H1", 1.0),
+            ("2024", 20.0),
+            ("2025H1", 2.0),
+            ("2025", 30.0),
+            ("2026-05-19", 99.0),
         ])
         .unzipped();
         let x = SeriesRef {
             codes: &c,
             values: &v,
         };
-        assert_eq!(
-            period_at(&c, x.years_before(2, 1)).as_deref(),
-            Some("2025-05-10")
-        );
+        // Point 4 is 2025: the years before it are 2024 and 2023, halves skipped.
+        assert_eq!(period_at(&c, x.kind_before(4, 1)).as_deref(), Some("2024"));
+        assert_eq!(period_at(&c, x.kind_before(4, 2)).as_deref(), Some("2023"));
+        assert_eq!(x.kind_before(4, 3), None);
+        assert_eq!(x.kind_window(4, 2), [20.0, 30.0]);
+        assert_eq!(x.kind_window(4, 9), [10.0, 20.0, 30.0]);
+        assert_eq!(x.kind_window(3, 5), [1.0, 2.0]);
+        assert_eq!(x.kind_window(5, 3), [99.0]);
     }
 
     #[test]

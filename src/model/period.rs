@@ -79,6 +79,25 @@ impl Date {
         }
     }
 
+    /// The month-end a period ending on this day closes (SPEC.md §1, fiscal labels): a day
+    /// in the first 7 days of a month counts as the last day of the previous month, because
+    /// 52/53-week fiscal years end on a weekday near a month's end (2016-01-02 closes
+    /// December 2015); any other day is itself.
+    pub fn fiscal_end(self) -> Date {
+        if self.day > 7 {
+            return self;
+        }
+        let (year, month) = match self.month {
+            1 => (self.year - 1, 12),
+            m => (self.year, m - 1),
+        };
+        Date {
+            year,
+            month,
+            day: days_in_month(year, month),
+        }
+    }
+
     /// Parses `YYYY-MM-DD` exactly.
     pub fn parse(s: &str) -> Option<Date> {
         let b = s.as_bytes();
@@ -182,6 +201,20 @@ impl Period {
                 }
                 Period::Day(d)
             }
+        }
+    }
+
+    /// The period of `kind` that a statement dated `date` reports, by the fiscal-label rule
+    /// ([`Date::fiscal_end`]): the fiscal year is the calendar year of that month-end, the
+    /// half and quarter its calendar half and quarter; a day stays the date itself.
+    /// 2015-01-03 → FY 2014, 2016-01-02 → 2015 / 2015Q4, 2015-09-26 → 2015 / 2015Q3.
+    pub fn fiscal(date: Date, kind: PeriodKind) -> Period {
+        let end = date.fiscal_end();
+        match kind {
+            PeriodKind::Year => Period::Year(end.year),
+            PeriodKind::Half => Period::Half(end.year, if end.month <= 6 { 1 } else { 2 }),
+            PeriodKind::Quarter => Period::Quarter(end.year, end.month.div_ceil(3)),
+            PeriodKind::Day => Period::Day(date),
         }
     }
 
@@ -380,6 +413,28 @@ mod tests {
         assert_eq!(p("2024Q1").previous_quarter(), Some(p("2023Q4")));
         assert_eq!(p("2024Q3").previous_quarter(), Some(p("2024Q2")));
         assert_eq!(p("2024").previous_quarter(), None);
+    }
+
+    #[test]
+    fn fiscal_labels_count_the_first_week_as_the_previous_month() {
+        let f = |d: &str, k: PeriodKind| Period::fiscal(Date::parse(d).unwrap(), k).to_string();
+        // The examples of SPEC.md §1.
+        assert_eq!(f("2015-01-03", PeriodKind::Year), "2014");
+        assert_eq!(f("2016-01-02", PeriodKind::Year), "2015");
+        assert_eq!(f("2016-12-31", PeriodKind::Year), "2016");
+        assert_eq!(f("2015-09-26", PeriodKind::Year), "2015");
+        assert_eq!(f("2015-09-26", PeriodKind::Quarter), "2015Q3");
+        assert_eq!(f("2016-01-02", PeriodKind::Quarter), "2015Q4");
+        // The 7th still counts back, the 8th does not; March 2024 goes back to 29 February.
+        assert_eq!(f("2015-07-07", PeriodKind::Quarter), "2015Q2");
+        assert_eq!(f("2015-07-08", PeriodKind::Quarter), "2015Q3");
+        assert_eq!(f("2024-03-05", PeriodKind::Half), "2024H1");
+        assert_eq!(
+            Date::parse("2024-03-05").unwrap().fiscal_end().to_string(),
+            "2024-02-29"
+        );
+        // A day period keeps its date.
+        assert_eq!(f("2016-01-02", PeriodKind::Day), "2016-01-02");
     }
 
     #[test]

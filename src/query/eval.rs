@@ -434,38 +434,41 @@ pub fn series_value(f: TsFn, s: SeriesRef, k: usize, at: Option<Period>) -> f64 
         return f64::NAN;
     };
     let v = s.values;
-    let window = |n: usize| &v[(i + 1).saturating_sub(n)..=i];
+    // Only points of the anchor's kind take part (SPEC.md §1): a quarter's moving average
+    // never mixes in a fiscal year, a day's growth never compares with a half.
+    let window = |n: usize| s.kind_window(i, n);
     match f {
         TsFn::Yoy => s
             .years_before(i, 1)
-            .map_or(f64::NAN, |j| ratio_change(v[i], v[j])),
+            .map_or(f64::NAN, |j| growth(v[i], v[j])),
         TsFn::Qoq => {
             let prev = Period::from_code(s.codes[i]).and_then(Period::previous_quarter);
             prev.and_then(|p| s.codes.binary_search(&p.code()).ok())
-                .map_or(f64::NAN, |j| ratio_change(v[i], v[j]))
+                .map_or(f64::NAN, |j| growth(v[i], v[j]))
         }
         TsFn::Cagr => match s.years_before(i, k as i32) {
             Some(j) if v[j] != 0.0 && v[i] / v[j] > 0.0 => (v[i] / v[j]).powf(1.0 / k as f64) - 1.0,
             _ => f64::NAN,
         },
-        TsFn::Delta => i.checked_sub(k).map_or(f64::NAN, |j| v[i] - v[j]),
-        TsFn::Prev => i.checked_sub(k).map_or(f64::NAN, |j| v[j]),
-        TsFn::Mavg => stats::mean(window(k)),
+        TsFn::Delta => s.kind_before(i, k).map_or(f64::NAN, |j| v[i] - v[j]),
+        TsFn::Prev => s.kind_before(i, k).map_or(f64::NAN, |j| v[j]),
+        TsFn::Mavg => stats::mean(&window(k)),
         TsFn::Msum => window(k).iter().sum(),
         TsFn::Mmin => window(k).iter().copied().fold(f64::INFINITY, f64::min),
         TsFn::Mmax => window(k).iter().copied().fold(f64::NEG_INFINITY, f64::max),
-        TsFn::Mmedian => stats::quantile(window(k), 0.5),
-        TsFn::Mdev => stats::stddev(window(k)),
+        TsFn::Mmedian => stats::quantile(&window(k), 0.5),
+        TsFn::Mdev => stats::stddev(&window(k)),
         TsFn::First | TsFn::Points => f64::NAN,
     }
 }
 
-/// x / base − 1, missing when the base is zero.
-fn ratio_change(x: f64, base: f64) -> f64 {
+/// Growth of `x` over `base` (SPEC.md §3): (x − base) / |base|, so a loss that narrows
+/// grows (−190M → −163M is +14.2%) and one that widens shrinks; missing when the base is 0.
+pub fn growth(x: f64, base: f64) -> f64 {
     if base == 0.0 {
         f64::NAN
     } else {
-        x / base - 1.0
+        (x - base) / base.abs()
     }
 }
 

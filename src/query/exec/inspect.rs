@@ -5,7 +5,7 @@ use crate::columns::MetricColumn;
 use crate::error::Result;
 use crate::model::{Period, STANDARD_ATTRIBUTES, Unit};
 use crate::output::{Column, Output, Table, Value};
-use crate::query::eval::Ctx;
+use crate::query::eval::{Ctx, growth};
 use crate::query::plan::{SelectPlan, SeriesPlan};
 use crate::storage::Database;
 use std::collections::BTreeMap;
@@ -84,13 +84,9 @@ pub fn series(env: &mut Env, plan: &SeriesPlan) -> Result<Table> {
             match sc.binary_search(&c) {
                 Ok(i) => {
                     out.push(Value::Num(sv[i]));
-                    let yoy = s.years_before(i, 1).map_or(f64::NAN, |j| {
-                        if sv[j] == 0.0 {
-                            f64::NAN
-                        } else {
-                            sv[i] / sv[j] - 1.0
-                        }
-                    });
+                    let yoy = s
+                        .years_before(i, 1)
+                        .map_or(f64::NAN, |j| growth(sv[i], sv[j]));
                     out.push(num_value(yoy));
                 }
                 Err(_) => {
