@@ -599,6 +599,16 @@ mod tests {
     }
 
     #[test]
+    fn growth_on_a_negative_base_follows_the_sign_of_the_change() {
+        // SPEC.md section 3: a loss narrowing from -190M to -163M grows 14.21%; one widening
+        // from -0.67B to -5.76B shrinks 759.70%; a zero base has no growth.
+        assert!((growth(-163.0, -190.0) - 27.0 / 190.0).abs() < 1e-15);
+        assert!((growth(-5.76, -0.67) - (-5.09 / 0.67)).abs() < 1e-12);
+        assert!(growth(5.0, 0.0).is_nan());
+        assert_eq!(growth(121.0, 110.0), 11.0 / 110.0);
+    }
+
+    #[test]
     fn series_functions_by_hand() {
         let (c, v) = s(&[
             ("2019Q4", 50.0),
@@ -610,8 +620,8 @@ mod tests {
             codes: &c,
             values: &v,
         };
-        assert_eq!(series_value(TsFn::Yoy, r, 1, None), 100.0 / 80.0 - 1.0);
-        assert_eq!(series_value(TsFn::Qoq, r, 1, None), 100.0 / 90.0 - 1.0);
+        assert_eq!(series_value(TsFn::Yoy, r, 1, None), (100.0 - 80.0) / 80.0);
+        assert_eq!(series_value(TsFn::Qoq, r, 1, None), (100.0 - 90.0) / 90.0);
         assert_eq!(series_value(TsFn::Cagr, r, 5, None), 2f64.powf(0.2) - 1.0);
         assert!(series_value(TsFn::Cagr, r, 3, None).is_nan());
         assert_eq!(series_value(TsFn::Delta, r, 2, None), 20.0);
