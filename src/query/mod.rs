@@ -8,5 +8,6 @@ pub mod cards;
 pub mod eval;
 pub mod exec;
 pub mod parser;
+pub mod registry;
 
 pub use parser::parse_script;
