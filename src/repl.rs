@@ -133,9 +133,6 @@ const FUNCTIONS: &[(&str, &str)] = &[
     ("pct", "pct(x, q)"),
 ];
 
-/// The scoring columns (SCORING.md), as the binder knows them.
-const COMPUTED: &[&str] = &crate::query::bind::SCORE_COLUMNS;
-
 /// Meta commands with their arguments.
 const META: &[(&str, &str)] = &[
     (".help", "[TOPIC]"),
@@ -656,7 +653,7 @@ fn complete(names: &Names, line: &str, pos: usize) -> Option<(usize, Vec<Pair>)>
         Want::General => {
             f.names(&names.metrics);
             f.names(&names.attributes);
-            for c in COMPUTED {
+            for c in crate::query::registry::COLUMNS.iter().map(|c| c.name) {
                 if starts_with_ci(c, typed) {
                     f.add(c, c.to_string());
                 }
