@@ -1,19 +1,25 @@
 //! The pest parser: grammar/finq.pest in, [`ast`](super::ast) out. Pest types stay here.
-//! Pest's failures become messages a person reads in [`errors`].
+//!
+//! Before pest sees a script, [`check_nesting`] bounds its depth and finds unclosed strings
+//! and parentheses with the [`lexer`](super::lexer), which pest alone would only report as
+//! an unexpected end. After pest succeeds, one function per rule (`statement`, `select`,
+//! `expr`, ...) turns its pairs into AST values; pest's failures become messages a person
+//! reads in [`errors`].
 
 mod errors;
 #[cfg(test)]
 mod tests;
 
 use super::ast::*;
+use super::lexer::{self, Kind};
 use crate::error::{Error, Result};
 use crate::model::number::parse_number;
 use crate::model::{Direction, Period};
+use errors::parse_error;
 use pest::Parser;
 use pest::iterators::{Pair, Pairs};
 use pest::pratt_parser::{Assoc, Op, PrattParser};
 use pest_derive::Parser;
-use errors::parse_error;
 use std::sync::OnceLock;
 
 #[derive(Parser)]
@@ -25,17 +31,6 @@ struct FinqParser;
 pub const MAX_NESTING: usize = 64;
 /// Most operands one expression may have: evaluation recurses on the tree it builds.
 pub const MAX_OPERANDS: usize = 1000;
-
-/// Words the grammar reserves; a name spelled like one must be backticked.
-const RESERVED: [&str; 32] = [
-    "select", "from", "where", "at", "by", "rank", "order", "limit", "asc", "desc", "within", "as",
-    "of", "and", "or", "not", "in", "between", "like", "is", "null", "to", "series", "describe",
-    "show", "import", "set", "delete", "define", "drop", "screen", "explain",
-];
-
-pub fn is_reserved(word: &str) -> bool {
-    RESERVED.iter().any(|r| r.eq_ignore_ascii_case(word))
-}
 
 fn pratt() -> &'static PrattParser<Rule> {
     static PRATT: OnceLock<PrattParser<Rule>> = OnceLock::new();
@@ -105,83 +100,67 @@ pub fn parse_expression(text: &str) -> Result<Expr> {
 
 /// Rejects nesting deeper than [`MAX_NESTING`], and parentheses or strings that are never
 /// closed, with the place it happens (pest would only report what it expected instead).
+/// Runs of prefix operators (`- - -x`, `not not x`) nest like parentheses and are bounded
+/// too; their error comes last, after those of strings and parentheses, wherever it is.
 fn check_nesting(text: &str) -> Result<()> {
-    let at = |pos: usize, message: &str| {
+    let at = |pos: usize, message: String| {
         let (line, column) = line_col(text, pos);
         Err(Error::parse(message, text, line, column))
     };
-    let lexed = Lexed::new(text);
     let mut opens: Vec<usize> = Vec::new();
-    for &(i, c, class) in &lexed.chars {
-        if class != Class::Code {
+    let mut prefix_run = 0usize;
+    let mut too_many_prefixes = None;
+    for t in lexer::tokens(text) {
+        if t.kind == Kind::Comment {
             continue;
         }
-        match c {
-            '(' => opens.push(i),
-            ')' => {
+        if let Kind::Str { closed: false } = t.kind {
+            return at(
+                t.start,
+                "this string is never closed (a '\"' is missing)".into(),
+            );
+        }
+        let word = t.text(text);
+        if word == "-" || (t.kind == Kind::Word && word.eq_ignore_ascii_case("not")) {
+            prefix_run += 1;
+            if prefix_run > MAX_NESTING && too_many_prefixes.is_none() {
+                too_many_prefixes = Some(t.start);
+            }
+        } else {
+            prefix_run = 0;
+        }
+        if t.kind != Kind::Punct {
+            continue;
+        }
+        match word {
+            "(" => opens.push(t.start),
+            ")" => {
                 opens.pop();
             }
-            ';' => {
+            ";" => {
                 if let Some(&open) = opens.last() {
-                    return at(open, "this parenthesis is never closed");
+                    return at(open, "this parenthesis is never closed".into());
                 }
             }
             _ => {}
         }
         if opens.len() > MAX_NESTING {
             return at(
-                i,
-                &format!("expressions nest deeper than {MAX_NESTING} levels"),
+                t.start,
+                format!("expressions nest deeper than {MAX_NESTING} levels"),
             );
         }
     }
-    if let Some(start) = lexed.open_string {
-        return at(start, "this string is never closed (a '\"' is missing)");
-    }
     if let Some(&open) = opens.last() {
-        return at(open, "this parenthesis is never closed");
+        return at(open, "this parenthesis is never closed".into());
     }
-    // Long runs of prefix operators nest just like parentheses do.
-    let mut run = 0usize;
-    for (i, w) in tokens(text) {
-        if w == "-" || w.eq_ignore_ascii_case("not") {
-            run += 1;
-            if run > MAX_NESTING {
-                let (line, column) = line_col(text, i);
-                return Err(Error::parse(
-                    format!("more than {MAX_NESTING} prefix operators in a row"),
-                    text,
-                    line,
-                    column,
-                ));
-            }
-        } else {
-            run = 0;
-        }
+    if let Some(pos) = too_many_prefixes {
+        return at(
+            pos,
+            format!("more than {MAX_NESTING} prefix operators in a row"),
+        );
     }
     Ok(())
-}
-
-/// Rough tokens (words, and single punctuation characters) with their byte offsets.
-fn tokens(text: &str) -> impl Iterator<Item = (usize, &str)> {
-    let mut out = Vec::new();
-    let mut start = None;
-    for (i, c) in text.char_indices() {
-        if c.is_alphanumeric() || c == '_' || c == '.' {
-            start.get_or_insert(i);
-        } else {
-            if let Some(s) = start.take() {
-                out.push((s, &text[s..i]));
-            }
-            if !c.is_whitespace() {
-                out.push((i, &text[i..i + c.len_utf8()]));
-            }
-        }
-    }
-    if let Some(s) = start {
-        out.push((s, &text[s..]));
-    }
-    out.into_iter()
 }
 
 /// 1-based line and column (in characters) of a byte offset.
@@ -378,94 +357,11 @@ fn statement(pair: Pair<Rule>, text: &str) -> Result<Statement> {
     })
 }
 
-/// What a character of query text is part of.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Class {
-    Code,
-    /// A `"string"`, quotes included.
-    Str,
-    /// A `` `name` ``, backticks included.
-    Tick,
-    /// From `--` or `#` to the end of the line.
-    Comment,
-}
-
-/// Query text split into code, strings, backticked names and comments, the one place that
-/// knows those rules outside the grammar (for checks that run before pest and for trimming).
-struct Lexed {
-    chars: Vec<(usize, char, Class)>,
-    /// Where a string that never closes starts.
-    open_string: Option<usize>,
-}
-
-impl Lexed {
-    fn new(text: &str) -> Lexed {
-        let mut chars = Vec::with_capacity(text.len());
-        let mut state = Class::Code;
-        let (mut escaped, mut string_start) = (false, 0);
-        let mut it = text.char_indices().peekable();
-        while let Some((i, c)) = it.next() {
-            let class = match state {
-                Class::Comment => {
-                    if c == '\n' {
-                        state = Class::Code;
-                    }
-                    Class::Comment
-                }
-                Class::Str => {
-                    if escaped {
-                        escaped = false;
-                    } else if c == '\\' {
-                        escaped = true;
-                    } else if c == '"' {
-                        state = Class::Code;
-                    }
-                    Class::Str
-                }
-                Class::Tick => {
-                    if c == '`' {
-                        state = Class::Code;
-                    }
-                    Class::Tick
-                }
-                Class::Code => {
-                    state = match c {
-                        '"' => {
-                            string_start = i;
-                            Class::Str
-                        }
-                        '`' => Class::Tick,
-                        '#' => Class::Comment,
-                        '-' if it.peek().is_some_and(|&(_, n)| n == '-') => Class::Comment,
-                        _ => Class::Code,
-                    };
-                    state
-                }
-            };
-            chars.push((i, c, class));
-        }
-        Lexed {
-            chars,
-            open_string: (state == Class::Str).then_some(string_start),
-        }
-    }
-}
-
 /// A pair's text without the whitespace and comments that optional clauses which did not
 /// match may have skipped after its last token.
 fn trimmed<'a>(pair: &Pair<'a, Rule>) -> &'a str {
     let s = pair.as_str();
-    let end = Lexed::new(s)
-        .chars
-        .iter()
-        .rev()
-        .find(|(_, c, class)| match class {
-            Class::Comment => false,
-            Class::Code => !c.is_whitespace(),
-            Class::Str | Class::Tick => true,
-        })
-        .map_or(0, |(i, c, _)| i + c.len_utf8());
-    &s[..end]
+    &s[..lexer::end_of_code(s)]
 }
 
 /// A whole number after a keyword (`limit 10`, `over 3 years`).
@@ -587,7 +483,7 @@ fn select<'a>(parts: impl Iterator<Item = Pair<'a, Rule>>, text: &str) -> Result
             }
             Rule::by_clause => {
                 for e in Parts::new(clause).inner {
-                    let t = collapse(e.as_str());
+                    let t = lexer::collapse(e.as_str());
                     s.by.push(Item {
                         expr: expr(e, text)?,
                         alias: None,
@@ -625,18 +521,7 @@ fn select<'a>(parts: impl Iterator<Item = Pair<'a, Rule>>, text: &str) -> Result
                 }
             }
             Rule::limit_clause => {
-                let p = Parts::new(clause).next(rule)?;
-                let v = parse_number(p.as_str()).unwrap_or(-1.0);
-                if v < 0.0 || v.fract() != 0.0 || v > 1e12 {
-                    let (line, column) = line_col(text, p.as_span().start());
-                    return Err(Error::parse(
-                        "expected a whole number after 'limit'",
-                        text,
-                        line,
-                        column,
-                    ));
-                }
-                s.limit = Some(v as usize);
+                s.limit = Some(whole(&Parts::new(clause).next(rule)?, text, "limit")?);
             }
             r => return Err(internal(r)),
         }
@@ -660,7 +545,7 @@ fn direction(p: Pair<Rule>) -> Order {
 fn item(pair: Pair<Rule>, text: &str) -> Result<Item> {
     let mut parts = Parts::new(pair);
     let e = parts.next(Rule::item)?;
-    let t = collapse(e.as_str());
+    let t = lexer::collapse(e.as_str());
     let e = expr(e, text)?;
     let alias = parts.inner.next().map(|n| spanned(n).name);
     Ok(Item {
@@ -668,23 +553,6 @@ fn item(pair: Pair<Rule>, text: &str) -> Result<Item> {
         alias,
         text: t,
     })
-}
-
-/// Collapses runs of whitespace (and drops comments) so multi-line items get tidy names.
-fn collapse(s: &str) -> String {
-    let no_comments: Vec<&str> = s
-        .lines()
-        .map(|l| match (l.find("--"), l.find('#')) {
-            (Some(a), Some(b)) => &l[..a.min(b)],
-            (Some(a), None) | (None, Some(a)) => &l[..a],
-            (None, None) => l,
-        })
-        .collect();
-    no_comments
-        .join(" ")
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
 }
 
 /// Builds an expression from an `expr`, `item_expr` or `bound` pair with the Pratt parser.

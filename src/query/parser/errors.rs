@@ -19,7 +19,8 @@ fn rule_name(rule: &Rule) -> Option<&'static str> {
         | Rule::kw_drop
         | Rule::kw_score
         | Rule::kw_valuation
-        | Rule::kw_fscore => "a statement",
+        | Rule::kw_fscore
+        | Rule::kw_explain => "a statement",
         Rule::symbol | Rule::bare_symbol => "a company symbol",
         Rule::string | Rule::string_body => "a quoted string",
         Rule::number | Rule::signed_number => "a number",
@@ -58,6 +59,7 @@ fn rule_name(rule: &Rule) -> Option<&'static str> {
         | Rule::define_screen
         | Rule::run_screen
         | Rule::drop
+        | Rule::explain
         | Rule::statement
         | Rule::script => "a statement",
         Rule::kw_companies | Rule::show_companies | Rule::from_companies => "'companies'",

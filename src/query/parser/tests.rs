@@ -2,6 +2,7 @@
 //! and the messages of parse errors; property tests print and re-parse expressions.
 
 use super::*;
+use crate::query::registry::is_reserved;
 use proptest::prelude::*;
 
 fn stmts(text: &str) -> Vec<Statement> {
@@ -249,6 +250,25 @@ fn nesting_is_bounded_before_parsing() {
             .contains("more than 1000 operands")
     );
     assert!(parse_script(&format!("select {}1{}", "(".repeat(60), ")".repeat(60))).is_ok());
+}
+
+/// A run of dashes inside a string or a comment is text: the nesting pre-check once
+/// counted them as prefix operators and refused the statement.
+#[test]
+fn dashes_in_strings_and_comments_are_not_prefix_operators() {
+    let dashes = "- ".repeat(100);
+    assert!(parse_script(&format!("select roe where name = \"{dashes}\"")).is_ok());
+    assert!(parse_script(&format!("select roe -- {dashes}")).is_ok());
+    assert!(parse_script(&format!("select {dashes}1")).is_err());
+}
+
+/// An item's name drops comments but not comment markers inside its strings: `--` in a
+/// string once cut the name short.
+#[test]
+fn item_names_keep_comment_markers_inside_strings() {
+    let s = select_of("select \"x -- y\" as a, count( # why\n roe ) by industry");
+    assert_eq!(s.items[0].text, "\"x -- y\"");
+    assert_eq!(s.items[1].text, "count( roe )");
 }
 
 fn arb_expr() -> impl Strategy<Value = Expr> {
