@@ -259,13 +259,7 @@ impl std::fmt::Display for Expr {
 }
 
 fn write_name(f: &mut std::fmt::Formatter<'_>, name: &str) -> std::fmt::Result {
-    let bare = name
-        .chars()
-        .next()
-        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
-        && !super::parser::is_reserved(name);
-    if bare {
+    if super::lexer::is_bare_name(name) {
         write!(f, "{name}")
     } else {
         write!(f, "`{name}`")

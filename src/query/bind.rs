@@ -1,7 +1,9 @@
 //! Binding: names in an [`Expr`] become metric slots, attributes or item references,
-//! functions are checked, and each expression gets a type and a display unit.
+//! functions and computed columns are looked up in the [`registry`](super::registry), and
+//! each expression gets a type and a display unit.
 
 use super::ast::{BinOp, Expr, Group, Spanned};
+use super::registry::{self, ArgType, Func, FunctionDef, Yields};
 use crate::columns::Companies;
 use crate::error::{Error, Result, did_you_mean};
 use crate::model::{Catalog, Direction, Period, Unit};
@@ -16,54 +18,9 @@ pub enum Ty {
     Bool,
 }
 
-/// Time-series functions (SPEC.md section 3): evaluated per company on a series.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum TsFn {
-    Yoy,
-    Qoq,
-    Cagr,
-    Delta,
-    Prev,
-    Mavg,
-    Msum,
-    Mmin,
-    Mmax,
-    Mmedian,
-    Mdev,
-    First,
-    Points,
-}
-
-/// Cross-sectional functions: each value against the other rows' values.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum CrossFn {
-    PctRank,
-    Zscore,
-    Grade,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum AggFn {
-    Count,
-    Sum,
-    Avg,
-    Median,
-    Min,
-    Max,
-    Stddev,
-    Pct,
-}
-
-/// The computed columns of SCORING.md.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ScoreCol {
-    Score,
-    ScoreGrade,
-    IndustryRank,
-    /// The grade of one dimension (index into `analysis::score::DIMENSIONS`).
-    DimGrade(usize),
-    FScore,
-}
+// The function and computed-column enums live with their names in the registry; they are
+// re-exported so the evaluator keeps reading them from the binder's output types.
+pub use super::registry::{AggFn, CrossFn, ScoreCol, TsFn};
 
 /// A bound expression.
 #[derive(Clone, Debug)]
@@ -165,12 +122,6 @@ pub struct Binder<'a> {
     /// How deep computed metrics are being expanded (they may refer to each other).
     depth: usize,
 }
-
-const FUNCTIONS: [&str; 24] = [
-    "yoy", "qoq", "cagr", "delta", "prev", "mavg", "msum", "mmin", "mmax", "mmedian", "mdev",
-    "first", "points", "pct_rank", "zscore", "grade", "count", "sum", "avg", "median", "min",
-    "max", "stddev", "pct",
-];
 
 impl<'a> Binder<'a> {
     pub fn new(catalog: &'a Catalog, companies: &'a Companies, text: &'a str) -> Binder<'a> {
@@ -441,9 +392,10 @@ impl<'a> Binder<'a> {
                 direction: def.direction,
             });
         }
-        if let Some((col, ty, unit, direction)) = score_column(&lower) {
+        if let Some(c) = registry::column(&lower) {
+            let (ty, unit, direction) = shape(c.yields, None);
             return Ok(Bound {
-                expr: BExpr::Score(col),
+                expr: BExpr::Score(c.column),
                 ty,
                 unit,
                 direction,
@@ -461,7 +413,7 @@ impl<'a> Binder<'a> {
         let mut known: Vec<&str> = self.catalog.names().collect();
         known.extend(self.companies.attribute_names.iter().map(String::as_str));
         known.extend(self.items.iter().map(|(a, _)| a.as_str()));
-        known.extend(SCORE_COLUMNS);
+        known.extend(registry::COLUMNS.iter().map(|c| c.name));
         Err(self.error_at(
             n.pos,
             format!(
@@ -507,33 +459,20 @@ impl<'a> Binder<'a> {
     }
 
     fn bind_call(&mut self, n: &Spanned, args: &[Expr]) -> Result<Bound> {
-        let f = n.name.to_lowercase();
-        let text = self.text;
-        let arity = |lo: usize, hi: usize| -> Result<()> {
-            if args.len() < lo || args.len() > hi {
-                let want = if lo == hi {
-                    format!("{lo}")
-                } else {
-                    format!("{lo} to {hi}")
-                };
-                return Err(name_error_at(
-                    text,
-                    n.pos,
-                    format!(
-                        "{f}() takes {want} argument{}, not {}",
-                        if hi == 1 { "" } else { "s" },
-                        args.len()
-                    ),
-                ));
-            }
-            Ok(())
+        let Some(def) = registry::function(&n.name) else {
+            return Err(self.error_at(n.pos, registry::unknown_function(&n.name)));
         };
-        let ts =
-            |b: &mut Self, func: TsFn, lo: usize, hi: usize, default_n: usize| -> Result<Bound> {
-                arity(lo, hi)?;
-                let x = b.bind_num(&args[0], &f)?;
+        if let Some(message) = def.arity_error(args.len()) {
+            return Err(self.error_at(n.pos, message));
+        }
+        let f = def.name;
+        // Each arm gives the bound call and its first argument's binding, whose unit and
+        // direction the registry's `yields` may pass on.
+        let (expr, shaped) = match def.func {
+            Func::Ts(func) => {
+                let x = self.bind_num(&args[0], f)?;
                 if !is_series_expr(&x.expr) {
-                    return Err(b.error_at(
+                    return Err(self.error_at(
                         n.pos,
                         format!(
                             "{f}() works on metrics and arithmetic on them, not on '{}'",
@@ -541,199 +480,118 @@ impl<'a> Binder<'a> {
                         ),
                     ));
                 }
-                let count = match args.get(1) {
-                    Some(a) => whole_number(a).ok_or_else(|| {
-                        b.error_at(
-                            n.pos,
-                            format!("{f}()'s second argument must be a whole number of at least 1"),
-                        )
-                    })?,
-                    None => default_n,
+                let count = match self.second_argument(def, n, args)? {
+                    Second::Count(k) => k,
+                    _ => 1,
                 };
-                let unit = match func {
-                    TsFn::Yoy | TsFn::Qoq | TsFn::Cagr => Some(Unit::Percent),
-                    TsFn::Points => Some(Unit::Count),
-                    _ => x.unit,
-                };
-                Ok(Bound {
-                    expr: BExpr::Ts(func, Box::new(x.expr), count),
-                    ty: Ty::Num,
-                    unit,
-                    direction: if matches!(func, TsFn::Yoy | TsFn::Qoq | TsFn::Cagr | TsFn::Points)
-                    {
-                        Direction::Higher
-                    } else {
-                        x.direction
-                    },
-                })
-            };
-        match f.as_str() {
-            "yoy" => ts(self, TsFn::Yoy, 1, 1, 1),
-            "qoq" => ts(self, TsFn::Qoq, 1, 1, 1),
-            "cagr" => ts(self, TsFn::Cagr, 2, 2, 1),
-            "delta" => ts(self, TsFn::Delta, 1, 2, 1),
-            "prev" => ts(self, TsFn::Prev, 1, 2, 1),
-            "mavg" => ts(self, TsFn::Mavg, 2, 2, 1),
-            "msum" => ts(self, TsFn::Msum, 2, 2, 1),
-            "mmin" => ts(self, TsFn::Mmin, 2, 2, 1),
-            "mmax" => ts(self, TsFn::Mmax, 2, 2, 1),
-            "mmedian" => ts(self, TsFn::Mmedian, 2, 2, 1),
-            "mdev" => ts(self, TsFn::Mdev, 2, 2, 1),
-            "first" => ts(self, TsFn::First, 1, 1, 1),
-            "points" => ts(self, TsFn::Points, 1, 1, 1),
-            "pct_rank" | "zscore" | "grade" => {
-                let func = match f.as_str() {
-                    "pct_rank" => CrossFn::PctRank,
-                    "zscore" => CrossFn::Zscore,
-                    _ => CrossFn::Grade,
-                };
-                arity(1, if func == CrossFn::Grade { 1 } else { 2 })?;
-                let x = self.bind_num(&args[0], &f)?;
+                let shaped = shape(def.yields, Some(&x));
+                (BExpr::Ts(func, Box::new(x.expr), count), shaped)
+            }
+            Func::Cross(func) => {
+                let x = self.bind_num(&args[0], f)?;
                 if x.expr.has_aggregate() {
                     return Err(self.error_at(n.pos, format!("{f}() cannot take an aggregate")));
                 }
-                let group = match args.get(1) {
-                    None => None,
-                    Some(Expr::Name(g)) if g.name.eq_ignore_ascii_case("industry") => {
-                        Some(Group::Industry)
-                    }
-                    Some(Expr::Name(g)) if g.name.eq_ignore_ascii_case("sector") => {
-                        Some(Group::Sector)
-                    }
-                    Some(other) => {
-                        return Err(self.error_at(
-                            n.pos,
-                            format!(
-                                "{f}()'s second argument must be industry or sector, not '{other}'"
-                            ),
-                        ));
-                    }
+                let group = match self.second_argument(def, n, args)? {
+                    Second::Group(g) => Some(g),
+                    _ => None,
                 };
                 let lower = x.direction == Direction::Lower;
-                let (ty, unit) = match func {
-                    CrossFn::Grade => (Ty::Text, None),
-                    CrossFn::PctRank => (Ty::Num, Some(Unit::Score)),
-                    CrossFn::Zscore => (Ty::Num, Some(Unit::Ratio)),
-                };
-                Ok(Bound {
-                    expr: BExpr::Cross(func, Box::new(x.expr), group, lower),
-                    ty,
-                    unit,
-                    direction: Direction::Higher,
-                })
+                let shaped = shape(def.yields, Some(&x));
+                (BExpr::Cross(func, Box::new(x.expr), group, lower), shaped)
             }
-            "count" if args.is_empty() => Ok(Bound {
-                expr: BExpr::Agg(AggFn::Count, None, 0.0),
-                ty: Ty::Num,
-                unit: Some(Unit::Count),
-                direction: Direction::Higher,
-            }),
-            "count" | "sum" | "avg" | "median" | "min" | "max" | "stddev" | "pct" => {
-                let func = match f.as_str() {
-                    "count" => AggFn::Count,
-                    "sum" => AggFn::Sum,
-                    "avg" => AggFn::Avg,
-                    "median" => AggFn::Median,
-                    "min" => AggFn::Min,
-                    "max" => AggFn::Max,
-                    "stddev" => AggFn::Stddev,
-                    _ => AggFn::Pct,
-                };
-                if func == AggFn::Pct {
-                    arity(2, 2)?;
-                } else {
-                    arity(1, 1)?;
-                }
+            Func::Agg(AggFn::Count) if args.is_empty() => {
+                (BExpr::Agg(AggFn::Count, None, 0.0), shape(def.yields, None))
+            }
+            Func::Agg(func) => {
                 let x = self.bind(&args[0])?;
                 if x.expr.has_aggregate() {
                     return Err(
                         self.error_at(n.pos, format!("{f}() cannot take another aggregate"))
                     );
                 }
-                if x.ty != Ty::Num && func != AggFn::Count {
+                if x.ty != Ty::Num && def.params[0].ty != ArgType::Any {
                     return Err(self.error_at(n.pos, format!("{f}() needs a number, not text")));
                 }
-                let q = match args.get(1) {
-                    Some(Expr::Number(q)) if (0.0..=1.0).contains(q) => *q,
-                    Some(_) => {
-                        return Err(self.error_at(
-                            n.pos,
-                            "pct()'s second argument must be a number from 0 to 1".into(),
-                        ));
-                    }
-                    None => 0.5,
+                let q = match self.second_argument(def, n, args)? {
+                    Second::Fraction(q) => q,
+                    _ => 0.5,
                 };
-                let unit = match func {
-                    AggFn::Count => Some(Unit::Count),
-                    _ => x.unit,
-                };
-                Ok(Bound {
-                    expr: BExpr::Agg(func, Some(Box::new(x.expr)), q),
-                    ty: Ty::Num,
-                    unit,
-                    direction: if func == AggFn::Count {
-                        Direction::Higher
-                    } else {
-                        x.direction
-                    },
-                })
+                let shaped = shape(def.yields, Some(&x));
+                (BExpr::Agg(func, Some(Box::new(x.expr)), q), shaped)
             }
-            _ => Err(self.error_at(
+        };
+        let (ty, unit, direction) = shaped;
+        Ok(Bound {
+            expr,
+            ty,
+            unit,
+            direction,
+        })
+    }
+
+    /// A call's optional second argument, read as the registry types it.
+    fn second_argument(&self, def: &FunctionDef, n: &Spanned, args: &[Expr]) -> Result<Second> {
+        let (Some(param), Some(arg)) = (def.params.get(1), args.get(1)) else {
+            return Ok(Second::None);
+        };
+        let wrong = |found: String| {
+            self.error_at(
                 n.pos,
                 format!(
-                    "unknown function '{}'{}",
-                    n.name,
-                    did_you_mean(&f, FUNCTIONS)
+                    "{}()'s second argument must be {}{found}",
+                    def.name,
+                    param.ty.expected()
                 ),
-            )),
+            )
+        };
+        match param.ty {
+            ArgType::Count => whole_number(arg)
+                .map(Second::Count)
+                .ok_or_else(|| wrong(String::new())),
+            ArgType::Group => match arg {
+                Expr::Name(g) if g.name.eq_ignore_ascii_case("industry") => {
+                    Ok(Second::Group(Group::Industry))
+                }
+                Expr::Name(g) if g.name.eq_ignore_ascii_case("sector") => {
+                    Ok(Second::Group(Group::Sector))
+                }
+                other => Err(wrong(format!(", not '{other}'"))),
+            },
+            ArgType::Fraction => match arg {
+                Expr::Number(q) if (0.0..=1.0).contains(q) => Ok(Second::Fraction(*q)),
+                _ => Err(wrong(String::new())),
+            },
+            // No function takes an expression second; the registry test binds every one.
+            ArgType::Series | ArgType::Number | ArgType::Any => Err(Error::Data(format!(
+                "internal error: {}() has no reading for its second argument",
+                def.name
+            ))),
         }
     }
 }
 
-/// The computed columns by name: what they are, their type, unit and ranking direction.
-fn score_column(name: &str) -> Option<(ScoreCol, Ty, Option<Unit>, Direction)> {
-    let grade = |d| Some((ScoreCol::DimGrade(d), Ty::Text, None, Direction::Higher));
-    match name {
-        "score" => Some((
-            ScoreCol::Score,
-            Ty::Num,
-            Some(Unit::Score),
-            Direction::Higher,
-        )),
-        "score_grade" => Some((ScoreCol::ScoreGrade, Ty::Text, None, Direction::Higher)),
-        "industry_rank" => Some((
-            ScoreCol::IndustryRank,
-            Ty::Num,
-            Some(Unit::Count),
-            Direction::Lower,
-        )),
-        "profit_grade" => grade(0),
-        "growth_grade" => grade(1),
-        "operation_grade" => grade(2),
-        "security_grade" => grade(3),
-        "cash_grade" => grade(4),
-        "fscore" => Some((
-            ScoreCol::FScore,
-            Ty::Num,
-            Some(Unit::Count),
-            Direction::Higher,
-        )),
-        _ => None,
-    }
+/// A function's second argument, once checked.
+enum Second {
+    None,
+    Count(usize),
+    Group(Group),
+    Fraction(f64),
 }
 
-/// Names of the computed columns, for suggestions.
-pub const SCORE_COLUMNS: [&str; 9] = [
-    "score",
-    "score_grade",
-    "industry_rank",
-    "profit_grade",
-    "growth_grade",
-    "operation_grade",
-    "security_grade",
-    "cash_grade",
-    "fscore",
-];
+/// The type, unit and ranking direction of a value the registry describes by `yields`;
+/// `arg` is the bound first argument of a function, if it has one.
+fn shape(yields: Yields, arg: Option<&Bound>) -> (Ty, Option<Unit>, Direction) {
+    match yields {
+        Yields::Like => (
+            Ty::Num,
+            arg.and_then(|a| a.unit),
+            arg.map_or(Direction::Higher, |a| a.direction),
+        ),
+        Yields::Num(unit, direction) => (Ty::Num, Some(unit), direction),
+        Yields::Grade => (Ty::Text, None, Direction::Higher),
+    }
+}
 
 /// Time-series functions take stored metrics, numbers and arithmetic on them.
 fn is_series_expr(e: &BExpr) -> bool {

@@ -1,9 +1,21 @@
 //! The pest parser: grammar/finq.pest in, [`ast`](super::ast) out. Pest types stay here.
+//!
+//! Before pest sees a script, [`check_nesting`] bounds its depth and finds unclosed strings
+//! and parentheses with the [`lexer`](super::lexer), which pest alone would only report as
+//! an unexpected end. After pest succeeds, one function per rule (`statement`, `select`,
+//! `expr`, ...) turns its pairs into AST values; pest's failures become messages a person
+//! reads in [`errors`].
+
+mod errors;
+#[cfg(test)]
+mod tests;
 
 use super::ast::*;
+use super::lexer::{self, Kind};
 use crate::error::{Error, Result};
 use crate::model::number::parse_number;
 use crate::model::{Direction, Period};
+use errors::parse_error;
 use pest::Parser;
 use pest::iterators::{Pair, Pairs};
 use pest::pratt_parser::{Assoc, Op, PrattParser};
@@ -19,17 +31,6 @@ struct FinqParser;
 pub const MAX_NESTING: usize = 64;
 /// Most operands one expression may have: evaluation recurses on the tree it builds.
 pub const MAX_OPERANDS: usize = 1000;
-
-/// Words the grammar reserves; a name spelled like one must be backticked.
-const RESERVED: [&str; 32] = [
-    "select", "from", "where", "at", "by", "rank", "order", "limit", "asc", "desc", "within", "as",
-    "of", "and", "or", "not", "in", "between", "like", "is", "null", "to", "series", "describe",
-    "show", "import", "set", "delete", "define", "drop", "screen", "explain",
-];
-
-pub fn is_reserved(word: &str) -> bool {
-    RESERVED.iter().any(|r| r.eq_ignore_ascii_case(word))
-}
 
 fn pratt() -> &'static PrattParser<Rule> {
     static PRATT: OnceLock<PrattParser<Rule>> = OnceLock::new();
@@ -99,83 +100,67 @@ pub fn parse_expression(text: &str) -> Result<Expr> {
 
 /// Rejects nesting deeper than [`MAX_NESTING`], and parentheses or strings that are never
 /// closed, with the place it happens (pest would only report what it expected instead).
+/// Runs of prefix operators (`- - -x`, `not not x`) nest like parentheses and are bounded
+/// too; their error comes last, after those of strings and parentheses, wherever it is.
 fn check_nesting(text: &str) -> Result<()> {
-    let at = |pos: usize, message: &str| {
+    let at = |pos: usize, message: String| {
         let (line, column) = line_col(text, pos);
         Err(Error::parse(message, text, line, column))
     };
-    let lexed = Lexed::new(text);
     let mut opens: Vec<usize> = Vec::new();
-    for &(i, c, class) in &lexed.chars {
-        if class != Class::Code {
+    let mut prefix_run = 0usize;
+    let mut too_many_prefixes = None;
+    for t in lexer::tokens(text) {
+        if t.kind == Kind::Comment {
             continue;
         }
-        match c {
-            '(' => opens.push(i),
-            ')' => {
+        if let Kind::Str { closed: false } = t.kind {
+            return at(
+                t.start,
+                "this string is never closed (a '\"' is missing)".into(),
+            );
+        }
+        let word = t.text(text);
+        if word == "-" || (t.kind == Kind::Word && word.eq_ignore_ascii_case("not")) {
+            prefix_run += 1;
+            if prefix_run > MAX_NESTING && too_many_prefixes.is_none() {
+                too_many_prefixes = Some(t.start);
+            }
+        } else {
+            prefix_run = 0;
+        }
+        if t.kind != Kind::Punct {
+            continue;
+        }
+        match word {
+            "(" => opens.push(t.start),
+            ")" => {
                 opens.pop();
             }
-            ';' => {
+            ";" => {
                 if let Some(&open) = opens.last() {
-                    return at(open, "this parenthesis is never closed");
+                    return at(open, "this parenthesis is never closed".into());
                 }
             }
             _ => {}
         }
         if opens.len() > MAX_NESTING {
             return at(
-                i,
-                &format!("expressions nest deeper than {MAX_NESTING} levels"),
+                t.start,
+                format!("expressions nest deeper than {MAX_NESTING} levels"),
             );
         }
     }
-    if let Some(start) = lexed.open_string {
-        return at(start, "this string is never closed (a '\"' is missing)");
-    }
     if let Some(&open) = opens.last() {
-        return at(open, "this parenthesis is never closed");
+        return at(open, "this parenthesis is never closed".into());
     }
-    // Long runs of prefix operators nest just like parentheses do.
-    let mut run = 0usize;
-    for (i, w) in tokens(text) {
-        if w == "-" || w.eq_ignore_ascii_case("not") {
-            run += 1;
-            if run > MAX_NESTING {
-                let (line, column) = line_col(text, i);
-                return Err(Error::parse(
-                    format!("more than {MAX_NESTING} prefix operators in a row"),
-                    text,
-                    line,
-                    column,
-                ));
-            }
-        } else {
-            run = 0;
-        }
+    if let Some(pos) = too_many_prefixes {
+        return at(
+            pos,
+            format!("more than {MAX_NESTING} prefix operators in a row"),
+        );
     }
     Ok(())
-}
-
-/// Rough tokens (words, and single punctuation characters) with their byte offsets.
-fn tokens(text: &str) -> impl Iterator<Item = (usize, &str)> {
-    let mut out = Vec::new();
-    let mut start = None;
-    for (i, c) in text.char_indices() {
-        if c.is_alphanumeric() || c == '_' || c == '.' {
-            start.get_or_insert(i);
-        } else {
-            if let Some(s) = start.take() {
-                out.push((s, &text[s..i]));
-            }
-            if !c.is_whitespace() {
-                out.push((i, &text[i..i + c.len_utf8()]));
-            }
-        }
-    }
-    if let Some(s) = start {
-        out.push((s, &text[s..]));
-    }
-    out.into_iter()
 }
 
 /// 1-based line and column (in characters) of a byte offset.
@@ -372,94 +357,11 @@ fn statement(pair: Pair<Rule>, text: &str) -> Result<Statement> {
     })
 }
 
-/// What a character of query text is part of.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Class {
-    Code,
-    /// A `"string"`, quotes included.
-    Str,
-    /// A `` `name` ``, backticks included.
-    Tick,
-    /// From `--` or `#` to the end of the line.
-    Comment,
-}
-
-/// Query text split into code, strings, backticked names and comments, the one place that
-/// knows those rules outside the grammar (for checks that run before pest and for trimming).
-struct Lexed {
-    chars: Vec<(usize, char, Class)>,
-    /// Where a string that never closes starts.
-    open_string: Option<usize>,
-}
-
-impl Lexed {
-    fn new(text: &str) -> Lexed {
-        let mut chars = Vec::with_capacity(text.len());
-        let mut state = Class::Code;
-        let (mut escaped, mut string_start) = (false, 0);
-        let mut it = text.char_indices().peekable();
-        while let Some((i, c)) = it.next() {
-            let class = match state {
-                Class::Comment => {
-                    if c == '\n' {
-                        state = Class::Code;
-                    }
-                    Class::Comment
-                }
-                Class::Str => {
-                    if escaped {
-                        escaped = false;
-                    } else if c == '\\' {
-                        escaped = true;
-                    } else if c == '"' {
-                        state = Class::Code;
-                    }
-                    Class::Str
-                }
-                Class::Tick => {
-                    if c == '`' {
-                        state = Class::Code;
-                    }
-                    Class::Tick
-                }
-                Class::Code => {
-                    state = match c {
-                        '"' => {
-                            string_start = i;
-                            Class::Str
-                        }
-                        '`' => Class::Tick,
-                        '#' => Class::Comment,
-                        '-' if it.peek().is_some_and(|&(_, n)| n == '-') => Class::Comment,
-                        _ => Class::Code,
-                    };
-                    state
-                }
-            };
-            chars.push((i, c, class));
-        }
-        Lexed {
-            chars,
-            open_string: (state == Class::Str).then_some(string_start),
-        }
-    }
-}
-
 /// A pair's text without the whitespace and comments that optional clauses which did not
 /// match may have skipped after its last token.
 fn trimmed<'a>(pair: &Pair<'a, Rule>) -> &'a str {
     let s = pair.as_str();
-    let end = Lexed::new(s)
-        .chars
-        .iter()
-        .rev()
-        .find(|(_, c, class)| match class {
-            Class::Comment => false,
-            Class::Code => !c.is_whitespace(),
-            Class::Str | Class::Tick => true,
-        })
-        .map_or(0, |(i, c, _)| i + c.len_utf8());
-    &s[..end]
+    &s[..lexer::end_of_code(s)]
 }
 
 /// A whole number after a keyword (`limit 10`, `over 3 years`).
@@ -581,7 +483,7 @@ fn select<'a>(parts: impl Iterator<Item = Pair<'a, Rule>>, text: &str) -> Result
             }
             Rule::by_clause => {
                 for e in Parts::new(clause).inner {
-                    let t = collapse(e.as_str());
+                    let t = lexer::collapse(e.as_str());
                     s.by.push(Item {
                         expr: expr(e, text)?,
                         alias: None,
@@ -619,18 +521,7 @@ fn select<'a>(parts: impl Iterator<Item = Pair<'a, Rule>>, text: &str) -> Result
                 }
             }
             Rule::limit_clause => {
-                let p = Parts::new(clause).next(rule)?;
-                let v = parse_number(p.as_str()).unwrap_or(-1.0);
-                if v < 0.0 || v.fract() != 0.0 || v > 1e12 {
-                    let (line, column) = line_col(text, p.as_span().start());
-                    return Err(Error::parse(
-                        "expected a whole number after 'limit'",
-                        text,
-                        line,
-                        column,
-                    ));
-                }
-                s.limit = Some(v as usize);
+                s.limit = Some(whole(&Parts::new(clause).next(rule)?, text, "limit")?);
             }
             r => return Err(internal(r)),
         }
@@ -654,7 +545,7 @@ fn direction(p: Pair<Rule>) -> Order {
 fn item(pair: Pair<Rule>, text: &str) -> Result<Item> {
     let mut parts = Parts::new(pair);
     let e = parts.next(Rule::item)?;
-    let t = collapse(e.as_str());
+    let t = lexer::collapse(e.as_str());
     let e = expr(e, text)?;
     let alias = parts.inner.next().map(|n| spanned(n).name);
     Ok(Item {
@@ -662,23 +553,6 @@ fn item(pair: Pair<Rule>, text: &str) -> Result<Item> {
         alias,
         text: t,
     })
-}
-
-/// Collapses runs of whitespace (and drops comments) so multi-line items get tidy names.
-fn collapse(s: &str) -> String {
-    let no_comments: Vec<&str> = s
-        .lines()
-        .map(|l| match (l.find("--"), l.find('#')) {
-            (Some(a), Some(b)) => &l[..a.min(b)],
-            (Some(a), None) | (None, Some(a)) => &l[..a],
-            (None, None) => l,
-        })
-        .collect();
-    no_comments
-        .join(" ")
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
 }
 
 /// Builds an expression from an `expr`, `item_expr` or `bound` pair with the Pratt parser.
@@ -857,518 +731,4 @@ fn string(pair: Pair<Rule>) -> String {
 
 fn internal(rule: Rule) -> Error {
     Error::Data(format!("internal parser error near {rule:?}"))
-}
-
-/// What a rule is called in a message to a person.
-fn rule_name(rule: &Rule) -> Option<&'static str> {
-    Some(match rule {
-        Rule::kw_select
-        | Rule::kw_series
-        | Rule::kw_describe
-        | Rule::kw_show
-        | Rule::kw_import
-        | Rule::kw_set
-        | Rule::kw_delete
-        | Rule::kw_define
-        | Rule::kw_drop
-        | Rule::kw_score
-        | Rule::kw_valuation
-        | Rule::kw_fscore => "a statement",
-        Rule::symbol | Rule::bare_symbol => "a company symbol",
-        Rule::string | Rule::string_body => "a quoted string",
-        Rule::number | Rule::signed_number => "a number",
-        Rule::period => "a period",
-        Rule::name | Rule::bare_name | Rule::backticked | Rule::backticked_body => "a name",
-        Rule::expr
-        | Rule::item_expr
-        | Rule::bound
-        | Rule::paren
-        | Rule::call
-        | Rule::metric_at
-        | Rule::null
-        | Rule::neg
-        | Rule::not => "an expression",
-        Rule::add
-        | Rule::sub
-        | Rule::mul
-        | Rule::div
-        | Rule::eq
-        | Rule::ne
-        | Rule::lt
-        | Rule::le
-        | Rule::gt
-        | Rule::ge
-        | Rule::and
-        | Rule::or => "an operator",
-        Rule::select
-        | Rule::series
-        | Rule::describe
-        | Rule::show
-        | Rule::import
-        | Rule::set_point
-        | Rule::set_attr
-        | Rule::delete
-        | Rule::define_metric
-        | Rule::define_screen
-        | Rule::run_screen
-        | Rule::drop
-        | Rule::statement
-        | Rule::script => "a statement",
-        Rule::kw_companies | Rule::show_companies | Rule::from_companies => "'companies'",
-        Rule::kw_industries => "'industries'",
-        Rule::kw_sectors => "'sectors'",
-        Rule::kw_metrics => "'metrics'",
-        Rule::kw_screens => "'screens'",
-        Rule::kw_latest => "'latest'",
-        Rule::kw_of => "'of'",
-        Rule::kw_as => "'as'",
-        Rule::kw_by => "'by'",
-        Rule::kw_and => "'and'",
-        Rule::kw_metric => "'metric'",
-        Rule::kw_screen | Rule::from_screen => "'screen'",
-        Rule::kw_industry | Rule::from_industry => "'industry'",
-        Rule::kw_sector | Rule::from_sector => "'sector'",
-        Rule::kw_peers => "a statement",
-        Rule::from_peers => "'peers of'",
-        Rule::kw_asc | Rule::kw_desc | Rule::direction => "'asc' or 'desc'",
-        Rule::kw_within | Rule::within => "'within'",
-        Rule::kw_higher | Rule::kw_lower => "'higher' or 'lower'",
-        Rule::kw_years => "'years'",
-        Rule::kw_over => "'over'",
-        Rule::EOI => "the end of the statement",
-        Rule::items | Rule::item => "a metric or expression",
-        _ => return None,
-    })
-}
-
-/// What must follow a keyword, for "expected X after 'where'" messages.
-fn after_keyword(word: &str) -> Option<&'static str> {
-    Some(match word.to_ascii_lowercase().as_str() {
-        "where" => "a condition",
-        "select" => "a metric or expression to select",
-        "by" => "an expression",
-        "limit" => "a whole number",
-        "at" => "a period (2024, 2024Q3, 2024-06-30) or 'latest'",
-        "of" => "a company symbol",
-        "from" => "companies, industry \"...\", sector \"...\", peers of SYMBOL or screen NAME",
-        "describe" => "a company symbol",
-        "and" | "or" | "not" => "an expression",
-        "import" => "a quoted file path",
-        "as" => "a name",
-        "show" => "companies, industries, sectors, metrics or screens",
-        "score" | "fscore" | "valuation" => "a company symbol",
-        "over" => "a whole number of years",
-        _ => return None,
-    })
-}
-
-fn parse_error(text: &str, e: pest::error::Error<Rule>) -> Error {
-    use pest::error::{ErrorVariant, InputLocation};
-    let pos = match e.location {
-        InputLocation::Pos(p) | InputLocation::Span((p, _)) => p,
-    };
-    let (mut line, mut column) = line_col(text, pos);
-    if text[text.floor_char_boundary(pos)..].trim().is_empty() {
-        // At the end of the input, point one column past the last word (where the missing
-        // token would go), not at an empty last line.
-        let end = text[..text.floor_char_boundary(pos)].trim_end().len();
-        (line, column) = line_col(text, end);
-        column += 1;
-    }
-    let found = found_at(text, pos);
-    let previous = previous_word(text, pos);
-    let message = match &e.variant {
-        ErrorVariant::ParsingError { positives, .. } => {
-            // `screen NAME` may start the next statement, but offering it mid-statement
-            // only confuses.
-            let mut names: Vec<&str> = positives
-                .iter()
-                .filter(|r| **r != Rule::kw_screen)
-                .filter_map(rule_name)
-                .collect();
-            names.sort_unstable();
-            names.dedup();
-            // Where a new statement may start, that is what is missing.
-            if names.contains(&"a statement") {
-                names = vec!["a statement"];
-            }
-            match (
-                previous.as_deref().and_then(after_keyword),
-                names.as_slice(),
-            ) {
-                (Some(what), _) if !names.contains(&"an operator") || names.len() == 1 => {
-                    format!(
-                        "expected {what} after '{}', found {found}",
-                        previous.unwrap_or_default()
-                    )
-                }
-                (_, []) => format!("unexpected {found}"),
-                (_, [one]) => format!("expected {one}, found {found}"),
-                (_, many) => {
-                    let (last, rest) = many.split_last().unwrap_or((&"", &[]));
-                    format!("expected {} or {last}, found {found}", rest.join(", "))
-                }
-            }
-        }
-        ErrorVariant::CustomError { message } => message.clone(),
-    };
-    Error::parse(message, text, line, column)
-}
-
-/// The word just before a byte offset, skipping whitespace.
-fn previous_word(text: &str, pos: usize) -> Option<String> {
-    let before = text[..text.floor_char_boundary(pos)].trim_end();
-    let word: String = before
-        .chars()
-        .rev()
-        .take_while(|c| c.is_alphanumeric() || *c == '_')
-        .collect::<Vec<_>>()
-        .into_iter()
-        .rev()
-        .collect();
-    (!word.is_empty()).then_some(word)
-}
-
-/// Describes the token at a byte offset: `'xyz'` or "the end of the input".
-fn found_at(text: &str, pos: usize) -> String {
-    let rest = &text[text.floor_char_boundary(pos)..];
-    let word: String = rest
-        .trim_start_matches([' ', '\t', '\r'])
-        .chars()
-        .take_while(|c| !c.is_whitespace() && *c != ';')
-        .take(24)
-        .collect();
-    if word.is_empty() {
-        if rest.trim().is_empty() {
-            "the end of the input".into()
-        } else {
-            "the end of the line".into()
-        }
-    } else {
-        format!("'{word}'")
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use proptest::prelude::*;
-
-    fn stmts(text: &str) -> Vec<Statement> {
-        parse_script(text)
-            .unwrap()
-            .into_iter()
-            .map(|l| l.statement)
-            .collect()
-    }
-
-    fn select_of(text: &str) -> Select {
-        match stmts(text).pop() {
-            Some(Statement::Select(s)) => *s,
-            other => panic!("not a select: {other:?}"),
-        }
-    }
-
-    fn e(text: &str) -> String {
-        parse_expression(text).unwrap().to_string()
-    }
-
-    #[test]
-    fn statements_split_on_semicolons_and_lines() {
-        let s = stmts("describe KC.US; show industries\nSHOW Metrics -- comment\n# another\n;;");
-        assert_eq!(s.len(), 3);
-        assert_eq!(
-            s[0],
-            Statement::Describe {
-                symbol: "KC.US".into()
-            }
-        );
-        assert_eq!(s[2], Statement::Show(ShowWhat::Metrics));
-        assert!(stmts("").is_empty());
-        assert!(stmts("  -- only a comment").is_empty());
-        // A statement continues over lines while the next line can continue it.
-        let s = stmts("select roe\n  where roe > 0\n  rank\nshow sectors");
-        assert_eq!(s.len(), 2);
-    }
-
-    #[test]
-    fn statement_text_stops_at_its_last_token() {
-        let s =
-            parse_script("select roe   -- why\n-- more\nshow sectors # c\ndescribe \"KC.US\" # x")
-                .unwrap();
-        let texts: Vec<&str> = s.iter().map(|l| l.text.as_str()).collect();
-        assert_eq!(texts, ["select roe", "show sectors", "describe \"KC.US\""]);
-        match &parse_script("define metric m = roe - -1 -- note").unwrap()[0].statement {
-            Statement::DefineMetric { text, .. } => assert_eq!(text, "roe - -1"),
-            other => panic!("{other:?}"),
-        }
-    }
-
-    #[test]
-    fn precedence_and_associativity() {
-        assert_eq!(e("1 + 2 * 3"), "(1.0 + (2.0 * 3.0))");
-        assert_eq!(e("1 - 2 - 3"), "((1.0 - 2.0) - 3.0)");
-        assert_eq!(e("-a * b"), "(-(a) * b)");
-        assert_eq!(
-            e("a > 1 and b < 2 or not c = 3"),
-            "(((a > 1.0) and (b < 2.0)) or (not ((c = 3.0))))"
-        );
-        assert_eq!(
-            e("pe between 0 and 15 and roe > 15%"),
-            "((pe between (0.0) and (15.0)) and (roe > 0.15))"
-        );
-        assert_eq!(
-            e("a + 1 between 2 and 3"),
-            "((a + 1.0) between (2.0) and (3.0))"
-        );
-        assert_eq!(e("x is not null"), "(x is not null)");
-        assert_eq!(
-            e("industry not in (\"A\", \"B\")"),
-            "(industry not in (\"A\", \"B\"))"
-        );
-        assert_eq!(e("name like \"Cloud%\""), "(name like \"Cloud%\")");
-        assert_eq!(
-            e("revenue at 2023 > 1B"),
-            "(revenue at 2023 > 1000000000.0)"
-        );
-        assert_eq!(e("`P/E (TTM)` < 20"), "(`P/E (TTM)` < 20.0)");
-        assert_eq!(e("cagr(revenue, 5)"), "cagr(revenue, 5.0)");
-        assert_eq!(e("count()"), "count()");
-    }
-
-    #[test]
-    fn literals_with_percent_and_magnitudes() {
-        assert_eq!(parse_expression("15%").unwrap(), Expr::Number(0.15));
-        assert_eq!(parse_expression("250K").unwrap(), Expr::Number(250_000.0));
-        assert_eq!(parse_expression("2.5B").unwrap(), Expr::Number(2.5e9));
-        assert_eq!(parse_expression("1e9").unwrap(), Expr::Number(1e9));
-        assert_eq!(parse_expression("1T").unwrap(), Expr::Number(1e12));
-        assert!(parse_expression("1Bx").is_err());
-    }
-
-    #[test]
-    fn every_select_clause() {
-        let s = select_of(
-            "select roe as r, pb from industry \"Software\" where pb > 1 at 2024Q3 by sector \
-             rank by r asc within industry order by pb desc, r limit 10",
-        );
-        assert_eq!(s.items.len(), 2);
-        assert_eq!(s.items[0].alias.as_deref(), Some("r"));
-        assert_eq!(s.items[1].text, "pb");
-        assert_eq!(s.from, Source::Industry("Software".into()));
-        assert!(s.filter.is_some());
-        assert_eq!(s.at, Period::parse("2024Q3"));
-        assert_eq!(s.by.len(), 1);
-        let rank = s.rank.unwrap();
-        assert_eq!(
-            (rank.order, rank.within),
-            (Some(Order::Asc), Some(Group::Industry))
-        );
-        assert_eq!(s.order.len(), 2);
-        assert_eq!(s.limit, Some(10));
-        assert_eq!(
-            select_of("select roe from peers of 688316.SH").from,
-            Source::Peers("688316.SH".into())
-        );
-        assert!(matches!(
-            select_of("select roe from screen cheap").from,
-            Source::Screen(_)
-        ));
-        assert_eq!(select_of("select roe at latest").at, None);
-        // A trailing `at` after the items is the clause, not a point of the last item.
-        assert_eq!(
-            select_of("select roe, pb at 2024").at,
-            Period::parse("2024")
-        );
-        assert_eq!(select_of("select (roe at 2024)").at, None);
-    }
-
-    #[test]
-    fn data_statements() {
-        assert!(matches!(&stmts("set KC.US roe at 2024 = -12.93%")[0],
-            Statement::SetPoint { value, .. } if (*value + 0.1293).abs() < 1e-15));
-        assert!(matches!(
-            &stmts("set KC.US name = \"Kingsoft\"")[0],
-            Statement::SetAttr { .. }
-        ));
-        assert!(matches!(
-            &stmts("delete KC.US roe at 2024")[0],
-            Statement::Delete {
-                metric: Some(_),
-                period: Some(_),
-                ..
-            }
-        ));
-        assert!(matches!(
-            &stmts("delete KC.US\nshow sectors")[0],
-            Statement::Delete { metric: None, .. }
-        ));
-        assert!(matches!(
-            &stmts("define metric margin2 = profit_margin * 2 higher")[0],
-            Statement::DefineMetric { .. }
-        ));
-        assert!(matches!(
-            &stmts("define screen cheap as select pe_ttm where pe_ttm < 10")[0],
-            Statement::DefineScreen { .. }
-        ));
-        assert!(matches!(
-            &stmts("screen cheap")[0],
-            Statement::RunScreen { .. }
-        ));
-        assert!(matches!(
-            &stmts("drop screen cheap")[0],
-            Statement::Drop {
-                kind: DefKind::Screen,
-                ..
-            }
-        ));
-        assert!(matches!(
-            &stmts("import \"a.csv\"")[0],
-            Statement::Import { .. }
-        ));
-        match &stmts("series revenue, roe of C000123.HK from 2020 to 2024Q2")[0] {
-            Statement::Series {
-                metrics, from, to, ..
-            } => {
-                assert_eq!(metrics.len(), 2);
-                assert_eq!(
-                    (*from, *to),
-                    (Period::parse("2020"), Period::parse("2024Q2"))
-                );
-            }
-            other => panic!("{other:?}"),
-        }
-        match &stmts("series revenue of X to 2024")[0] {
-            Statement::Series { from, to, .. } => {
-                assert_eq!((*from, *to), (None, Period::parse("2024")))
-            }
-            other => panic!("{other:?}"),
-        }
-    }
-
-    #[test]
-    fn keywords_need_a_boundary() {
-        assert!(parse_script("showcompanies").is_err());
-        assert!(parse_script("show companiesx").is_err());
-        assert_eq!(e("selected + orders"), "(selected + orders)");
-    }
-
-    #[test]
-    fn errors_say_what_was_expected_where() {
-        let msg = |t: &str| parse_script(t).unwrap_err().to_string();
-        let m = msg("select roe where");
-        assert!(
-            m.contains("expected a condition after 'where', found the end of the input"),
-            "{m}"
-        );
-        assert!(m.contains("line 1, column 18"), "{m}");
-        let m = msg("show");
-        assert!(
-            m.contains("expected companies, industries, sectors, metrics or screens after 'show'"),
-            "{m}"
-        );
-        let m = msg("describe KC.US\nshow nothing");
-        assert!(
-            m.contains("line 2, column 6") && m.contains("found 'nothing'"),
-            "{m}"
-        );
-        let m = msg("select roe limit x");
-        assert!(m.contains("expected a whole number after 'limit'"), "{m}");
-        let m = msg("select roe at 2024Q5");
-        assert!(m.contains("'2024Q5' is not a period"), "{m}");
-        let m = msg("selec roe");
-        assert!(m.contains("expected a statement, found 'selec'"), "{m}");
-    }
-
-    #[test]
-    fn nesting_is_bounded_before_parsing() {
-        let deep = format!("select {}1{}", "(".repeat(10_000), ")".repeat(10_000));
-        let m = parse_script(&deep).unwrap_err().to_string();
-        assert!(m.contains("nest deeper than 64"), "{m}");
-        let minus = format!("select {}1", "- ".repeat(10_000));
-        assert!(
-            parse_script(&minus)
-                .unwrap_err()
-                .to_string()
-                .contains("prefix operators")
-        );
-        let long = format!("select {}1", "1 + ".repeat(5_000));
-        assert!(
-            parse_script(&long)
-                .unwrap_err()
-                .to_string()
-                .contains("more than 1000 operands")
-        );
-        assert!(parse_script(&format!("select {}1{}", "(".repeat(60), ")".repeat(60))).is_ok());
-    }
-
-    fn arb_expr() -> impl Strategy<Value = Expr> {
-        let leaf = prop_oneof![
-            (0u32..1000).prop_map(|v| Expr::Number(f64::from(v) / 4.0)),
-            "[a-z]{1,6}"
-                .prop_filter("not reserved", |s| !is_reserved(s))
-                .prop_map(|n| Expr::Name(Spanned { name: n, pos: 0 })),
-            "[A-Za-z %]{0,6}".prop_map(Expr::Text),
-            Just(Expr::Null),
-        ];
-        leaf.prop_recursive(4, 32, 3, |inner| {
-            let op = prop_oneof![
-                Just(BinOp::Add),
-                Just(BinOp::Sub),
-                Just(BinOp::Mul),
-                Just(BinOp::Div),
-                Just(BinOp::Eq),
-                Just(BinOp::Lt),
-                Just(BinOp::Ge),
-                Just(BinOp::And),
-                Just(BinOp::Or)
-            ];
-            prop_oneof![
-                (op, inner.clone(), inner.clone()).prop_map(|(o, a, b)| Expr::Binary(
-                    o,
-                    Box::new(a),
-                    Box::new(b)
-                )),
-                inner.clone().prop_map(|a| Expr::Neg(Box::new(a))),
-                inner.clone().prop_map(|a| Expr::Not(Box::new(a))),
-                (inner.clone(), any::<bool>()).prop_map(|(a, n)| Expr::IsNull(Box::new(a), n)),
-                (inner.clone(), inner.clone(), inner.clone(), any::<bool>()).prop_map(
-                    |(a, b, c, n)| Expr::Between(Box::new(a), Box::new(b), Box::new(c), n)
-                ),
-                (
-                    inner.clone(),
-                    prop::collection::vec(inner.clone(), 1..3),
-                    any::<bool>()
-                )
-                    .prop_map(|(a, l, n)| Expr::InList(Box::new(a), l, n)),
-                ("[a-z]{1,5}", prop::collection::vec(inner, 0..3))
-                    .prop_filter("not reserved", |(f, _)| !is_reserved(f))
-                    .prop_map(|(f, args)| Expr::Call(Spanned { name: f, pos: 0 }, args)),
-            ]
-        })
-    }
-
-    proptest! {
-        #![proptest_config(ProptestConfig::with_cases(256))]
-
-        #[test]
-        fn printing_then_parsing_gives_the_same_expression(x in arb_expr()) {
-            let printed = x.to_string();
-            let back = parse_expression(&printed).map_err(|e| TestCaseError::fail(format!("{printed}: {e}")))?;
-            // Positions differ between the two, so they are compared in printed form.
-            prop_assert_eq!(back.to_string(), printed);
-        }
-
-        #[test]
-        fn no_input_makes_the_parser_panic(s in "\\PC{0,80}") {
-            let _ = parse_script(&s);
-        }
-
-        #[test]
-        fn no_query_like_input_makes_the_parser_panic(
-            s in "(select|where|rank|by|at|from|and|or|not|in|between|like|is|null|\\(|\\)|,|;|\"|`|-|\\+|\\*|/|=|<|>|%|roe|2024Q3|1B|KC\\.US| |\n){0,30}"
-        ) {
-            let _ = parse_script(&s);
-        }
-    }
 }
