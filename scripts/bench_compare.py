@@ -171,7 +171,7 @@ def duck_in_process(ref, data):
     """ref.py's DuckDB figures: import seconds and {query: (median ms, rows)}."""
     con, import_s = ref.duck(data)
     queries = {}
-    for name, (_, sql) in ref.QUERIES.items():
+    for name, (_, sql) in ref.QUERIES_V2.items():
         ms = ref.timeit(lambda: con.execute(sql).fetchall(), n=REPS - 1)
         queries[name] = (ms, len(con.execute(sql).fetchall()))
     con.close()
@@ -224,12 +224,12 @@ def run_all(args, ref, data, work):
     log("finq import")
     imp = finq_import(args.finq, data, db)
     r["finq"]["import_s"], r["finq"]["import_peak"] = imp.wall, imp.peak_mib
-    for name, (statement, _) in ref.QUERIES.items():
+    for name, (statement, _) in ref.QUERIES_V2.items():
         log(f"finq {name}")
         r["finq"]["warm"][name] = finq_warm(args.finq, db, statement, work)
     log("finq cold q1")
-    q1_name = next(iter(ref.QUERIES))
-    q1_statement, q1_sql = ref.QUERIES[q1_name]
+    q1_name = next(iter(ref.QUERIES_V2))
+    q1_statement, q1_sql = ref.QUERIES_V2[q1_name]
     r["finq"]["cold_s"], r["finq"]["cold_peak"] = finq_cold(args.finq, db, q1_statement,
                                                             args.cold_runs)
     log("DuckDB import and queries (in process, ref.py)")
@@ -238,7 +238,7 @@ def run_all(args, ref, data, work):
     file_s, run = duck_file_import(args.ref, data, duck_path)
     r["duckdb"]["file_import_s"], r["duckdb"]["import_peak"] = file_s, run.peak_mib
     r["duckdb"]["file_import_process_s"] = run.wall
-    for name, (_, sql) in ref.QUERIES.items():
+    for name, (_, sql) in ref.QUERIES_V2.items():
         log(f"DuckDB {name} memory (fresh process)")
         r["duckdb"]["query_peak"][name] = duck_query_peak(duck_path, sql)
     log("DuckDB cold q1 (fresh process)")

@@ -3,8 +3,9 @@
 reference answers of ../shared/bench/ref.py (DuckDB; pyscore.py for the scoring queries
 q6-q8).
 
-For each query the finq statement is taken from ref.py's QUERIES dict (never duplicated
-here), finq runs it as `FINQ --db DB --format json -c STATEMENT`, and the rows must match
+For each query the finq statement is taken from ref.py's QUERIES_V2 dict (never duplicated
+here; QUERIES_V2 follows SPEC.md's revised growth definitions and change-column names, which
+finq implements), finq runs it as `FINQ --db DB --format json -c STATEMENT`, and the rows must match
 the reference: same number of rows, same order, every reference column present with an
 equal value (numbers to 1e-9 relative, 1e-12 absolute near zero; strings exactly; null
 only equals null). finq may print extra columns; they are ignored.
@@ -48,6 +49,13 @@ MAX_REPORTED = 5
 DEFAULT_IDS = ("q1", "q2", "q3", "q4", "q5")
 # Queries whose reference answer comes from pyscore.py rather than DuckDB (as in ref.py's main).
 SCORE_QUERIES = ("q6_score_one", "q7_score_industry", "q8_score_all")
+
+
+def queries(ref):
+    """ref.py's queries under the definitions finq implements: QUERIES_V2 (only q4 differs
+    from QUERIES: growth as (x - b) / |b|, a percent metric's change in percentage points,
+    change columns named yoy(m) / yoy_diff(m))."""
+    return ref.QUERIES_V2
 
 
 # ---------------------------------------------------------------- comparison
@@ -171,7 +179,7 @@ class Reference:
             return self.ref.score_answer(self.data_dir, name)
         if self._con is None:
             self._con, _ = self.ref.duck(self.data_dir)
-        cur = self._con.execute(self.ref.QUERIES[name][1])
+        cur = self._con.execute(queries(self.ref)[name][1])
         cols = [d[0] for d in cur.description]
         return [{c: plain(v) for c, v in zip(cols, row)} for row in cur.fetchall()]
 
@@ -209,7 +217,7 @@ def run_finq(binary, db, statement, timeout):
 
 def compare_query(name, reference, binary, db, timeout):
     """One report line (plus indented detail lines); True when the query matches."""
-    statement = reference.ref.QUERIES[name][0]
+    statement = queries(reference.ref)[name][0]
     want = reference.rows(name)
     got, err = run_finq(binary, db, statement, timeout)
     if err is not None:
@@ -330,7 +338,7 @@ def main(argv=None):
         return 2 if args.require_duckdb else 0
     check_inputs(args)
     ref = load_ref(args.ref)
-    names = resolve_ids(args.ids, list(ref.QUERIES), args.all)
+    names = resolve_ids(args.ids, list(queries(ref)), args.all)
     reference = Reference(ref, os.path.abspath(args.data_dir))
     results = [compare_query(n, reference, args.finq, args.db, args.timeout) for n in names]
     return 0 if all(results) else 1

@@ -13,6 +13,8 @@ pub enum Unit {
     Ratio,
     Count,
     Score,
+    /// A change of a percent, stored as a fraction (0.08), shown as `+8.00pp`.
+    PercentPoints,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -46,7 +48,21 @@ macro_rules! names {
         }
     };
 }
-names!(Unit { Percent = "percent", Money = "money", Ratio = "ratio", Count = "count", Score = "score" });
+names!(Unit {
+    Percent = "percent", Money = "money", Ratio = "ratio", Count = "count", Score = "score",
+    PercentPoints = "pp",
+});
+
+impl Unit {
+    /// The unit of a difference of two values in this unit: a percent changes in
+    /// percentage points, anything else in its own unit.
+    pub fn of_difference(self) -> Unit {
+        match self {
+            Unit::Percent | Unit::PercentPoints => Unit::PercentPoints,
+            other => other,
+        }
+    }
+}
 names!(Direction { Higher = "higher", Lower = "lower", None = "none" });
 names!(Dimension {
     Profit = "profit", Growth = "growth", Operation = "operation", Security = "security",

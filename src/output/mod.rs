@@ -56,6 +56,17 @@ pub struct Table {
     /// A layout for people (the scorecard) that the table format shows instead of the
     /// grid; CSV, JSON and markdown always print the rows.
     pub card: Option<String>,
+    /// Sparklines the table format draws under the grid on a terminal (`series`).
+    pub sparks: Vec<Spark>,
+}
+
+/// One sparkline: a label and the points it draws, oldest first.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Spark {
+    pub label: String,
+    /// (period as printed, value).
+    pub points: Vec<(String, f64)>,
+    pub unit: Option<Unit>,
 }
 
 /// What one statement produced.
@@ -122,6 +133,7 @@ pub fn format_number(v: f64, unit: Option<Unit>) -> String {
     }
     match unit {
         Some(Unit::Percent) => format!("{:.2}%", v * 100.0),
+        Some(Unit::PercentPoints) => format!("{:+.2}pp", v * 100.0),
         Some(Unit::Money) => format_money(v),
         Some(Unit::Count) if v.fract() == 0.0 && v.abs() < 1e15 => format!("{v:.0}"),
         Some(Unit::Ratio) | Some(Unit::Score) => format!("{v:.2}"),
@@ -396,46 +408,20 @@ fn render_vertical(t: &Table, cells: &[Vec<String>], style: &Style, limit: usize
     out
 }
 
-/// Under a `series` table (a title, a `period` column, then each metric followed by its
-/// `_yoy`), one sparkline per metric: `revenue  ▁▃▅▇█  2019 98.00M → 2024 1.20B`.
+/// The table's sparklines (a `series` table has one per metric and kind of period):
+/// `revenue  ▁▃▅▇█  2019 98.00M → 2024 1.20B`. Those with fewer than two points are left out.
 fn sparklines(t: &Table, style: &Style) -> String {
-    if t.title.is_none() || t.columns.first().is_none_or(|c| c.name != "period") {
-        return String::new();
-    }
-    let mut metrics = Vec::new();
-    let mut i = 1;
-    while i + 1 < t.columns.len() {
-        if t.columns[i + 1].name != format!("{}_yoy", t.columns[i].name) {
-            return String::new();
-        }
-        metrics.push(i);
-        i += 2;
-    }
-    if metrics.is_empty() || i != t.columns.len() {
-        return String::new();
-    }
-    let name_w = metrics
+    let drawn: Vec<&Spark> = t.sparks.iter().filter(|s| s.points.len() >= 2).collect();
+    let name_w = drawn
         .iter()
-        .map(|&m| style::width(&t.columns[m].name))
+        .map(|s| style::width(&s.label))
         .max()
         .unwrap_or(0);
-    // (name, sparkline, range) per metric with at least two points.
+    // (name, sparkline, range) per spark.
     let mut lines = Vec::new();
-    for &m in &metrics {
-        let points: Vec<(String, f64)> = t
-            .rows
-            .iter()
-            .filter_map(|r| match (r.first(), r.get(m)) {
-                (Some(Value::Text(p)), Some(Value::Num(v))) if v.is_finite() => {
-                    Some((p.clone(), *v))
-                }
-                _ => None,
-            })
-            .collect();
-        if points.len() < 2 {
-            continue;
-        }
-        let unit = t.columns[m].unit;
+    for spark in drawn {
+        let points = &spark.points;
+        let unit = spark.unit;
         let (first, last) = (&points[0], &points[points.len() - 1]);
         let range = format!(
             "{} {} → {} {}",
@@ -453,7 +439,7 @@ fn sparklines(t: &Table, style: &Style) -> String {
             .max(8);
         let values: Vec<f64> = points.iter().map(|p| p.1).collect();
         let shown = &values[values.len().saturating_sub(room)..];
-        lines.push((&t.columns[m].name, style::sparkline(shown), range));
+        lines.push((&spark.label, style::sparkline(shown), range));
     }
     let spark_w = lines.iter().map(|l| l.1.chars().count()).max().unwrap_or(0);
     let mut out = String::new();
@@ -582,6 +568,7 @@ mod tests {
                 vec![Value::text("A,\"B\""), Value::Null, Value::Num(950.0)],
             ],
             card: None,
+            sparks: Vec::new(),
         }
     }
 
@@ -623,6 +610,7 @@ mod tests {
             columns: vec![Column::new("a", None)],
             rows: vec![],
             card: None,
+            sparks: Vec::new(),
         };
         assert_eq!(render(&empty, Format::Json), "[]\n");
     }
@@ -682,6 +670,7 @@ mod tests {
                 ],
             ],
             card: None,
+            sparks: Vec::new(),
         };
         let s = render(&t, Format::Table);
         assert_eq!(
@@ -731,6 +720,7 @@ mod tests {
                 ],
             ],
             card: None,
+            sparks: Vec::new(),
         }
     }
 
@@ -792,6 +782,7 @@ mod tests {
                 Value::Num(-0.1293),
             ]],
             card: None,
+            sparks: Vec::new(),
         }
     }
 
@@ -849,9 +840,7 @@ mod tests {
             columns: vec![
                 Column::new("period", None),
                 Column::new("revenue", Some(Unit::Money)),
-                Column::new("revenue_yoy", Some(Unit::Percent)),
-                Column::new("roe", Some(Unit::Percent)),
-                Column::new("roe_yoy", Some(Unit::Percent)),
+                Column::new("yoy(revenue)", Some(Unit::Percent)),
             ],
             rows: (0..5)
                 .map(|i| {
@@ -859,12 +848,33 @@ mod tests {
                         Value::text(format!("{}", 2020 + i)),
                         Value::Num(1e9 * (1.0 + i as f64)),
                         Value::Null,
-                        if i == 2 { Value::Null } else { Value::Num(0.1) },
-                        Value::Null,
                     ]
                 })
                 .collect(),
             card: None,
+            sparks: vec![
+                Spark {
+                    label: "revenue".into(),
+                    points: (0..5)
+                        .map(|i| (format!("{}", 2020 + i), 1e9 * (1.0 + i as f64)))
+                        .collect(),
+                    unit: Some(Unit::Money),
+                },
+                Spark {
+                    label: "roe".into(),
+                    points: [2020, 2021, 2023, 2024]
+                        .iter()
+                        .map(|y| (y.to_string(), 0.1))
+                        .collect(),
+                    unit: Some(Unit::Percent),
+                },
+                // A single point draws nothing.
+                Spark {
+                    label: "pb".into(),
+                    points: vec![("2024".into(), 1.0)],
+                    unit: Some(Unit::Ratio),
+                },
+            ],
         };
         let spark = Style {
             sparklines: true,

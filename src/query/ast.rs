@@ -23,6 +23,8 @@ pub enum Statement {
         symbol: String,
         from: Option<Period>,
         to: Option<Period>,
+        /// `kind fy|h|q|day`: only periods of that kind.
+        kind: Option<crate::model::PeriodKind>,
     },
     Describe {
         symbol: String,

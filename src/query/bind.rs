@@ -590,6 +590,11 @@ fn shape(yields: Yields, arg: Option<&Bound>) -> (Ty, Option<Unit>, Direction) {
         ),
         Yields::Num(unit, direction) => (Ty::Num, Some(unit), direction),
         Yields::Grade => (Ty::Text, None, Direction::Higher),
+        Yields::Change => (
+            Ty::Num,
+            arg.and_then(|a| a.unit).map(Unit::of_difference),
+            arg.map_or(Direction::Higher, |a| a.direction),
+        ),
     }
 }
 

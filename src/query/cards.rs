@@ -43,6 +43,7 @@ pub fn score(env: &mut Env, card: &CardPlan, at: Option<Period>) -> Result<Vec<O
         columns: Vec::new(),
         rows: vec![Vec::new()],
         card: None,
+        sparks: Vec::new(),
     };
     let mut push = |col: &str, unit: Option<Unit>, v: Value| {
         t.columns.push(Column::new(col, unit));
@@ -191,6 +192,7 @@ pub fn peers(env: &mut Env, card: &CardPlan, limit: Option<usize>) -> Result<Vec
         ],
         rows: Vec::new(),
         card: None,
+        sparks: Vec::new(),
     };
     for dim in DIMENSIONS {
         let mut n = dim.name().to_string();
@@ -241,6 +243,7 @@ pub fn valuation(env: &mut Env, card: &CardPlan, years: usize) -> Result<Vec<Out
         ],
         rows: Vec::new(),
         card: None,
+        sparks: Vec::new(),
     };
     for (id, lower) in valuation::METRICS {
         let col = env.cache.metric(env.db, id)?;
@@ -297,6 +300,7 @@ pub fn fscore(env: &mut Env, card: &CardPlan, at: Option<Period>) -> Result<Vec<
         ],
         rows: Vec::new(),
         card: None,
+        sparks: Vec::new(),
     };
     let ratio = |v: f64| {
         if v.is_nan() {

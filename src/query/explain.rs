@@ -58,6 +58,7 @@ pub fn render(plan: &Plan) -> Table {
         columns: vec![Column::new("plan", None), Column::new("rows", None)],
         rows: Vec::new(),
         card: None,
+        sparks: Vec::new(),
     };
     for (depth, step) in steps.iter().enumerate() {
         let lead = match depth {

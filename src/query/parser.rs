@@ -14,7 +14,7 @@ use super::ast::*;
 use super::lexer::{self, Kind};
 use crate::error::{Error, Result};
 use crate::model::number::parse_number;
-use crate::model::{Direction, Period};
+use crate::model::{Direction, Period, PeriodKind};
 use errors::parse_error;
 use pest::Parser;
 use pest::iterators::{Pair, Pairs};
@@ -184,7 +184,7 @@ fn statement(pair: Pair<Rule>, text: &str) -> Result<Statement> {
         Rule::series => {
             let mut metrics = Vec::new();
             let mut symbol_text = String::new();
-            let (mut from, mut to) = (None, None);
+            let (mut from, mut to, mut kind) = (None, None, None);
             // Periods follow `from` or `to`; the keyword pairs say which.
             let mut after_from = false;
             for p in parts.inner {
@@ -197,6 +197,14 @@ fn statement(pair: Pair<Rule>, text: &str) -> Result<Statement> {
                     Rule::kw_to => after_from = false,
                     Rule::period if after_from => from = Some(period(&p, text)?),
                     Rule::period => to = Some(period(&p, text)?),
+                    Rule::series_kind => {
+                        kind = Some(match p.as_str().to_ascii_lowercase().as_str() {
+                            "fy" => PeriodKind::Year,
+                            "h" => PeriodKind::Half,
+                            "q" => PeriodKind::Quarter,
+                            _ => PeriodKind::Day,
+                        })
+                    }
                     _ => {}
                 }
             }
@@ -205,6 +213,7 @@ fn statement(pair: Pair<Rule>, text: &str) -> Result<Statement> {
                 symbol: symbol_text,
                 from,
                 to,
+                kind,
             }
         }
         Rule::describe => Statement::Describe {

@@ -16,7 +16,7 @@ use super::exec::{Env, unknown_company};
 use crate::analysis::stats;
 use crate::columns::Companies;
 use crate::error::{Error, Result, did_you_mean};
-use crate::model::{Direction, Period};
+use crate::model::{Direction, Period, PeriodKind};
 use std::sync::Arc;
 
 /// Screens may run other screens; this bounds how deep.
@@ -136,6 +136,8 @@ pub struct SeriesPlan {
     pub metrics: Vec<String>,
     pub from: Option<Period>,
     pub to: Option<Period>,
+    /// Only periods of this kind (`kind fy|h|q|day`).
+    pub kind: Option<PeriodKind>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -163,7 +165,8 @@ pub fn plan(env: &mut Env, statement: &Statement) -> Result<Plan> {
             symbol,
             from,
             to,
-        } => Plan::Series(plan_series(env, metrics, symbol, *from, *to)?),
+            kind,
+        } => Plan::Series(plan_series(env, metrics, symbol, (*from, *to), *kind)?),
         Statement::Describe { symbol } => Plan::Describe {
             symbol: symbol.clone(),
         },
@@ -517,6 +520,7 @@ pub fn plan_select(env: &mut Env, sel: &Select, depth: usize) -> Result<SelectPl
             descending: d == Some(Order::Desc),
         })
         .collect();
+    unique_columns(env.text, sel, &items, grouped)?;
     let items = sel
         .items
         .iter()
@@ -549,6 +553,52 @@ pub fn plan_select(env: &mut Env, sel: &Select, depth: usize) -> Result<SelectPl
         order,
         limit: sel.limit,
     })
+}
+
+/// Every result's column names are unique (SPEC.md §3): an item that would repeat a name
+/// already taken (`symbol`, `name`, a `by` key, `rank`, another item) is an error asking
+/// for `as`. Names compare ignoring case, as names do everywhere in the language.
+fn unique_columns(text: &str, sel: &Select, items: &[Bound], grouped: bool) -> Result<()> {
+    let mut taken: Vec<String> = Vec::new();
+    if grouped {
+        let written: Vec<String> = sel.items.iter().map(|i| i.text.to_lowercase()).collect();
+        taken.extend(
+            sel.by
+                .iter()
+                .map(|k| k.text.to_lowercase())
+                .filter(|k| !written.contains(k)),
+        );
+    } else {
+        taken.extend(["symbol".to_string(), "name".to_string()]);
+    }
+    for (item, b) in sel.items.iter().zip(items) {
+        let hidden = !grouped
+            && item.alias.is_none()
+            && matches!(&b.expr, BExpr::Attr(a) if a == "symbol" || a == "name");
+        if hidden {
+            continue;
+        }
+        let name = item.column_name().to_lowercase();
+        if taken.contains(&name) {
+            let message = format!(
+                "two columns would be named '{}': give one another name with 'as' ({} as ...)",
+                item.column_name(),
+                item.text
+            );
+            return Err(match super::bind::first_name_pos(&item.expr) {
+                Some(pos) => name_error_at(text, pos, message),
+                None => Error::Data(message),
+            });
+        }
+        taken.push(name);
+    }
+    if sel.rank.is_some() && taken.iter().any(|t| t == "rank") {
+        return Err(Error::Data(
+            "an item is named 'rank', as is the column 'rank' adds: give it another name with 'as'"
+                .into(),
+        ));
+    }
+    Ok(())
 }
 
 /// `rank` without `by`: rows rank by the first selected metric (failing that, the first
@@ -600,8 +650,8 @@ fn plan_series(
     env: &mut Env,
     names: &[Spanned],
     symbol: &str,
-    from: Option<Period>,
-    to: Option<Period>,
+    (from, to): (Option<Period>, Option<Period>),
+    kind: Option<PeriodKind>,
 ) -> Result<SeriesPlan> {
     let companies = env.cache.companies(env.db)?;
     let row = companies
@@ -621,6 +671,20 @@ fn plan_series(
         }
         bound.push(b);
     }
+    // Each metric gives two columns, its value and its change: every name must be unique.
+    let mut columns: Vec<String> = vec!["period".into()];
+    for (n, b) in names.iter().zip(&bound) {
+        for column in [n.name.clone(), change_column(&n.name, b.unit)] {
+            if columns.iter().any(|c| c.eq_ignore_ascii_case(&column)) {
+                return Err(name_error_at(
+                    env.text,
+                    n.pos,
+                    format!("the column '{column}' would appear twice: name each metric once"),
+                ));
+            }
+            columns.push(column);
+        }
+    }
     Ok(SeriesPlan {
         row,
         names: names.iter().map(|n| n.name.clone()).collect(),
@@ -628,8 +692,19 @@ fn plan_series(
         metrics: binder.metrics,
         from,
         to,
+        kind,
         companies,
     })
+}
+
+/// The name of a `series` change column: `yoy(revenue)`, or `yoy_diff(roe)` for a percent
+/// metric, whose change is shown in percentage points.
+pub fn change_column(name: &str, unit: Option<crate::model::Unit>) -> String {
+    if unit == Some(crate::model::Unit::Percent) {
+        format!("yoy_diff({name})")
+    } else {
+        format!("yoy({name})")
+    }
 }
 
 /// Splits a bound filter into the `industry = "X"` / `sector = "X"` conditions of its

@@ -37,8 +37,8 @@ pub const STATEMENTS: &[StatementDef] = &[
     },
     StatementDef {
         keyword: "series",
-        syntax: "METRIC {, METRIC} of SYMBOL [from PERIOD] [to PERIOD]",
-        help: "a company's metrics period by period, with year-on-year change",
+        syntax: "METRIC {, METRIC} of SYMBOL [from PERIOD] [to PERIOD] [kind fy|h|q|day]",
+        help: "a company's metrics period by period, with the change on a year before",
         rule: "series",
     },
     StatementDef {
@@ -195,6 +195,7 @@ pub const CLAUSE_WORDS: &[&str] = &[
     "lower",
     "over",
     "years",
+    "kind",
 ];
 
 /// Words that cannot be bare names (the grammar's `reserved` rule): clause words that would
@@ -224,6 +225,7 @@ pub fn is_keyword(word: &str) -> bool {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum TsFn {
     Yoy,
+    YoyDiff,
     Qoq,
     Cagr,
     Delta,
@@ -365,6 +367,9 @@ pub enum Yields {
     Num(Unit, Direction),
     /// A grade letter, A (best) to E: text.
     Grade,
+    /// A difference of its argument: in percentage points for a percent, else in the
+    /// argument's unit; ranked in the argument's direction.
+    Change,
 }
 
 const PERCENT: Yields = Yields::Num(Unit::Percent, Direction::Higher);
@@ -491,7 +496,14 @@ pub const FUNCTIONS: &[FunctionDef] = &[
         TsFn::Yoy,
         &[X_SERIES],
         PERCENT,
-        "change against the same kind of period a year before",
+        "change against the same kind of period a year before: (x - b) / |b|",
+    ),
+    ts(
+        "yoy_diff",
+        TsFn::YoyDiff,
+        &[X_SERIES],
+        Yields::Change,
+        "x minus x a year before (same kind); percentage points for a percent",
     ),
     ts(
         "qoq",

@@ -156,7 +156,7 @@ mod tests {
     fn hints_show_the_syntax_after_the_first_word() {
         assert_eq!(
             syntax_hint("series ").as_deref(),
-            Some("METRIC {, METRIC} of SYMBOL [from PERIOD] [to PERIOD]")
+            Some("METRIC {, METRIC} of SYMBOL [from PERIOD] [to PERIOD] [kind fy|h|q|day]")
         );
         assert_eq!(
             syntax_hint("define ").as_deref(),

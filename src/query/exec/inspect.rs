@@ -3,10 +3,11 @@
 use super::{Env, num_value, unknown_company};
 use crate::columns::MetricColumn;
 use crate::error::Result;
+use crate::model::SeriesRef;
 use crate::model::{Period, STANDARD_ATTRIBUTES, Unit};
-use crate::output::{Column, Output, Table, Value};
+use crate::output::{Column, Output, Spark, Table, Value};
 use crate::query::eval::{Ctx, growth};
-use crate::query::plan::{SelectPlan, SeriesPlan};
+use crate::query::plan::{SelectPlan, SeriesPlan, change_column};
 use crate::storage::Database;
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -47,47 +48,64 @@ pub fn series(env: &mut Env, plan: &SeriesPlan) -> Result<Table> {
     for b in &plan.bound {
         all.push(ctx.series_of(&b.expr, row)?.unwrap_or_default());
     }
+    let wanted = |c: u32| (lo..=hi).contains(&c) && plan.kind.is_none_or(|k| c & 3 == k as u32);
     let mut codes: Vec<u32> = all
         .iter()
         .flat_map(|s| s.0.iter().copied())
-        .filter(|c| (lo..=hi).contains(c))
+        .filter(|&c| wanted(c))
         .collect();
     codes.sort_unstable();
     codes.dedup();
     let mut table = Table {
-        title: Some(format!(
-            "{} — {}",
-            companies.rows[row].symbol,
-            companies.attr(row, "name").map_or("", |s| s)
-        )),
+        title: Some(match companies.attr(row, "name") {
+            Some(name) => format!("{} — {name}", companies.rows[row].symbol),
+            None => companies.rows[row].symbol.to_string(),
+        }),
         columns: vec![Column::new("period", None)],
         rows: Vec::new(),
         card: None,
+        sparks: Vec::new(),
     };
-    for (n, b) in plan.names.iter().zip(&plan.bound) {
+    // A percent metric changes in percentage points (`yoy_diff`), any other by its growth.
+    let diff: Vec<bool> = plan
+        .bound
+        .iter()
+        .map(|b| b.unit == Some(Unit::Percent))
+        .collect();
+    for ((n, b), &diff) in plan.names.iter().zip(&plan.bound).zip(&diff) {
         table.columns.push(Column::new(n, b.unit));
+        let change_unit = if diff {
+            Unit::PercentPoints
+        } else {
+            Unit::Percent
+        };
         table
             .columns
-            .push(Column::new(&format!("{n}_yoy"), Some(Unit::Percent)));
+            .push(Column::new(&change_column(n, b.unit), Some(change_unit)));
     }
-    for c in codes {
+    for &c in &codes {
         let mut out = vec![Value::text(
             Period::from_code(c)
                 .map(|p| p.to_string())
                 .unwrap_or_default(),
         )];
-        for (sc, sv) in &all {
-            let s = crate::columns::SeriesRef {
+        for ((sc, sv), &diff) in all.iter().zip(&diff) {
+            let s = SeriesRef {
                 codes: sc,
                 values: sv,
             };
             match sc.binary_search(&c) {
                 Ok(i) => {
                     out.push(Value::Num(sv[i]));
-                    let yoy = s
-                        .years_before(i, 1)
-                        .map_or(f64::NAN, |j| growth(sv[i], sv[j]));
-                    out.push(num_value(yoy));
+                    // Against the same kind of period a year before (SPEC.md §1).
+                    let change = s.years_before(i, 1).map_or(f64::NAN, |j| {
+                        if diff {
+                            sv[i] - sv[j]
+                        } else {
+                            growth(sv[i], sv[j])
+                        }
+                    });
+                    out.push(num_value(change));
                 }
                 Err(_) => {
                     out.push(Value::Null);
@@ -97,7 +115,50 @@ pub fn series(env: &mut Env, plan: &SeriesPlan) -> Result<Table> {
         }
         table.rows.push(out);
     }
+    // One sparkline per metric and kind of period shown: a quarter's line never runs into
+    // a fiscal year's.
+    for ((n, b), (sc, sv)) in plan.names.iter().zip(&plan.bound).zip(&all) {
+        let shown: Vec<(u32, f64)> = sc
+            .iter()
+            .zip(sv)
+            .filter(|(c, _)| wanted(**c))
+            .map(|(c, v)| (*c, *v))
+            .collect();
+        let kinds: Vec<u32> = {
+            let mut k: Vec<u32> = shown.iter().map(|(c, _)| c & 3).collect();
+            k.sort_unstable();
+            k.dedup();
+            k.reverse();
+            k
+        };
+        for &kind in &kinds {
+            let label = if kinds.len() > 1 {
+                format!("{n} ({})", kind_word(kind))
+            } else {
+                n.clone()
+            };
+            table.sparks.push(Spark {
+                label,
+                points: shown
+                    .iter()
+                    .filter(|(c, _)| c & 3 == kind)
+                    .filter_map(|&(c, v)| Some((Period::from_code(c)?.to_string(), v)))
+                    .collect(),
+                unit: b.unit,
+            });
+        }
+    }
     Ok(table)
+}
+
+/// The word `series ... kind` uses for a kind of period, by its code's low bits.
+fn kind_word(kind: u32) -> &'static str {
+    match kind {
+        3 => "fy",
+        2 => "h",
+        1 => "q",
+        _ => "day",
+    }
 }
 
 /// `describe SYMBOL`: the attributes, then each stored metric's latest point.
@@ -111,6 +172,7 @@ pub fn describe(env: &mut Env, symbol: &str) -> Result<Vec<Output>> {
         columns: vec![Column::new("attribute", None), Column::new("value", None)],
         rows: vec![vec![Value::text("symbol"), Value::text(&company.symbol)]],
         card: None,
+        sparks: Vec::new(),
     };
     // Standard attributes first, in a fixed order, then the rest alphabetically.
     let mut names: Vec<&str> = STANDARD_ATTRIBUTES
@@ -142,6 +204,7 @@ pub fn describe(env: &mut Env, symbol: &str) -> Result<Vec<Output>> {
         ],
         rows: Vec::new(),
         card: None,
+        sparks: Vec::new(),
     };
     for (def, series) in env.db.company_series(&company.symbol)? {
         let Some((period, value)) = series.latest() else {
@@ -171,6 +234,7 @@ pub fn show_screens(db: &Database) -> Result<Table> {
         columns: vec![Column::new("screen", None), Column::new("definition", None)],
         rows: Vec::new(),
         card: None,
+        sparks: Vec::new(),
     };
     for (name, text) in db.definitions("screen")? {
         t.rows.push(vec![Value::text(name), Value::text(text)]);
@@ -215,6 +279,7 @@ pub fn show_companies(env: &mut Env, plan: &SelectPlan) -> Result<Table> {
             .collect(),
         rows: Vec::new(),
         card: None,
+        sparks: Vec::new(),
     };
     for r in rows {
         let c = &companies.rows[r];
@@ -259,6 +324,7 @@ pub fn show_groups(env: &mut Env, attr: &str) -> Result<Table> {
         columns: vec![Column::new(attr, None)],
         rows: Vec::new(),
         card: None,
+        sparks: Vec::new(),
     };
     if attr == "industry" {
         t.columns.push(Column::new("sector", None));
@@ -296,6 +362,7 @@ pub fn show_metrics(db: &Database) -> Result<Table> {
         ],
         rows: Vec::new(),
         card: None,
+        sparks: Vec::new(),
     };
     for d in db.catalog().defs() {
         let (c, p) = counts.get(&d.id).copied().unwrap_or_default();

@@ -210,6 +210,7 @@ pub fn run_select(env: &mut Env, plan: &SelectPlan) -> Result<SelectResult> {
         columns: vec![Column::new("symbol", None), Column::new("name", None)],
         rows: Vec::with_capacity(positions.len()),
         card: None,
+        sparks: Vec::new(),
     };
     let shown: Vec<usize> = (0..plan.items.len())
         .filter(|&k| plan.items[k].shown)
