@@ -79,6 +79,14 @@ impl Date {
         }
     }
 
+    /// Today's date (UTC).
+    pub fn today() -> Date {
+        let secs = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        Date::from_days_since_epoch((secs / 86_400) as i64)
+    }
+
     /// The month-end a period ending on this day closes (SPEC.md §1, fiscal labels): a day
     /// in the first 7 days of a month counts as the last day of the previous month, because
     /// 52/53-week fiscal years end on a weekday near a month's end (2016-01-02 closes

@@ -589,7 +589,7 @@ fn shape(yields: Yields, arg: Option<&Bound>) -> (Ty, Option<Unit>, Direction) {
             arg.map_or(Direction::Higher, |a| a.direction),
         ),
         Yields::Num(unit, direction) => (Ty::Num, Some(unit), direction),
-        Yields::Grade => (Ty::Text, None, Direction::Higher),
+        Yields::Grade | Yields::Text => (Ty::Text, None, Direction::Higher),
         Yields::Change => (
             Ty::Num,
             arg.and_then(|a| a.unit).map(Unit::of_difference),

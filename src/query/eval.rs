@@ -7,7 +7,7 @@ use crate::analysis::score::ScoreTable;
 use crate::analysis::stats;
 use crate::columns::{Companies, MetricColumn, SeriesRef};
 use crate::error::{Error, Result};
-use crate::model::Period;
+use crate::model::{Date, Period};
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -168,6 +168,11 @@ impl Ctx<'_> {
                     _ => Col::Bool(vec![false; n]),
                 }
             }
+            BExpr::Ts(TsFn::PeriodOf, arg, _) => Col::Text(
+                rows.iter()
+                    .map(|&r| self.period_of(arg, r))
+                    .collect::<Result<Vec<_>>>()?,
+            ),
             BExpr::Ts(f, arg, k) => Col::Num(
                 rows.iter()
                     .map(|&r| self.series_function(*f, arg, *k, r))
@@ -224,6 +229,31 @@ impl Ctx<'_> {
 
     /// A time-series function of one company at the selection's period.
     fn series_function(&self, f: TsFn, arg: &BExpr, k: usize, row: usize) -> Result<f64> {
+        // A constant: the function of a constant series is not meaningful.
+        Ok(self
+            .with_series(arg, row, |s| series_value(f, s, k, self.at))?
+            .unwrap_or(f64::NAN))
+    }
+
+    /// `period(x)`: the period of the point a row uses, as written.
+    fn period_of(&self, arg: &BExpr, row: usize) -> Result<Option<Arc<str>>> {
+        self.with_series(arg, row, |s| {
+            let i = s.anchor(self.at)?;
+            Some(Arc::from(
+                Period::from_code(s.codes[i])?.to_string().as_str(),
+            ))
+        })
+        .map(Option::flatten)
+    }
+
+    /// Calls `f` with one row's series of `arg` (a stored metric, or arithmetic on
+    /// metrics); `None` for a constant, whose series means nothing.
+    fn with_series<T>(
+        &self,
+        arg: &BExpr,
+        row: usize,
+        f: impl FnOnce(SeriesRef) -> T,
+    ) -> Result<Option<T>> {
         let owned;
         let s = match arg {
             BExpr::Metric(slot) => self.metrics[*slot].series(row),
@@ -234,12 +264,11 @@ impl Ctx<'_> {
                         codes: c,
                         values: v,
                     },
-                    // A constant: the function of a constant series is not meaningful.
-                    None => return Ok(f64::NAN),
+                    None => return Ok(None),
                 }
             }
         };
-        Ok(series_value(f, s, k, self.at))
+        Ok(Some(f(s)))
     }
 
     /// Evaluates arithmetic on metrics as a series: the periods where every metric in it
@@ -459,7 +488,14 @@ pub fn series_value(f: TsFn, s: SeriesRef, k: usize, at: Option<Period>) -> f64 
         TsFn::Mmax => window(k).iter().copied().fold(f64::NEG_INFINITY, f64::max),
         TsFn::Mmedian => stats::quantile(&window(k), 0.5),
         TsFn::Mdev => stats::stddev(&window(k)),
-        TsFn::First | TsFn::Points => f64::NAN,
+        TsFn::Age => {
+            // As of the `at` period's last day (a day is itself), else today.
+            let as_of = at.map_or_else(Date::today, Period::end_date);
+            Period::from_code(s.codes[i]).map_or(f64::NAN, |p| {
+                (as_of.days_since_epoch() - p.end_date().days_since_epoch()) as f64
+            })
+        }
+        TsFn::First | TsFn::Points | TsFn::PeriodOf => f64::NAN,
     }
 }
 

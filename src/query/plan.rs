@@ -13,6 +13,7 @@ use super::ast::{
 };
 use super::bind::{BExpr, Binder, Bound, ScoreCol, Ty, name_error_at};
 use super::exec::{Env, unknown_company};
+use super::registry::TsFn;
 use crate::analysis::stats;
 use crate::columns::Companies;
 use crate::error::{Error, Result, did_you_mean};
@@ -821,13 +822,16 @@ fn whole_series_slots(exprs: &[&BExpr], slots: usize) -> Vec<bool> {
                     *w = true;
                 }
             }
-            BExpr::Ts(_, arg, _) => arg.visit(&mut |y| {
-                if let BExpr::Metric(slot) | BExpr::MetricAt(slot, _) = y
-                    && let Some(w) = whole.get_mut(*slot)
-                {
-                    *w = true;
-                }
-            }),
+            // `period(x)` and `age(x)` look only at the point a row uses.
+            BExpr::Ts(f, arg, _) if !matches!(f, TsFn::PeriodOf | TsFn::Age) => {
+                arg.visit(&mut |y| {
+                    if let BExpr::Metric(slot) | BExpr::MetricAt(slot, _) = y
+                        && let Some(w) = whole.get_mut(*slot)
+                    {
+                        *w = true;
+                    }
+                })
+            }
             _ => {}
         });
     }

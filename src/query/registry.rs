@@ -238,6 +238,10 @@ pub enum TsFn {
     Mdev,
     First,
     Points,
+    /// The period of the point a row uses.
+    PeriodOf,
+    /// Days from that period's end to the as-of date.
+    Age,
 }
 
 /// Cross-sectional functions: each value against the other rows' values.
@@ -367,6 +371,8 @@ pub enum Yields {
     Num(Unit, Direction),
     /// A grade letter, A (best) to E: text.
     Grade,
+    /// Text (a period as written).
+    Text,
     /// A difference of its argument: in percentage points for a percent, else in the
     /// argument's unit; ranked in the argument's direction.
     Change,
@@ -548,6 +554,20 @@ pub const FUNCTIONS: &[FunctionDef] = &[
         &[X_SERIES],
         COUNT,
         "how many points there are up to the selected period",
+    ),
+    ts(
+        "period",
+        TsFn::PeriodOf,
+        &[X_SERIES],
+        Yields::Text,
+        "the period of the point used",
+    ),
+    ts(
+        "age",
+        TsFn::Age,
+        &[X_SERIES],
+        Yields::Num(Unit::Count, Direction::Lower),
+        "days from the end of the point's period to the as-of date (the at day, else today)",
     ),
     cross(
         "pct_rank",

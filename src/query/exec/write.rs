@@ -123,10 +123,7 @@ pub fn import_outputs(report: &ImportReport) -> Vec<Output> {
 
 /// Today's date (UTC), the default period of `set`.
 fn today() -> Period {
-    let secs = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs());
-    Period::Day(Date::from_days_since_epoch((secs / 86_400) as i64))
+    Period::Day(Date::today())
 }
 
 /// `set SYMBOL METRIC [at PERIOD] = NUMBER`.

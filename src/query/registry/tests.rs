@@ -271,7 +271,7 @@ fn the_binder_accepts_exactly_the_registrys_functions() {
             let (ty, unit, direction) = match f.yields {
                 Yields::Like => (Ty::Num, Some(Unit::Percent), Direction::Higher),
                 Yields::Num(u, d) => (Ty::Num, Some(u), d),
-                Yields::Grade => (Ty::Text, None, Direction::Higher),
+                Yields::Grade | Yields::Text => (Ty::Text, None, Direction::Higher),
                 Yields::Change => (Ty::Num, Some(Unit::PercentPoints), Direction::Higher),
             };
             assert_eq!(
