@@ -58,6 +58,31 @@ pub fn render_output_styled(o: &Output, format: Format, style: &output::Style) -
     }
 }
 
+/// An error as people read it: the message, and for an error with a place in `source` (the
+/// text that was run) its line and column, that line, and a caret under the place.
+pub fn render_error(e: &Error, source: &str) -> String {
+    let Some(at) = e.position(source) else {
+        return e.to_string();
+    };
+    let source_line = source.lines().nth(at.line.saturating_sub(1)).unwrap_or("");
+    let gutter = at.line.to_string();
+    let pad = " ".repeat(gutter.len());
+    // Tabs keep their width so the caret lines up under the offending character; a column
+    // past the end of the line (a missing token) still gets its caret.
+    let mut lead: String = source_line
+        .chars()
+        .take(at.column.saturating_sub(1))
+        .map(|c| if c == '\t' { '\t' } else { ' ' })
+        .collect();
+    while lead.chars().count() < at.column.saturating_sub(1) {
+        lead.push(' ');
+    }
+    format!(
+        "{e}\n{pad}--> line {}, column {}\n{pad} |\n{gutter} | {source_line}\n{pad} | {lead}^",
+        at.line, at.column
+    )
+}
+
 /// Runs a script and prints as it goes. Errors name the script and line when there is one.
 pub fn run_script(session: &mut Session, text: &str, file: Option<&str>, opts: &RunOptions) -> i32 {
     let format = session.format();
@@ -83,18 +108,22 @@ pub fn run_script(session: &mut Session, text: &str, file: Option<&str>, opts: &
                 }
             }
         }
-        Err((line, e)) => match file {
-            Some(f) => crate::eprint_line!("{e}\n  --> {f}:{line}"),
-            None => crate::eprint_line!("{e}"),
-        },
+        Err((line, e)) => {
+            let shown = render_error(&e, text);
+            match file {
+                Some(f) => crate::eprint_line!("{shown}\n  --> {f}:{line}"),
+                None => crate::eprint_line!("{shown}"),
+            }
+        }
     });
     match result {
         Ok(()) => 0,
         // A syntax error stops the script before it runs, so `sink` never saw it.
         Err(e @ Error::Parse { .. }) => {
+            let shown = render_error(&e, text);
             match file {
-                Some(f) => crate::eprint_line!("{e}\n  in {f}"),
-                None => crate::eprint_line!("{e}"),
+                Some(f) => crate::eprint_line!("{shown}\n  in {f}"),
+                None => crate::eprint_line!("{shown}"),
             }
             1
         }

@@ -3,23 +3,29 @@
 
 use std::fmt;
 
-/// Where in a piece of query text an error was found (1-based line and column).
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Where in a piece of query text a parse error was found (1-based line and column; the
+/// column may be one past the end of a line, where a missing token would go).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Position {
     pub line: usize,
     pub column: usize,
-    /// The whole source line, so the message can show it with a caret.
-    pub source_line: String,
+}
+
+/// A byte range of the text a statement came from: where a name was written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Span {
+    pub start: usize,
+    pub end: usize,
 }
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Error {
     /// Query text that does not parse.
     Parse { message: String, at: Position },
-    /// A name that is not known (metric, company, attribute, ...), with a suggestion.
-    Name(String),
-    /// The same, where the name has a place in the query text.
-    NameAt { message: String, at: Position },
+    /// A name that is not known (metric, company, attribute, ...) or cannot be used where it
+    /// is, with a suggestion; `span` is where the statement wrote it, when it has a place in
+    /// the text being run (a name inside a saved screen or definition has none there).
+    Name { message: String, span: Option<Span> },
     /// A well-formed request that the data cannot satisfy.
     Data(String),
     /// A file that cannot be imported: names `file:line:column` and the reason.
@@ -53,19 +59,51 @@ impl Error {
         }
     }
 
-    pub fn parse(message: impl Into<String>, text: &str, line: usize, column: usize) -> Error {
-        let source_line = text
-            .lines()
-            .nth(line.saturating_sub(1))
-            .unwrap_or("")
-            .to_string();
+    pub fn parse(message: impl Into<String>, line: usize, column: usize) -> Error {
         Error::Parse {
             message: message.into(),
-            at: Position {
-                line,
-                column,
-                source_line,
-            },
+            at: Position { line, column },
+        }
+    }
+
+    /// A name error with no place in the text being run.
+    pub fn name(message: impl Into<String>) -> Error {
+        Error::Name {
+            message: message.into(),
+            span: None,
+        }
+    }
+
+    /// A name error about the name written at byte `pos` of the text being run.
+    pub fn name_at(pos: usize, message: impl Into<String>) -> Error {
+        Error::Name {
+            message: message.into(),
+            span: Some(Span {
+                start: pos,
+                end: pos,
+            }),
+        }
+    }
+
+    /// The same error without its place (it is about to be reported against another text).
+    pub fn without_place(self) -> Error {
+        match self {
+            Error::Name { message, .. } | Error::Parse { message, .. } => Error::name(message),
+            other => other,
+        }
+    }
+
+    /// Where the error is in the text being run: its line and column, if it has a place.
+    pub fn position(&self, source: &str) -> Option<Position> {
+        match self {
+            Error::Parse { at, .. } => Some(*at),
+            Error::Name {
+                span: Some(span), ..
+            } => {
+                let (line, column) = crate::query::parser::line_col(source, span.start);
+                Some(Position { line, column })
+            }
+            _ => None,
         }
     }
 }
@@ -73,27 +111,10 @@ impl Error {
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Error::Parse { message, at } | Error::NameAt { message, at } => {
-                let gutter = at.line.to_string();
-                let pad = " ".repeat(gutter.len());
-                writeln!(f, "error: {message}")?;
-                writeln!(f, "{pad}--> line {}, column {}", at.line, at.column)?;
-                writeln!(f, "{pad} |")?;
-                writeln!(f, "{gutter} | {}", at.source_line)?;
-                // Tabs keep their width so the caret lines up under the offending character.
-                let mut lead: String = at
-                    .source_line
-                    .chars()
-                    .take(at.column.saturating_sub(1))
-                    .map(|c| if c == '\t' { '\t' } else { ' ' })
-                    .collect();
-                // A column past the end of the line (a missing token) still gets its caret.
-                while lead.chars().count() < at.column.saturating_sub(1) {
-                    lead.push(' ');
-                }
-                write!(f, "{pad} | {lead}^")
+            Error::Parse { message, .. } | Error::Name { message, .. } => {
+                write!(f, "error: {message}")
             }
-            Error::Name(m) | Error::Data(m) | Error::Usage(m) | Error::Io(m) => {
+            Error::Data(m) | Error::Usage(m) | Error::Io(m) => {
                 write!(f, "error: {m}")
             }
             Error::Import {
@@ -123,10 +144,10 @@ impl From<sled::Error> for Error {
     }
 }
 
-/// Builds an [`Error::Name`]: `errname!("unknown metric '{m}'")`.
+/// Builds an [`Error::Name`] without a place: `errname!("unknown metric '{m}'")`.
 #[macro_export]
 macro_rules! errname {
-    ($($arg:tt)*) => { $crate::error::Error::Name(format!($($arg)*)) };
+    ($($arg:tt)*) => { $crate::error::Error::name(format!($($arg)*)) };
 }
 
 /// Builds an [`Error::Data`].
@@ -218,16 +239,23 @@ mod tests {
     }
 
     #[test]
-    fn parse_error_shows_line_and_caret() {
-        let e = Error::parse(
-            "expected a condition after 'where'",
-            "select roe where",
-            1,
-            18,
+    fn errors_with_a_place_say_where_it_is() {
+        let e = Error::parse("expected a condition after 'where'", 1, 18);
+        assert_eq!(e.to_string(), "error: expected a condition after 'where'");
+        assert_eq!(
+            e.position("select roe where"),
+            Some(Position {
+                line: 1,
+                column: 18
+            })
         );
-        let text = e.to_string();
-        assert!(text.contains("--> line 1, column 18"));
-        assert!(text.ends_with("|                  ^"), "{text}");
+        let n = Error::name_at(13, "unknown metric 'reo'");
+        assert_eq!(
+            n.position("select roe,\n  reo"),
+            Some(Position { line: 2, column: 2 })
+        );
+        assert_eq!(n.clone().without_place().position("x"), None);
+        assert_eq!(Error::name("x").position("x"), None);
     }
 
     #[test]
@@ -241,6 +269,6 @@ mod tests {
             .exit_code(),
             3
         );
-        assert_eq!(Error::Name("x".into()).exit_code(), 1);
+        assert_eq!(Error::name("x").exit_code(), 1);
     }
 }

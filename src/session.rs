@@ -46,7 +46,6 @@ impl StatementResult {
 /// A parsed script, to be planned and run any number of times (the benchmarks time parsing,
 /// planning and execution apart).
 pub struct Prepared {
-    text: String,
     statements: Vec<Located>,
 }
 
@@ -57,25 +56,6 @@ impl Prepared {
 
     pub fn is_empty(&self) -> bool {
         self.statements.is_empty()
-    }
-}
-
-/// Gives a name error without a place (an unknown company, industry or sector) the place
-/// where the statement names it, so it is shown with its line, column and caret.
-fn place_name(e: Error, script: &str, pos: usize, statement: &str) -> Error {
-    let Error::Name(message) = &e else { return e };
-    let quoted = ['\'', '"'].iter().find_map(|q| {
-        let start = message.find(*q)? + 1;
-        let len = message[start..].find(*q)?;
-        Some(&message[start..start + len])
-    });
-    let Some(name) = quoted.filter(|n| !n.is_empty()) else {
-        return e;
-    };
-    let hay = statement.to_lowercase();
-    match hay.find(&name.to_lowercase()) {
-        Some(offset) => crate::query::bind::name_error_at(script, pos + offset, message.clone()),
-        None => e,
     }
 }
 
@@ -154,7 +134,6 @@ impl Session {
     pub fn prepare(text: &str) -> Result<Prepared> {
         Ok(Prepared {
             statements: crate::query::parse_script(text)?,
-            text: text.to_string(),
         })
     }
 
@@ -163,7 +142,6 @@ impl Session {
         let mut env = Env {
             db: &mut self.db,
             cache: &mut self.cache,
-            text: &prepared.text,
         };
         prepared
             .statements
@@ -179,7 +157,6 @@ impl Session {
             let mut env = Env {
                 db: &mut self.db,
                 cache: &mut self.cache,
-                text: &prepared.text,
             };
             outputs.extend(exec::execute(&mut env, &s.statement)?);
         }
@@ -217,7 +194,6 @@ impl Session {
             let mut env = Env {
                 db: &mut self.db,
                 cache: &mut self.cache,
-                text,
             };
             match exec::execute(&mut env, &located.statement) {
                 Ok(outputs) => sink(Ok(StatementResult {
@@ -228,7 +204,6 @@ impl Session {
                     elapsed: t.elapsed() + parse_share,
                 })),
                 Err(e) => {
-                    let e = place_name(e, text, located.pos, &located.text);
                     sink(Err((located.line, e.clone())));
                     first_error.get_or_insert(e);
                     if !keep_going {

@@ -30,7 +30,7 @@ fn transcript(script: &str) -> String {
     // Statements run one at a time so each result sits under its own text.
     let statements = match finq::query::parse_script(script) {
         Ok(s) => s,
-        Err(e) => return format!("{e}\n"),
+        Err(e) => return format!("{}\n", cli::render_error(&e, script)),
     };
     for st in statements {
         let _ = writeln!(out, "> {}", st.text.replace('\n', "\n> "));
@@ -43,11 +43,11 @@ fn transcript(script: &str) -> String {
                 }
             }
             Err((_, e)) => {
-                let _ = writeln!(out, "{e}");
+                let _ = writeln!(out, "{}", cli::render_error(&e, &st.text));
             }
         });
         if let Err(e @ finq::Error::Parse { .. }) = r {
-            let _ = writeln!(out, "{e}");
+            let _ = writeln!(out, "{}", cli::render_error(&e, &st.text));
         }
         out.push('\n');
     }

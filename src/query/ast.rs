@@ -20,32 +20,32 @@ pub enum Statement {
     Explain(Box<Statement>),
     Series {
         metrics: Vec<Spanned>,
-        symbol: String,
+        symbol: Spanned,
         from: Option<Period>,
         to: Option<Period>,
         /// `kind fy|h|q|day`: only periods of that kind.
         kind: Option<crate::model::PeriodKind>,
     },
     Describe {
-        symbol: String,
+        symbol: Spanned,
     },
     Show(ShowWhat),
     Import {
         path: String,
     },
     SetPoint {
-        symbol: String,
+        symbol: Spanned,
         metric: Spanned,
         period: Option<Period>,
         value: f64,
     },
     SetAttr {
-        symbol: String,
+        symbol: Spanned,
         attr: Spanned,
         value: String,
     },
     Delete {
-        symbol: String,
+        symbol: Spanned,
         metric: Option<Spanned>,
         period: Option<Period>,
     },
@@ -69,19 +69,19 @@ pub enum Statement {
         name: Spanned,
     },
     Score {
-        symbol: String,
+        symbol: Spanned,
         at: Option<Period>,
     },
     Peers {
-        symbol: String,
+        symbol: Spanned,
         limit: Option<usize>,
     },
     Valuation {
-        symbol: String,
+        symbol: Spanned,
         years: usize,
     },
     FScore {
-        symbol: String,
+        symbol: Spanned,
         at: Option<Period>,
     },
 }
@@ -137,9 +137,9 @@ impl Item {
 #[derive(Clone, Debug, PartialEq)]
 pub enum Source {
     Companies,
-    Industry(String),
-    Sector(String),
-    Peers(String),
+    Industry(Spanned),
+    Sector(Spanned),
+    Peers(Spanned),
     Screen(Spanned),
 }
 

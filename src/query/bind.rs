@@ -117,21 +117,18 @@ pub struct Binder<'a> {
     slots: HashMap<String, usize>,
     /// Item aliases and texts visible to `rank by` / `order by`, with their bound forms.
     pub items: Vec<(String, Bound)>,
-    /// The whole script, for error positions.
-    text: &'a str,
     /// How deep computed metrics are being expanded (they may refer to each other).
     depth: usize,
 }
 
 impl<'a> Binder<'a> {
-    pub fn new(catalog: &'a Catalog, companies: &'a Companies, text: &'a str) -> Binder<'a> {
+    pub fn new(catalog: &'a Catalog, companies: &'a Companies) -> Binder<'a> {
         Binder {
             catalog,
             companies,
             metrics: Vec::new(),
             slots: HashMap::new(),
             items: Vec::new(),
-            text,
             depth: 0,
         }
     }
@@ -147,7 +144,7 @@ impl<'a> Binder<'a> {
 
     /// An error pointing at a name in the script.
     pub fn error_at(&self, pos: usize, message: String) -> Error {
-        name_error_at(self.text, pos, message)
+        Error::name_at(pos, message)
     }
 
     pub fn bind(&mut self, e: &Expr) -> Result<Bound> {
@@ -268,9 +265,8 @@ impl<'a> Binder<'a> {
 
     fn place_at(&self, pos: Option<usize>) -> impl Fn(String) -> Error + use<'a> {
         let pos = pos.filter(|_| self.depth == 0);
-        let text = self.text;
         move |message| match pos {
-            Some(p) => name_error_at(text, p, message),
+            Some(p) => Error::name_at(p, message),
             None => Error::Data(message),
         }
     }
@@ -439,14 +435,13 @@ impl<'a> Binder<'a> {
         // Names inside a definition are not the script's: aliases do not apply to them.
         let items = std::mem::take(&mut self.items);
         self.depth += 1;
-        let saved_text = self.text;
         let r = self.bind(&e).map_err(|err| match err {
-            Error::NameAt { message, .. } => {
-                Error::Name(format!("in the definition of '{id}': {message}"))
-            }
+            Error::Name {
+                message,
+                span: Some(_),
+            } => Error::name(format!("in the definition of '{id}': {message}")),
             other => other,
         });
-        self.text = saved_text;
         self.depth -= 1;
         self.items = items;
         let b = r?;
@@ -657,19 +652,5 @@ fn bare_message(e: Error) -> String {
     match e {
         Error::Data(m) => m,
         other => other.to_string(),
-    }
-}
-
-/// A name error that points at its place in the script.
-pub fn name_error_at(text: &str, pos: usize, message: String) -> Error {
-    let (line, column) = super::parser::line_col(text, pos);
-    let source_line = text.lines().nth(line - 1).unwrap_or("").to_string();
-    Error::NameAt {
-        message,
-        at: crate::error::Position {
-            line,
-            column,
-            source_line,
-        },
     }
 }

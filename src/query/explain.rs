@@ -108,6 +108,7 @@ fn describe(plan: &Plan, out: &mut Vec<Step>) {
             out.push(one(format!("Lookup company {symbol}"), Estimate::Exact(1)));
         }
         Plan::Describe { symbol } => {
+            let symbol = &symbol.name;
             out.push(one(
                 format!("Describe {symbol}: attributes, and each stored metric's latest point"),
                 Estimate::None,
@@ -204,7 +205,11 @@ fn select_steps(s: &SelectPlan, top: &str, out: &mut Vec<Step>) {
         }
         SourcePlan::Screen { name, plan } => {
             let mut inner = Vec::new();
-            select_steps(plan, &format!("Screen {name}"), &mut inner);
+            select_steps(
+                plan,
+                &format!("Screen {}", name.name.to_lowercase()),
+                &mut inner,
+            );
             let n = inner.first().map_or(Estimate::None, |s| s.rows);
             inner.reverse();
             up.extend(inner);

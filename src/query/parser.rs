@@ -90,7 +90,6 @@ pub fn parse_expression(text: &str) -> Result<Expr> {
     if pair.as_str().len() != text.trim().len() {
         return Err(Error::parse(
             "unexpected text after the expression",
-            text,
             1,
             pair.as_str().len() + 1,
         ));
@@ -105,7 +104,7 @@ pub fn parse_expression(text: &str) -> Result<Expr> {
 fn check_nesting(text: &str) -> Result<()> {
     let at = |pos: usize, message: String| {
         let (line, column) = line_col(text, pos);
-        Err(Error::parse(message, text, line, column))
+        Err(Error::parse(message, line, column))
     };
     let mut opens: Vec<usize> = Vec::new();
     let mut prefix_run = 0usize;
@@ -183,7 +182,10 @@ fn statement(pair: Pair<Rule>, text: &str) -> Result<Statement> {
         }
         Rule::series => {
             let mut metrics = Vec::new();
-            let mut symbol_text = String::new();
+            let mut symbol_text = Spanned {
+                name: String::new(),
+                pos: 0,
+            };
             let (mut from, mut to, mut kind) = (None, None, None);
             // Periods follow `from` or `to`; the keyword pairs say which.
             let mut after_from = false;
@@ -380,7 +382,6 @@ fn whole(p: &Pair<Rule>, text: &str, after: &str) -> Result<usize> {
         let (line, column) = line_col(text, p.as_span().start());
         return Err(Error::parse(
             format!("expected a whole number after '{after}'"),
-            text,
             line,
             column,
         ));
@@ -539,9 +540,14 @@ fn select<'a>(parts: impl Iterator<Item = Pair<'a, Rule>>, text: &str) -> Result
 }
 
 /// The string inside a clause such as `industry "X"`.
-fn quoted_part(pair: Pair<Rule>, rule: Rule) -> Result<String> {
+/// The string inside a clause (`industry "X"`), with where it starts.
+fn quoted_part(pair: Pair<Rule>, rule: Rule) -> Result<Spanned> {
     let p = pair.into_inner().find(|p| p.as_rule() == Rule::string);
-    p.map(string).ok_or_else(|| internal(rule))
+    p.map(|p| Spanned {
+        pos: p.as_span().start(),
+        name: string(p),
+    })
+    .ok_or_else(|| internal(rule))
 }
 
 fn direction(p: Pair<Rule>) -> Order {
@@ -572,7 +578,6 @@ fn expr(pair: Pair<Rule>, text: &str) -> Result<Expr> {
         let (line, column) = line_col(text, p);
         return Err(Error::parse(
             format!("expression has more than {MAX_OPERANDS} operands"),
-            text,
             line,
             column,
         ));
@@ -661,7 +666,6 @@ fn number(p: &Pair<Rule>, text: &str) -> Result<f64> {
         let (line, column) = line_col(text, p.as_span().start());
         Error::parse(
             format!("'{}' is not a number finq can hold", p.as_str()),
-            text,
             line,
             column,
         )
@@ -690,7 +694,6 @@ fn period(p: &Pair<Rule>, text: &str) -> Result<Period> {
                 "'{}' is not a period (write 2024, 2024H1, 2024Q3 or 2024-06-30)",
                 p.as_str()
             ),
-            text,
             line,
             column,
         )
@@ -711,12 +714,15 @@ fn spanned(p: Pair<Rule>) -> Spanned {
     Spanned { name, pos }
 }
 
-fn symbol(pair: Pair<Rule>) -> String {
-    match pair.into_inner().next() {
+/// A company symbol as written (quotes removed), with where it starts.
+fn symbol(pair: Pair<Rule>) -> Spanned {
+    let pos = pair.as_span().start();
+    let name = match pair.into_inner().next() {
         Some(p) if p.as_rule() == Rule::string => string(p),
         Some(p) => p.as_str().to_string(),
         None => String::new(),
-    }
+    };
+    Spanned { name, pos }
 }
 
 fn string(pair: Pair<Rule>) -> String {

@@ -11,8 +11,8 @@
 use super::ast::{
     BinOp, DefKind, Expr, Group, Order, Select, ShowWhat, Source, Spanned, Statement,
 };
-use super::bind::{BExpr, Binder, Bound, ScoreCol, Ty, name_error_at};
-use super::exec::{Env, unknown_company};
+use super::bind::{BExpr, Binder, Bound, ScoreCol, Ty};
+use super::exec::{Env, company_row};
 use super::registry::TsFn;
 use crate::analysis::stats;
 use crate::columns::Companies;
@@ -30,7 +30,7 @@ pub enum Plan {
     ShowCompanies(Box<SelectPlan>),
     Series(SeriesPlan),
     Describe {
-        symbol: String,
+        symbol: Spanned,
     },
     ShowGroups {
         attr: &'static str,
@@ -61,7 +61,10 @@ pub enum SourcePlan {
     /// The members of one industry or sector (from the group index), or a peer group.
     Rows { label: String, rows: Vec<usize> },
     /// The rows of a saved screen, run first.
-    Screen { name: String, plan: Box<SelectPlan> },
+    Screen {
+        name: Spanned,
+        plan: Box<SelectPlan>,
+    },
 }
 
 /// How much of one metric a select reads.
@@ -188,13 +191,12 @@ pub fn plan(env: &mut Env, statement: &Statement) -> Result<Plan> {
         }
         Statement::FScore { symbol, at } => card(env, symbol, CardKind::FScore { at: *at })?,
         Statement::RunScreen { name } => {
-            let (select, text) = load_screen(env, name)?;
-            Plan::Select(Box::new(in_screen(env, name, &select, &text, 1)?))
+            let select = load_screen(env, name)?;
+            Plan::Select(Box::new(in_screen(env, name, &select, 1)?))
         }
         Statement::DefineScreen { name, select, text } => {
             if env.db.definition("screen", &name.name)?.is_some() {
-                return Err(name_error_at(
-                    env.text,
+                return Err(Error::name_at(
                     name.pos,
                     format!(
                         "screen '{}' already exists (drop screen first to redefine)",
@@ -214,13 +216,22 @@ pub fn plan(env: &mut Env, statement: &Statement) -> Result<Plan> {
             period,
             value,
         } => write_plan(super::exec::write::plan_set_point(
-            env, symbol, metric, *period, *value,
+            env,
+            &symbol.name,
+            metric,
+            *period,
+            *value,
         )?),
         Statement::SetAttr {
             symbol,
             attr,
             value,
-        } => write_plan(super::exec::write::plan_set_attr(env, symbol, attr, value)?),
+        } => write_plan(super::exec::write::plan_set_attr(
+            env,
+            &symbol.name,
+            attr,
+            value,
+        )?),
         Statement::Delete {
             symbol,
             metric,
@@ -249,14 +260,12 @@ fn write_plan(w: super::exec::write::WritePlan) -> Plan {
     Plan::Write(Box::new(w))
 }
 
-fn card(env: &mut Env, symbol: &str, kind: CardKind) -> Result<Plan> {
+fn card(env: &mut Env, symbol: &Spanned, kind: CardKind) -> Result<Plan> {
     let companies = env.cache.companies(env.db)?;
-    let row = companies
-        .index_of(symbol)
-        .ok_or_else(|| unknown_company(&companies, symbol))?;
+    let row = company_row(&companies, symbol)?;
     Ok(Plan::Card(CardPlan {
         kind,
-        symbol: symbol.to_string(),
+        symbol: symbol.name.clone(),
         row,
         companies,
     }))
@@ -269,15 +278,15 @@ fn plan_source(
     from: &Source,
     depth: usize,
 ) -> Result<SourcePlan> {
-    let group = |name: &str, what: &'static str| -> Result<SourcePlan> {
+    let group = |name: &Spanned, what: &'static str| -> Result<SourcePlan> {
         let map = if what == "industry" {
             &companies.industries
         } else {
             &companies.sectors
         };
-        match map.get(&name.to_lowercase()) {
+        match map.get(&name.name.to_lowercase()) {
             Some(rows) => Ok(SourcePlan::Rows {
-                label: format!("{what} \"{name}\""),
+                label: format!("{what} \"{}\"", name.name),
                 rows: rows.clone(),
             }),
             None => {
@@ -287,10 +296,14 @@ fn plan_source(
                     .iter()
                     .filter_map(|v| v.as_ref().map(|s| s.to_string()))
                     .collect();
-                Err(Error::Name(format!(
-                    "unknown {what} \"{name}\"{}",
-                    did_you_mean(name, names.iter().map(String::as_str))
-                )))
+                Err(Error::name_at(
+                    name.pos,
+                    format!(
+                        "unknown {what} \"{}\"{}",
+                        name.name,
+                        did_you_mean(&name.name, names.iter().map(String::as_str))
+                    ),
+                ))
             }
         }
     };
@@ -299,9 +312,7 @@ fn plan_source(
         Source::Industry(name) => group(name, "industry")?,
         Source::Sector(name) => group(name, "sector")?,
         Source::Peers(symbol) => {
-            let i = companies
-                .index_of(symbol)
-                .ok_or_else(|| unknown_company(companies, symbol))?;
+            let i = company_row(companies, symbol)?;
             let (rows, label) = crate::analysis::peers::peer_group(companies, i);
             SourcePlan::Rows {
                 label: format!("peers of {} ({label})", companies.rows[i].symbol),
@@ -314,10 +325,10 @@ fn plan_source(
                     "screens nest deeper than {MAX_SCREEN_DEPTH} levels"
                 )));
             }
-            let (select, text) = load_screen(env, name)?;
+            let select = load_screen(env, name)?;
             SourcePlan::Screen {
-                name: name.name.to_lowercase(),
-                plan: Box::new(in_screen(env, name, &select, &text, depth + 1)?),
+                name: name.clone(),
+                plan: Box::new(in_screen(env, name, &select, depth + 1)?),
             }
         }
     })
@@ -325,37 +336,30 @@ fn plan_source(
 
 /// Plans a saved screen's select. Its text is not the script's, so errors name the screen
 /// instead of pointing into the script.
-fn in_screen(
-    env: &mut Env,
-    name: &Spanned,
-    select: &Select,
-    text: &str,
-    depth: usize,
-) -> Result<SelectPlan> {
-    let mut inner = Env {
-        db: &mut *env.db,
-        cache: &mut *env.cache,
-        text,
-    };
-    plan_select(&mut inner, select, depth).map_err(|e| in_screen_error(&name.name, e))
+fn in_screen(env: &mut Env, name: &Spanned, select: &Select, depth: usize) -> Result<SelectPlan> {
+    plan_select(env, select, depth).map_err(|e| in_screen_error(name, e))
 }
 
 /// An error met inside a saved screen, named by the screen (its places are in the screen's
 /// own text, not the script's).
-pub fn in_screen_error(name: &str, e: Error) -> Error {
+/// The error points at the screen's name where the statement wrote it.
+pub fn in_screen_error(name: &Spanned, e: Error) -> Error {
     match e {
-        Error::NameAt { message, .. } | Error::Parse { message, .. } => {
-            Error::Name(format!("in screen '{name}': {message}"))
+        Error::Name {
+            message,
+            span: Some(_),
+        }
+        | Error::Parse { message, .. } => {
+            Error::name_at(name.pos, format!("in screen '{}': {message}", name.name))
         }
         other => other,
     }
 }
 
-fn load_screen(env: &mut Env, name: &Spanned) -> Result<(Select, String)> {
+fn load_screen(env: &mut Env, name: &Spanned) -> Result<Select> {
     let Some(text) = env.db.definition("screen", &name.name)? else {
         let known = env.db.definitions("screen")?;
-        return Err(name_error_at(
-            env.text,
+        return Err(Error::name_at(
             name.pos,
             format!(
                 "unknown screen '{}'{}",
@@ -369,7 +373,7 @@ fn load_screen(env: &mut Env, name: &Spanned) -> Result<(Select, String)> {
         .next()
         .map(|l| l.statement)
     {
-        Some(Statement::Select(s)) => Ok((*s, text)),
+        Some(Statement::Select(s)) => Ok(*s),
         _ => Err(Error::Data(format!(
             "screen '{}' is damaged: its text is not a select",
             name.name
@@ -382,7 +386,7 @@ pub fn plan_select(env: &mut Env, sel: &Select, depth: usize) -> Result<SelectPl
     let companies = env.cache.companies(env.db)?;
     let source = plan_source(env, &companies, &sel.from, depth)?;
     let catalog = env.db.shared_catalog();
-    let mut binder = Binder::new(&catalog, &companies, env.text);
+    let mut binder = Binder::new(&catalog, &companies);
 
     // Bind in scope order: where and by see no aliases; rank and order by do.
     let filter = match &sel.filter {
@@ -521,7 +525,7 @@ pub fn plan_select(env: &mut Env, sel: &Select, depth: usize) -> Result<SelectPl
             descending: d == Some(Order::Desc),
         })
         .collect();
-    unique_columns(env.text, sel, &items, grouped)?;
+    unique_columns(sel, &items, grouped)?;
     let items = sel
         .items
         .iter()
@@ -559,7 +563,7 @@ pub fn plan_select(env: &mut Env, sel: &Select, depth: usize) -> Result<SelectPl
 /// Every result's column names are unique (SPEC.md §3): an item that would repeat a name
 /// already taken (`symbol`, `name`, a `by` key, `rank`, another item) is an error asking
 /// for `as`. Names compare ignoring case, as names do everywhere in the language.
-fn unique_columns(text: &str, sel: &Select, items: &[Bound], grouped: bool) -> Result<()> {
+fn unique_columns(sel: &Select, items: &[Bound], grouped: bool) -> Result<()> {
     let mut taken: Vec<String> = Vec::new();
     if grouped {
         let written: Vec<String> = sel.items.iter().map(|i| i.text.to_lowercase()).collect();
@@ -587,7 +591,7 @@ fn unique_columns(text: &str, sel: &Select, items: &[Bound], grouped: bool) -> R
                 item.text
             );
             return Err(match super::bind::first_name_pos(&item.expr) {
-                Some(pos) => name_error_at(text, pos, message),
+                Some(pos) => Error::name_at(pos, message),
                 None => Error::Data(message),
             });
         }
@@ -650,22 +654,19 @@ fn plan_show_companies(env: &mut Env, filter: Option<&Expr>) -> Result<SelectPla
 fn plan_series(
     env: &mut Env,
     names: &[Spanned],
-    symbol: &str,
+    symbol: &Spanned,
     (from, to): (Option<Period>, Option<Period>),
     kind: Option<PeriodKind>,
 ) -> Result<SeriesPlan> {
     let companies = env.cache.companies(env.db)?;
-    let row = companies
-        .index_of(symbol)
-        .ok_or_else(|| unknown_company(&companies, symbol))?;
+    let row = company_row(&companies, symbol)?;
     let catalog = env.db.shared_catalog();
-    let mut binder = Binder::new(&catalog, &companies, env.text);
+    let mut binder = Binder::new(&catalog, &companies);
     let mut bound = Vec::new();
     for n in names {
         let b = binder.bind(&Expr::Name(n.clone()))?;
         if b.ty != Ty::Num {
-            return Err(name_error_at(
-                env.text,
+            return Err(Error::name_at(
                 n.pos,
                 format!("'{}' is not a metric", n.name),
             ));
@@ -677,8 +678,7 @@ fn plan_series(
     for (n, b) in names.iter().zip(&bound) {
         for column in [n.name.clone(), change_column(&n.name, b.unit)] {
             if columns.iter().any(|c| c.eq_ignore_ascii_case(&column)) {
-                return Err(name_error_at(
-                    env.text,
+                return Err(Error::name_at(
                     n.pos,
                     format!("the column '{column}' would appear twice: name each metric once"),
                 ));

@@ -173,13 +173,16 @@ impl Repl {
             }
         }
         // Results print as they come, so a long script shows progress.
-        let outcome = session.run(text, false, &mut |r| self.show(r, format, &style, file));
+        let outcome = session.run(text, false, &mut |r| {
+            self.show(r, format, &style, (text, file))
+        });
         match outcome {
             Ok(()) => true,
             Err(e @ Error::Parse { .. }) => {
+                let shown = cli::render_error(&e, text);
                 match file {
-                    Some(f) => self.error(&format!("{e}\n  in {f}")),
-                    None => self.error(&e.to_string()),
+                    Some(f) => self.error(&format!("{shown}\n  in {f}")),
+                    None => self.error(&shown),
                 }
                 false
             }
@@ -192,14 +195,15 @@ impl Repl {
         r: std::result::Result<crate::session::StatementResult, (usize, Error)>,
         format: Format,
         style: &Style,
-        file: Option<&str>,
+        (text, file): (&str, Option<&str>),
     ) {
         let r = match r {
             Ok(r) => r,
             Err((line, e)) => {
+                let shown = cli::render_error(&e, text);
                 match file {
-                    Some(f) => self.error(&format!("{e}\n  --> {f}:{line}")),
-                    None => self.error(&e.to_string()),
+                    Some(f) => self.error(&format!("{shown}\n  --> {f}:{line}")),
+                    None => self.error(&shown),
                 }
                 return;
             }

@@ -6,6 +6,7 @@ use crate::error::Result;
 use crate::model::SeriesRef;
 use crate::model::{Period, STANDARD_ATTRIBUTES, Unit};
 use crate::output::{Column, Output, Spark, Table, Value};
+use crate::query::ast::Spanned;
 use crate::query::eval::{Ctx, growth};
 use crate::query::plan::{SelectPlan, SeriesPlan, change_column};
 use crate::storage::Database;
@@ -162,8 +163,8 @@ fn kind_word(kind: u32) -> &'static str {
 }
 
 /// `describe SYMBOL`: the attributes, then each stored metric's latest point.
-pub fn describe(env: &mut Env, symbol: &str) -> Result<Vec<Output>> {
-    let Some(company) = env.db.company(symbol)? else {
+pub fn describe(env: &mut Env, symbol: &Spanned) -> Result<Vec<Output>> {
+    let Some(company) = env.db.company(&symbol.name)? else {
         let companies = env.cache.companies(env.db)?;
         return Err(unknown_company(&companies, symbol));
     };

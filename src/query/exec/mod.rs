@@ -12,7 +12,7 @@ pub mod inspect;
 pub mod select;
 pub mod write;
 
-use super::ast::Statement;
+use super::ast::{Spanned, Statement};
 use super::cache::Cache;
 use super::eval::Col;
 use super::plan::{CardKind, Plan};
@@ -21,12 +21,11 @@ use crate::error::{Error, Result, did_you_mean};
 use crate::output::{Output, Value};
 use crate::storage::Database;
 
-/// What a statement runs against: the database, the session's cache, and the whole script
-/// text (so errors can point into it).
+/// What a statement runs against: the database and the session's cache. (Errors carry the
+/// byte offsets of the names they are about; whoever shows them draws the place.)
 pub struct Env<'a> {
     pub db: &'a mut Database,
     pub cache: &'a mut Cache,
-    pub text: &'a str,
 }
 
 /// Plans and runs one statement.
@@ -59,13 +58,24 @@ pub fn run(env: &mut Env, plan: &Plan) -> Result<Vec<Output>> {
     }
 }
 
-/// An unknown symbol, with the nearest known one.
-pub fn unknown_company(companies: &Companies, symbol: &str) -> Error {
+/// An unknown symbol, with the nearest known one, at the place it was written.
+pub fn unknown_company(companies: &Companies, symbol: &Spanned) -> Error {
     let known = companies.rows.iter().map(|r| &*r.symbol);
-    Error::Name(format!(
-        "unknown company '{symbol}'{}",
-        did_you_mean(symbol, known)
-    ))
+    Error::name_at(
+        symbol.pos,
+        format!(
+            "unknown company '{}'{}",
+            symbol.name,
+            did_you_mean(&symbol.name, known)
+        ),
+    )
+}
+
+/// The row of a company named in a statement.
+pub fn company_row(companies: &Companies, symbol: &Spanned) -> Result<usize> {
+    companies
+        .index_of(&symbol.name)
+        .ok_or_else(|| unknown_company(companies, symbol))
 }
 
 /// One cell of an evaluated column.

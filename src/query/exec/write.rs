@@ -10,7 +10,7 @@ use crate::model::catalog::snake_case as snake_case_name;
 use crate::model::{Date, Direction, MetricDef, Period, STANDARD_ATTRIBUTES, Unit};
 use crate::output::Output;
 use crate::query::ast::{DefKind, Expr, Spanned};
-use crate::query::bind::{Binder, Ty, name_error_at};
+use crate::query::bind::{Binder, Ty};
 use crate::query::cache::Cache;
 use crate::query::plan::SelectPlan;
 use crate::storage::{Database, WriteSet, WriteStats};
@@ -141,8 +141,7 @@ pub fn plan_set_point(
             || STANDARD_ATTRIBUTES.contains(&lower.as_str())
             || lower == "symbol")
     {
-        return Err(name_error_at(
-            env.text,
+        return Err(Error::name_at(
             metric.pos,
             format!(
                 "'{}' is an attribute: set it to text, such as set {symbol} {lower} = \"...\"",
@@ -154,8 +153,7 @@ pub fn plan_set_point(
     let mut note = String::new();
     let id = match env.db.catalog().get(&metric.name) {
         Some(d) if d.expr.is_some() => {
-            return Err(name_error_at(
-                env.text,
+            return Err(Error::name_at(
                 metric.pos,
                 format!("'{}' is a computed metric: it cannot be set", d.id),
             ));
@@ -164,10 +162,9 @@ pub fn plan_set_point(
         None => {
             let id = snake_case_name(&metric.name);
             if id.is_empty() {
-                return Err(name_error_at(
-                    env.text,
+                return Err(Error::name_at(
                     metric.pos,
-                    "a metric needs a name with letters or digits".into(),
+                    "a metric needs a name with letters or digits",
                 ));
             }
             note = format!(" (registered new metric '{id}': ratio, higher, other)");
@@ -194,15 +191,13 @@ pub fn plan_set_attr(
 ) -> Result<WritePlan> {
     let name = snake_case_name(&attr.name);
     if name.is_empty() || name == "symbol" {
-        return Err(name_error_at(
-            env.text,
+        return Err(Error::name_at(
             attr.pos,
             format!("'{}' cannot be set as an attribute", attr.name),
         ));
     }
     if let Some(d) = env.db.catalog().get(&attr.name) {
-        return Err(name_error_at(
-            env.text,
+        return Err(Error::name_at(
             attr.pos,
             format!("'{}' is a metric: set it to a number, not text", d.id),
         ));
@@ -219,11 +214,11 @@ pub fn plan_set_attr(
 /// `delete SYMBOL [METRIC [at PERIOD]]`.
 pub fn plan_delete(
     env: &mut Env,
-    symbol: &str,
+    symbol: &Spanned,
     metric: Option<&Spanned>,
     period: Option<Period>,
 ) -> Result<WritePlan> {
-    let Some(company) = env.db.company(symbol)? else {
+    let Some(company) = env.db.company(&symbol.name)? else {
         let companies = env.cache.companies(env.db)?;
         return Err(super::unknown_company(&companies, symbol));
     };
@@ -237,8 +232,7 @@ pub fn plan_delete(
         Some(m) => {
             let Some(def) = env.db.catalog().get(&m.name).filter(|d| d.expr.is_none()) else {
                 let names: Vec<&str> = env.db.catalog().names().collect();
-                return Err(name_error_at(
-                    env.text,
+                return Err(Error::name_at(
                     m.pos,
                     format!(
                         "unknown metric '{}'{}",
@@ -275,8 +269,7 @@ pub fn plan_define_metric(
         || env.db.catalog().get(&name.name).is_some()
         || companies.attribute_names.contains(&id)
     {
-        return Err(name_error_at(
-            env.text,
+        return Err(Error::name_at(
             name.pos,
             format!(
                 "'{}' is already a metric or attribute name (drop metric first to redefine)",
@@ -285,7 +278,7 @@ pub fn plan_define_metric(
         ));
     }
     let catalog = env.db.shared_catalog();
-    let b = Binder::new(&catalog, &companies, env.text).bind(expr)?;
+    let b = Binder::new(&catalog, &companies).bind(expr)?;
     if b.ty != Ty::Num || b.expr.has_aggregate() || b.expr.has_cross() {
         return Err(Error::Data(format!(
             "a computed metric must be a number for each company, such as revenue / shares_outstanding (got {expr})"
@@ -333,8 +326,7 @@ pub fn plan_drop(env: &mut Env, kind: DefKind, name: &Spanned) -> Result<WritePl
         DefKind::Metric => match env.db.catalog().get(&name.name) {
             Some(d) if d.expr.is_some() => set.dropped_metrics.push(d.id.clone()),
             Some(d) => {
-                return Err(name_error_at(
-                    env.text,
+                return Err(Error::name_at(
                     name.pos,
                     format!(
                         "'{}' is a stored metric, not a computed one; only computed metrics can be dropped",
@@ -343,8 +335,7 @@ pub fn plan_drop(env: &mut Env, kind: DefKind, name: &Spanned) -> Result<WritePl
                 ));
             }
             None => {
-                return Err(name_error_at(
-                    env.text,
+                return Err(Error::name_at(
                     name.pos,
                     format!("unknown metric '{}'", name.name),
                 ));
@@ -352,8 +343,7 @@ pub fn plan_drop(env: &mut Env, kind: DefKind, name: &Spanned) -> Result<WritePl
         },
         DefKind::Screen => {
             if env.db.definition("screen", &name.name)?.is_none() {
-                return Err(name_error_at(
-                    env.text,
+                return Err(Error::name_at(
                     name.pos,
                     format!("unknown screen '{}'", name.name),
                 ));

@@ -163,7 +163,7 @@ pub(super) fn parse_error(text: &str, e: pest::error::Error<Rule>) -> Error {
         }
         ErrorVariant::CustomError { message } => message.clone(),
     };
-    Error::parse(message, text, line, column)
+    Error::parse(message, line, column)
 }
 
 /// The word just before a byte offset, skipping whitespace.

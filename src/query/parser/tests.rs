@@ -31,7 +31,10 @@ fn statements_split_on_semicolons_and_lines() {
     assert_eq!(
         s[0],
         Statement::Describe {
-            symbol: "KC.US".into()
+            symbol: Spanned {
+                name: "KC.US".into(),
+                pos: 9
+            }
         }
     );
     assert_eq!(s[2], Statement::Show(ShowWhat::Metrics));
@@ -105,7 +108,14 @@ fn every_select_clause() {
     assert_eq!(s.items.len(), 2);
     assert_eq!(s.items[0].alias.as_deref(), Some("r"));
     assert_eq!(s.items[1].text, "pb");
-    assert_eq!(s.from, Source::Industry("Software".into()));
+    // Names keep where they were written, for errors that point at them.
+    assert_eq!(
+        s.from,
+        Source::Industry(Spanned {
+            name: "Software".into(),
+            pos: 34
+        })
+    );
     assert!(s.filter.is_some());
     assert_eq!(s.at, Period::parse("2024Q3"));
     assert_eq!(s.by.len(), 1);
@@ -118,7 +128,10 @@ fn every_select_clause() {
     assert_eq!(s.limit, Some(10));
     assert_eq!(
         select_of("select roe from peers of 688316.SH").from,
-        Source::Peers("688316.SH".into())
+        Source::Peers(Spanned {
+            name: "688316.SH".into(),
+            pos: 25
+        })
     );
     assert!(matches!(
         select_of("select roe from screen cheap").from,
@@ -205,7 +218,7 @@ fn keywords_need_a_boundary() {
 
 #[test]
 fn errors_say_what_was_expected_where() {
-    let msg = |t: &str| parse_script(t).unwrap_err().to_string();
+    let msg = |t: &str| crate::cli::render_error(&parse_script(t).unwrap_err(), t);
     let m = msg("select roe where");
     assert!(
         m.contains("expected a condition after 'where', found the end of the input"),

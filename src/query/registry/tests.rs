@@ -257,7 +257,7 @@ fn call(f: &str, args: Vec<Expr>) -> crate::error::Result<crate::query::bind::Bo
         },
         args,
     );
-    Binder::new(&catalog, &companies, "").bind(&e)
+    Binder::new(&catalog, &companies).bind(&e)
 }
 
 #[test]
