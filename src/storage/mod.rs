@@ -5,22 +5,28 @@ pub mod block;
 pub mod chunk;
 pub mod codec;
 pub mod keys;
+pub mod kv;
+pub mod mem;
+pub mod sled_kv;
+
+pub use kv::{Batch, Kv, Value};
+pub use mem::MemKv;
+pub use sled_kv::SledKv;
 
 use crate::error::{Error, Result};
 use crate::model::{Catalog, Company, MetricDef, Series, symbol_key};
 use keys::{Key, OwnedKey, Tag, prefix};
 use std::collections::{BTreeMap, HashMap};
+use std::ops::Bound;
 use std::path::{Path, PathBuf};
 
 /// The layout version this build reads and writes. Bump it when keys or values change shape.
 pub const FORMAT_VERSION: u32 = 2;
 const FORMAT_KEY: &str = "format_version";
-/// sled's page cache; its default (1 GiB) makes every process that large.
-const CACHE_BYTES: u64 = 256 << 20;
 
 /// An open finq database.
 pub struct Database {
-    db: sled::Db,
+    kv: Box<dyn Kv>,
     path: PathBuf,
     /// Shared, so a statement can hold it while it also fills the cache.
     catalog: std::sync::Arc<Catalog>,
@@ -30,79 +36,28 @@ impl Database {
     /// Opens the database at `path`, creating it when absent. Every failure to open — locked
     /// by another process, damaged, another format — is an [`Error::Open`] (exit status 3).
     pub fn open(path: impl AsRef<Path>) -> Result<Database> {
-        let path = path.as_ref().to_path_buf();
-        let shown = path.display().to_string();
+        let kv = SledKv::open(&path)?;
+        let existed = kv.existed();
+        Database::over(Box::new(kv), path.as_ref().to_path_buf(), existed)
+    }
+
+    /// A new, empty database held in memory only (tests, scratch sessions). Its path reads
+    /// `:memory:`.
+    pub fn in_memory() -> Result<Database> {
+        Database::over(Box::new(MemKv::new()), PathBuf::from(":memory:"), false)
+    }
+
+    /// A database over an open backend: the format key is checked (or written, when the
+    /// store is new) and the catalog loaded. `existed`: the store held a database before, so
+    /// finding it empty is damage, not a new database.
+    fn over(kv: Box<dyn Kv>, path: PathBuf, existed: bool) -> Result<Database> {
         let open_err = |reason: String| Error::Open {
-            path: shown.clone(),
+            path: path.display().to_string(),
             reason,
         };
-        if path.exists() && !path.is_dir() {
-            return Err(open_err("is not a finq database (it is a file)".into()));
-        }
-        // sled makes `blobs/` before `conf`: a folder holding only that is a database another
-        // process is creating right now.
-        if path.is_dir()
-            && std::fs::read_dir(&path)?.any(|e| !e.is_ok_and(|e| e.file_name() == "blobs"))
-            && !path.join("conf").exists()
-        {
-            return Err(open_err(
-                "is not a finq database (a folder without one)".into(),
-            ));
-        }
-        // sled panics on some kinds of damage rather than returning an error; a panic while
-        // opening is reported like any other damage.
-        // A database that existed before must already hold its format key; sled recovers
-        // some kinds of damage as an empty database, which must not pass for a new one.
-        // A data file that is still empty is one being created right now by another process
-        // (sled writes `conf` and creates `db` before it takes the lock): not an old database.
-        let existed = path.join("conf").exists()
-            && std::fs::metadata(path.join("db")).is_ok_and(|m| m.len() > 0);
-        // A process that just closed the database may hold its lock for a moment longer
-        // (sled releases it from a background thread), so a held lock is retried briefly.
-        let mut attempts = 0;
-        let mut cleaned = false;
-        let db = loop {
-            let opened = quietly(|| {
-                sled::Config::new()
-                    .path(&path)
-                    .cache_capacity(CACHE_BYTES)
-                    .open()
-            });
-            match opened {
-                Ok(Ok(db)) => break db,
-                Ok(Err(sled::Error::Io(e))) if e.to_string().contains("could not acquire lock") => {
-                    attempts += 1;
-                    if attempts >= 10 {
-                        return Err(open_err("is in use by another finq process".into()));
-                    }
-                    std::thread::sleep(std::time::Duration::from_millis(30));
-                }
-                // sled reads its `conf` file before it takes the lock, so a process creating
-                // the database right now can make this one read a half-written file and see
-                // "corruption". While another process holds the data file (or it does not exist
-                // yet), any failure is that process's work in progress: wait as for the lock.
-                Ok(Err(_)) | Err(_) if busy_elsewhere(&path) => {
-                    attempts += 1;
-                    if attempts >= 10 {
-                        return Err(open_err("is in use by another finq process".into()));
-                    }
-                    std::thread::sleep(std::time::Duration::from_millis(30));
-                }
-                // sled reads a snapshot left half-written (`snap.*.generating`: the disk filled
-                // or the process died while writing it) as corruption and never opens again. It
-                // is not needed — sled renames a snapshot into place only once complete — so it
-                // is removed and the open tried once more. (No other process holds the data
-                // file here, so the snapshot is no other process's work in progress.)
-                Ok(Err(_)) | Err(_) if !cleaned && remove_partial_snapshots(&path) => {
-                    cleaned = true;
-                }
-                Ok(Err(e)) => return Err(open_err(format!("cannot be opened: {e}"))),
-                Err(_) => return Err(open_err("is damaged and cannot be opened".into())),
-            }
-        };
         let mut database = Database {
-            db,
-            path,
+            kv,
+            path: path.clone(),
             catalog: std::sync::Arc::new(Catalog::builtin()),
         };
         database.check_format(existed).map_err(|e| match e {
@@ -116,7 +71,7 @@ impl Database {
     }
 
     fn check_format(&mut self, existed: bool) -> Result<()> {
-        match self.db.get(Key::Meta(FORMAT_KEY).encode())? {
+        match self.kv.get(&Key::Meta(FORMAT_KEY).encode())? {
             Some(v) => {
                 let version: u32 = codec::decode(&v, "format version")?;
                 if version > FORMAT_VERSION {
@@ -135,11 +90,13 @@ impl Database {
                 }
                 Ok(())
             }
-            None if self.db.is_empty() && !existed => {
-                self.db.insert(
+            None if self.kv.is_empty()? && !existed => {
+                let mut batch = Batch::new();
+                batch.insert(
                     Key::Meta(FORMAT_KEY).encode(),
                     codec::encode(&FORMAT_VERSION),
-                )?;
+                );
+                self.kv.apply(batch)?;
                 self.sync()
             }
             None => Err(Error::Storage("its format version key is missing".into())),
@@ -147,7 +104,7 @@ impl Database {
     }
 
     fn load_catalog(&mut self) -> Result<()> {
-        for item in self.db.scan_prefix(prefix(Tag::Metric, &[])) {
+        for item in self.kv.scan_prefix(&prefix(Tag::Metric, &[])) {
             let (_, v) = item?;
             let def: MetricDef = codec::decode(&v, "metric definition")?;
             std::sync::Arc::make_mut(&mut self.catalog).add(def);
@@ -169,46 +126,17 @@ impl Database {
         self.catalog.clone()
     }
 
-    /// Makes every write so far durable. sled's flush writes its buffers with
-    /// `sync_file_range`, and writes large values to files under `blobs/` without syncing
-    /// them at all, so finq then syncs the file system holding the data file (on Linux,
-    /// `syncfs`: the data file, every blob and their directory entries in one call; elsewhere
-    /// each file and the blob folder are fsynced).
+    /// Makes every write so far durable (the backend's durable flush).
     pub fn sync(&self) -> Result<()> {
-        self.db.flush()?;
-        let data = self.path.join("db");
-        if !data.exists() {
-            return Ok(());
-        }
-        let file = std::fs::File::open(&data)?;
-        #[cfg(target_os = "linux")]
-        {
-            use std::os::fd::AsRawFd;
-            // SAFETY: syncfs only reads the descriptor, which `file` keeps open.
-            if unsafe { libc::syncfs(file.as_raw_fd()) } == 0 {
-                return Ok(());
-            }
-        }
-        file.sync_all()?;
-        let blobs = self.path.join("blobs");
-        if let Ok(entries) = std::fs::read_dir(&blobs) {
-            for e in entries.flatten() {
-                std::fs::File::open(e.path())?.sync_all()?;
-            }
-            std::fs::File::open(&blobs)?.sync_all()?;
-        }
-        Ok(())
+        self.kv.flush()
     }
 
     /// The block that holds `key` if any does: the last block whose first symbol is not
     /// after it.
-    fn block_for(&self, key: &str) -> Result<Option<(sled::IVec, sled::IVec)>> {
+    fn block_for(&self, key: &str) -> Result<Option<(Value, Value)>> {
         let lo = prefix(Tag::Company, &[]);
         let hi = Key::Company(key).encode();
-        match self.db.range(lo..=hi).next_back() {
-            Some(item) => Ok(Some(item?)),
-            None => Ok(None),
-        }
+        self.kv.last_in(&lo, &hi)
     }
 
     pub fn company(&self, symbol: &str) -> Result<Option<Company>> {
@@ -224,7 +152,7 @@ impl Database {
     /// Every company, in symbol order.
     pub fn companies(&self) -> Result<Vec<Company>> {
         let mut out = Vec::new();
-        for item in self.db.scan_prefix(prefix(Tag::Company, &[])) {
+        for item in self.kv.scan_prefix(&prefix(Tag::Company, &[])) {
             out.extend(block::decode(&item?.1)?);
         }
         Ok(out)
@@ -245,7 +173,7 @@ impl Database {
         let company_prefix = prefix(Tag::Company, &[]);
         let hi_key = Key::Company(hi).encode();
         let mut next = wanted.iter().peekable();
-        for item in self.db.range(start..) {
+        for item in self.kv.range(&start, Bound::Unbounded) {
             let (k, v) = item?;
             if !k.starts_with(&company_prefix) || k.as_ref() > hi_key.as_slice() {
                 break;
@@ -266,7 +194,7 @@ impl Database {
 
     /// Calls `f` with every company block, read in place, in symbol order.
     pub fn for_each_company_block(&self, mut f: impl FnMut(&block::View)) -> Result<()> {
-        for item in self.db.scan_prefix(prefix(Tag::Company, &[])) {
+        for item in self.kv.scan_prefix(&prefix(Tag::Company, &[])) {
             f(&block::view(&item?.1)?);
         }
         Ok(())
@@ -274,11 +202,7 @@ impl Database {
 
     /// The stored companies whose keys fall in `lo..=hi`, with the keys of the blocks
     /// that hold them (a change there rewrites those blocks).
-    fn company_range(
-        &self,
-        lo: &str,
-        hi: &str,
-    ) -> Result<(Vec<sled::IVec>, BTreeMap<String, Company>)> {
+    fn company_range(&self, lo: &str, hi: &str) -> Result<(Vec<Value>, BTreeMap<String, Company>)> {
         let company_prefix = prefix(Tag::Company, &[]);
         let start = match self.block_for(lo)? {
             Some((k, _)) => k.to_vec(),
@@ -286,7 +210,7 @@ impl Database {
         };
         let hi_key = Key::Company(hi).encode();
         let (mut keys, mut companies) = (Vec::new(), BTreeMap::new());
-        for item in self.db.range(start..) {
+        for item in self.kv.range(&start, Bound::Unbounded) {
             let (k, v) = item?;
             if !k.starts_with(&company_prefix) || k.as_ref() > hi_key.as_slice() {
                 break;
@@ -309,7 +233,7 @@ impl Database {
     }
 
     fn index_members(&self, tag: Tag, group: &str) -> Result<Vec<String>> {
-        match self.db.get(index_key(tag, &group.to_lowercase()))? {
+        match self.kv.get(&index_key(tag, &group.to_lowercase()))? {
             Some(v) => codec::decode(&v, "index entry"),
             None => Ok(Vec::new()),
         }
@@ -317,20 +241,17 @@ impl Database {
 
     /// The chunk of `metric` that holds `key` if anything does: the last chunk whose first
     /// symbol is not after it.
-    fn chunk_for(&self, metric: &str, key: &str) -> Result<Option<(sled::IVec, sled::IVec)>> {
+    fn chunk_for(&self, metric: &str, key: &str) -> Result<Option<(Value, Value)>> {
         let lo = prefix(Tag::Series, &[metric]);
         let hi = Key::Series(metric, key).encode();
-        match self.db.range(lo..=hi).next_back() {
-            Some(item) => Ok(Some(item?)),
-            None => Ok(None),
-        }
+        self.kv.last_in(&lo, &hi)
     }
 
     /// True when no stored chunk of `metric` holds a symbol key in `lo..=hi`.
     fn range_is_free(&self, metric: &str, lo: &str, hi: &str) -> Result<bool> {
         let from = Key::Series(metric, lo).encode();
         let to = Key::Series(metric, hi).encode();
-        if self.db.range(from..=to).next().is_some() {
+        if self.kv.range(&from, Bound::Included(&to)).next().is_some() {
             return Ok(false);
         }
         // A chunk starting before `lo` may still reach into the range.
@@ -363,7 +284,7 @@ impl Database {
     /// Calls `f` with every company's series of one metric, in symbol order: one contiguous
     /// scan of the metric's chunks.
     pub fn for_each_series(&self, metric: &str, mut f: impl FnMut(chunk::Entry)) -> Result<()> {
-        for item in self.db.scan_prefix(prefix(Tag::Series, &[metric])) {
+        for item in self.kv.scan_prefix(&prefix(Tag::Series, &[metric])) {
             let (_, bytes) = item?;
             let mut r = chunk::Reader::new(&bytes)?;
             while let Some(e) = r.next_entry()? {
@@ -379,7 +300,7 @@ impl Database {
         &self,
         metric: &str,
     ) -> impl Iterator<Item = Result<(String, Vec<u32>, Vec<f64>)>> + '_ {
-        let mut chunks = self.db.scan_prefix(prefix(Tag::Series, &[metric]));
+        let mut chunks = self.kv.scan_prefix(&prefix(Tag::Series, &[metric]));
         let mut pending: std::collections::VecDeque<(String, Vec<u32>, Vec<f64>)> =
             std::collections::VecDeque::new();
         std::iter::from_fn(move || {
@@ -389,7 +310,7 @@ impl Database {
                 }
                 let bytes = match chunks.next()? {
                     Ok((_, bytes)) => bytes,
-                    Err(e) => return Some(Err(e.into())),
+                    Err(e) => return Some(Err(e)),
                 };
                 let mut r = match chunk::Reader::new(&bytes) {
                     Ok(r) => r,
@@ -431,7 +352,7 @@ impl Database {
     /// Companies and points held for each metric that has any data, by metric id.
     pub fn metric_counts(&self) -> Result<HashMap<String, (usize, usize)>> {
         let mut out: HashMap<String, (usize, usize)> = HashMap::new();
-        for item in self.db.scan_prefix(prefix(Tag::Series, &[])) {
+        for item in self.kv.scan_prefix(&prefix(Tag::Series, &[])) {
             let (k, v) = item?;
             let OwnedKey::Series(metric, _) = keys::decode(&k)? else {
                 return Err(Error::Storage("unexpected key among series".into()));
@@ -448,8 +369,8 @@ impl Database {
 
     pub fn definition(&self, kind: &str, name: &str) -> Result<Option<String>> {
         match self
-            .db
-            .get(Key::Definition(kind, &name.to_lowercase()).encode())?
+            .kv
+            .get(&Key::Definition(kind, &name.to_lowercase()).encode())?
         {
             Some(v) => Ok(Some(codec::decode(&v, "definition")?)),
             None => Ok(None),
@@ -459,7 +380,7 @@ impl Database {
     /// Saved definitions of one kind (`screen`, `metric`): (name, source text).
     pub fn definitions(&self, kind: &str) -> Result<Vec<(String, String)>> {
         let mut out = Vec::new();
-        for item in self.db.scan_prefix(prefix(Tag::Definition, &[kind])) {
+        for item in self.kv.scan_prefix(&prefix(Tag::Definition, &[kind])) {
             let (k, v) = item?;
             let OwnedKey::Definition(_, name) = keys::decode(&k)? else {
                 return Err(Error::Storage("unexpected key among definitions".into()));
@@ -471,7 +392,7 @@ impl Database {
 
     /// Size of the database on disk, in bytes.
     pub fn size_on_disk(&self) -> Result<u64> {
-        Ok(self.db.size_on_disk()?)
+        self.kv.size_on_disk()
     }
 
     /// Merges changes into the chunks of one metric that hold (or will hold) their symbols:
@@ -493,7 +414,7 @@ impl Database {
         };
         let hi_key = Key::Series(metric, &hi).encode();
         let mut entries: BTreeMap<String, Series> = BTreeMap::new();
-        for item in self.db.range(start..) {
+        for item in self.kv.range(&start, Bound::Unbounded) {
             let (k, v) = item?;
             if !k.starts_with(&metric_prefix) || k.as_ref() > hi_key.as_slice() {
                 break;
@@ -542,9 +463,10 @@ impl Database {
         Ok(out)
     }
 
-    /// Applies a write set atomically (one sled batch) and durably (synced before returning).
+    /// Applies a write set atomically (one backend batch) and durably (synced before
+    /// returning).
     pub fn apply(&mut self, set: WriteSet) -> Result<WriteStats> {
-        let mut batch = sled::Batch::default();
+        let mut batch = Batch::new();
         let mut stats = WriteStats::default();
         let mut catalog = (*self.catalog).clone();
 
@@ -672,7 +594,7 @@ impl Database {
         }
         if blocks_changed {
             for k in old_blocks {
-                batch.remove(k);
+                batch.remove(&k[..]);
             }
             let list: Vec<Company> = stored.into_values().collect();
             for part in list.chunks(block::TARGET) {
@@ -688,7 +610,7 @@ impl Database {
                 Tag::Sector
             };
             let k = index_key(tag, &group);
-            let mut members: std::collections::BTreeSet<String> = match self.db.get(&k)? {
+            let mut members: std::collections::BTreeSet<String> = match self.kv.get(&k)? {
                 Some(v) => codec::decode::<Vec<String>>(&v, "index entry")?
                     .into_iter()
                     .collect(),
@@ -710,7 +632,7 @@ impl Database {
         }
         // Chunks an import built: stored as they are where nothing is stored in their range
         // (a first import), otherwise merged like any other change.
-        let mut direct: Vec<(Vec<u8>, sled::IVec)> = Vec::new();
+        let mut direct: Vec<(Vec<u8>, Value)> = Vec::new();
         for (m, chunks) in set.packed {
             let metric = set.metrics[m as usize].clone();
             stats.points += chunks.iter().map(|c| c.points).sum::<usize>();
@@ -759,18 +681,11 @@ impl Database {
             mine
         });
         let results: Vec<Rewrite> = results.into_iter().collect::<Result<_>>()?;
-        let bytes: usize = results
-            .iter()
-            .flat_map(|r| &r.inserts)
-            .map(|(k, v)| k.len() + v.len())
-            .chain(direct.iter().map(|(k, v)| k.len() + v.len()))
-            .sum();
-        ensure_space(&self.path, bytes as u64)?;
         // Removes first: a rewritten chunk may keep its key, and the insert must win.
         for r in &results {
             stats.points_deleted += r.deleted;
             for k in &r.removes {
-                batch.remove(k.clone());
+                batch.remove(&k[..]);
             }
         }
         for r in results {
@@ -789,7 +704,7 @@ impl Database {
             }
         }
 
-        self.db.apply_batch(batch)?;
+        self.kv.apply(batch)?;
         self.sync()?;
         release_freed_memory();
         for id in &set.dropped_metrics {
@@ -810,100 +725,12 @@ fn release_freed_memory() {
     }
 }
 
-/// True when another process holds the database's data file locked, or the file does not
-/// exist or is empty yet (a database being created).
-fn busy_elsewhere(path: &Path) -> bool {
-    use std::os::fd::AsRawFd;
-    let Ok(file) = std::fs::File::open(path.join("db")) else {
-        return path.join("conf").exists();
-    };
-    if file.metadata().is_ok_and(|m| m.len() == 0) {
-        return true;
-    }
-    // SAFETY: flock only acts on the descriptor, which `file` keeps open; closing the file
-    // (dropping it) releases a lock taken here.
-    let locked = unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } != 0;
-    locked && std::io::Error::last_os_error().raw_os_error() == Some(libc::EWOULDBLOCK)
-}
-
-/// Removes sled's unfinished snapshot files from a database folder; true when there were any.
-fn remove_partial_snapshots(path: &Path) -> bool {
-    let Ok(entries) = std::fs::read_dir(path) else {
-        return false;
-    };
-    let mut removed = false;
-    for e in entries.flatten() {
-        let name = e.file_name();
-        let name = name.to_string_lossy();
-        if name.starts_with("snap.") && name.ends_with(".generating") {
-            removed |= std::fs::remove_file(e.path()).is_ok();
-        }
-    }
-    removed
-}
-
-/// sled does not keep a batch whole when the disk fills while it is being written: part of
-/// an import can survive a failed write. So a large write that may not fit (sled needs about
-/// 2.5 times the batch's bytes: log, blobs, rewritten pages) is refused before anything is
-/// written. Small writes (`set`, `delete`) skip the check.
-fn ensure_space(path: &Path, bytes: u64) -> Result<()> {
-    if bytes < 1 << 20 {
-        return Ok(());
-    }
-    let Some(free) = free_space(path) else {
-        return Ok(());
-    };
-    let needed = bytes.saturating_mul(3) + (4 << 20);
-    if free < needed {
-        return Err(Error::Storage(format!(
-            "not enough free disk space for this write: it needs about {} MB, {} MB are free",
-            needed >> 20,
-            free >> 20
-        )));
-    }
-    Ok(())
-}
-
-/// Bytes available to this user on the file system holding `path`.
-fn free_space(path: &Path) -> Option<u64> {
-    use std::os::unix::ffi::OsStrExt;
-    let c = std::ffi::CString::new(path.as_os_str().as_bytes()).ok()?;
-    // SAFETY: statvfs only writes into the struct it is given.
-    let mut s: libc::statvfs = unsafe { std::mem::zeroed() };
-    if unsafe { libc::statvfs(c.as_ptr(), &mut s) } != 0 {
-        return None;
-    }
-    Some((s.f_bavail as u64).saturating_mul(s.f_frsize as u64))
-}
-
 /// An error's text without its `error: storage:` lead, to embed in another message.
 fn bare(e: &Error) -> String {
     let s = e.to_string();
     s.trim_start_matches("error: ")
         .trim_start_matches("storage: ")
         .to_string()
-}
-
-thread_local! {
-    static QUIET: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
-}
-
-/// Runs `f`, turning a panic into `Err(())`. The panic hook is wrapped once so that panics
-/// on this thread during `f` print nothing; other threads' panics still print as usual.
-fn quietly<T>(f: impl FnOnce() -> T + std::panic::UnwindSafe) -> std::result::Result<T, ()> {
-    static HOOK: std::sync::Once = std::sync::Once::new();
-    HOOK.call_once(|| {
-        let previous = std::panic::take_hook();
-        std::panic::set_hook(Box::new(move |info| {
-            if !QUIET.with(|q| q.get()) {
-                previous(info);
-            }
-        }));
-    });
-    QUIET.with(|q| q.set(true));
-    let r = std::panic::catch_unwind(f);
-    QUIET.with(|q| q.set(false));
-    r.map_err(|_| ())
 }
 
 fn rebuild_without(catalog: &Catalog, id: &str) -> Catalog {
@@ -926,7 +753,7 @@ fn index_key(tag: Tag, group: &str) -> Vec<u8> {
 /// What rewriting one metric's chunks puts into the batch.
 #[derive(Default)]
 struct Rewrite {
-    removes: Vec<sled::IVec>,
+    removes: Vec<Value>,
     inserts: Vec<(Vec<u8>, Vec<u8>)>,
     deleted: usize,
 }
@@ -1114,8 +941,8 @@ pub struct PackedChunk {
     pub first: String,
     pub last: String,
     pub points: usize,
-    /// Already in sled's buffer type, so the batch takes it without a copy.
-    pub bytes: sled::IVec,
+    /// Already in the store's buffer type, so the batch takes it without a copy.
+    pub bytes: Value,
 }
 
 /// What a write changed.
@@ -1149,7 +976,7 @@ impl Database {
         let mut format_seen = false;
         let mut last_chunk: Option<(String, String)> = None;
         let mut last_company: Option<String> = None;
-        for item in self.db.iter() {
+        for item in self.kv.scan_prefix(&[]) {
             let (k, v) = item?;
             let key = match keys::decode(&k) {
                 Ok(key) => key,

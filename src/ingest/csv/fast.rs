@@ -73,8 +73,8 @@ impl Column {
             first,
             last,
             points,
-            // Copied into sled's buffer type once here, while the chunk is fresh in cache,
-            // so storing it later copies nothing.
+            // Copied into the store's buffer type once here, while the chunk is fresh in
+            // cache, so storing it later copies nothing.
             bytes: self.builder.finish().into(),
         });
     }
