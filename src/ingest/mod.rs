@@ -197,7 +197,7 @@ pub fn import_file(
     let mut warnings = Vec::new();
     let set = read_file(path, opts, db.catalog(), progress, &mut warnings)?;
     let registered: Vec<String> = set
-        .new_metrics
+        .new_metrics()
         .iter()
         .filter(|d| db.catalog().get(&d.id).is_none())
         .map(|d| d.id.clone())

@@ -1474,7 +1474,7 @@ fn delete(
     let mut set = WriteSet::new();
     let what = match metric {
         None => {
-            set.company_deletions.push(symbol.to_string());
+            set.delete_company(symbol);
             format!("company {symbol}")
         }
         Some(m) => {
@@ -1490,8 +1490,7 @@ fn delete(
                     ),
                 ));
             };
-            set.point_deletions
-                .push((symbol.to_string(), def.id.clone(), period));
+            set.delete_points(symbol, &def.id, period);
             match period {
                 Some(p) => format!("{symbol} {} at {p}", def.id),
                 None => format!("{symbol} {}", def.id),
@@ -1572,11 +1571,7 @@ fn define_screen(
     // Run it once so a screen that cannot run is not saved.
     let rows = run_select(env, select, 1)?.table.rows.len();
     let mut set = WriteSet::new();
-    set.definitions.push((
-        "screen".into(),
-        name.name.to_lowercase(),
-        Some(text.trim().to_string()),
-    ));
+    set.define("screen", &name.name.to_lowercase(), Some(text.trim()));
     write(env, set)?;
     let plural = if rows == 1 { "" } else { "s" };
     Ok(vec![Output::Message(format!(
@@ -1589,7 +1584,7 @@ fn drop_definition(env: &mut Env, kind: DefKind, name: &Spanned) -> Result<Vec<O
     let mut set = WriteSet::new();
     match kind {
         DefKind::Metric => match env.db.catalog().get(&name.name) {
-            Some(d) if d.expr.is_some() => set.dropped_metrics.push(d.id.clone()),
+            Some(d) if d.expr.is_some() => set.drop_metric(&d.id),
             Some(d) => {
                 return Err(name_error_at(
                     env.text,
@@ -1616,8 +1611,7 @@ fn drop_definition(env: &mut Env, kind: DefKind, name: &Spanned) -> Result<Vec<O
                     format!("unknown screen '{}'", name.name),
                 ));
             }
-            set.definitions
-                .push(("screen".into(), name.name.to_lowercase(), None));
+            set.define("screen", &name.name.to_lowercase(), None);
         }
     }
     write(env, set)?;

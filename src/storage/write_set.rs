@@ -3,36 +3,36 @@
 
 use super::chunk;
 use super::kv::Value;
-use crate::model::{MetricDef, symbol_key};
+use crate::model::{MetricDef, Period, symbol_key};
 use std::collections::{BTreeMap, HashMap};
 
 /// Everything one write statement or one imported file changes, applied as one batch.
 #[derive(Default, Debug, Clone)]
 pub struct WriteSet {
     /// Companies touched, as first written in this set.
-    pub symbols: Vec<String>,
+    pub(super) symbols: Vec<String>,
     symbol_index: HashMap<String, u32>,
     /// Attribute updates per entry of `symbols` (later values win).
-    pub attrs: Vec<BTreeMap<String, String>>,
+    pub(super) attrs: Vec<BTreeMap<String, String>>,
     /// Metric ids of the points, as resolved through the catalog.
-    pub metrics: Vec<String>,
+    pub(super) metrics: Vec<String>,
     metric_index: HashMap<String, u32>,
     /// Points by (symbol index, metric index): (period code, value), in arrival order.
-    pub series: HashMap<(u32, u32), Vec<(u32, f64)>>,
+    pub(super) series: HashMap<(u32, u32), Vec<(u32, f64)>>,
     /// Series a bulk import has already encoded as chunks: by metric index, chunks in key
     /// order that do not overlap. Stored as they are when the database holds nothing in
     /// their range, so a large sorted file is never held as points.
-    pub packed: Vec<(u32, Vec<PackedChunk>)>,
+    pub(super) packed: Vec<(u32, Vec<PackedChunk>)>,
     /// Catalog entries to register (unknown metrics an import brings, `define metric`).
-    pub new_metrics: Vec<MetricDef>,
-    pub dropped_metrics: Vec<String>,
+    pub(super) new_metrics: Vec<MetricDef>,
+    pub(super) dropped_metrics: Vec<String>,
     /// (symbol, metric id, period): one point, or the whole series with `None`.
-    pub point_deletions: Vec<(String, String, Option<crate::model::Period>)>,
-    pub company_deletions: Vec<String>,
+    pub(super) point_deletions: Vec<(String, String, Option<Period>)>,
+    pub(super) company_deletions: Vec<String>,
     /// (kind, name, text): saved definitions; `None` removes one.
-    pub definitions: Vec<(String, String, Option<String>)>,
+    pub(super) definitions: Vec<(String, String, Option<String>)>,
     /// Number of points pushed.
-    pub point_count: usize,
+    pub(super) point_count: usize,
 }
 
 impl WriteSet {
@@ -68,7 +68,7 @@ impl WriteSet {
         i
     }
 
-    pub fn push(&mut self, company: u32, metric: u32, period: crate::model::Period, value: f64) {
+    pub fn push(&mut self, company: u32, metric: u32, period: Period, value: f64) {
         self.series
             .entry((company, metric))
             .or_default()
@@ -148,7 +148,7 @@ impl WriteSet {
             .into_iter()
             .flatten()
             .map(|&(code, v)| {
-                let p = crate::model::Period::from_code(code);
+                let p = Period::from_code(code);
                 (p.map_or("?".into(), |p| p.to_string()), v)
             })
             .collect()
@@ -158,6 +158,74 @@ impl WriteSet {
     pub fn attr_of(&self, symbol: &str, name: &str) -> Option<String> {
         let c = *self.symbol_index.get(&symbol_key(symbol))?;
         self.attrs.get(c as usize)?.get(name).cloned()
+    }
+
+    /// Deletes a company with its series and index entries.
+    pub fn delete_company(&mut self, symbol: &str) {
+        self.company_deletions.push(symbol.to_string());
+    }
+
+    /// Deletes one point of a company's metric (by id), or the whole series with `None`.
+    pub fn delete_points(&mut self, symbol: &str, metric: &str, period: Option<Period>) {
+        self.point_deletions
+            .push((symbol.to_string(), metric.to_string(), period));
+    }
+
+    /// Saves a definition's source text under (kind, name); `None` removes it.
+    pub fn define(&mut self, kind: &str, name: &str, text: Option<&str>) {
+        self.definitions
+            .push((kind.to_string(), name.to_string(), text.map(str::to_string)));
+    }
+
+    /// Removes a registered metric (a computed one) from the catalog.
+    pub fn drop_metric(&mut self, id: &str) {
+        self.dropped_metrics.push(id.to_string());
+    }
+
+    /// Companies touched, as first written in this set.
+    pub fn symbols(&self) -> &[String] {
+        &self.symbols
+    }
+
+    /// Each company touched, with the attributes this set writes for it.
+    pub fn companies(&self) -> impl Iterator<Item = (&str, &BTreeMap<String, String>)> {
+        self.symbols.iter().map(String::as_str).zip(&self.attrs)
+    }
+
+    /// Points pushed, one run per company and metric (in no particular order): symbol as
+    /// first written, metric id, (period code, value) in arrival order.
+    pub fn point_runs(&self) -> impl Iterator<Item = (&str, &str, &[(u32, f64)])> {
+        self.series.iter().map(|(&(c, m), points)| {
+            (
+                self.symbols[c as usize].as_str(),
+                self.metrics[m as usize].as_str(),
+                points.as_slice(),
+            )
+        })
+    }
+
+    /// Chunks a bulk import encoded, with their metric ids, in key order per metric.
+    pub fn packed_chunks(&self) -> impl Iterator<Item = (&str, &PackedChunk)> {
+        self.packed.iter().flat_map(|(m, chunks)| {
+            chunks
+                .iter()
+                .map(|c| (self.metrics[*m as usize].as_str(), c))
+        })
+    }
+
+    /// True when chunks were added for a metric (by index) with [`WriteSet::push_packed`].
+    pub fn has_packed(&self, metric: u32) -> bool {
+        self.packed.iter().any(|p| p.0 == metric)
+    }
+
+    /// Catalog entries this set registers.
+    pub fn new_metrics(&self) -> &[MetricDef] {
+        &self.new_metrics
+    }
+
+    /// Points (cells read) this set holds, whichever way it holds them.
+    pub fn point_count(&self) -> usize {
+        self.point_count
     }
 
     pub fn is_empty(&self) -> bool {
