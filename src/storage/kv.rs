@@ -3,7 +3,7 @@
 //!
 //! Everything above this trait — typed keys, chunks, blocks, the write path, `check` — is
 //! written once against [`Kv`]; a backend only orders bytes. Two exist: the sled database on
-//! disk (`sled_kv.rs`, which owns every sled workaround) and [`MemKv`] (`mem.rs`), a sorted
+//! disk ([`super::SledKv`], which owns every sled workaround) and [`super::MemKv`], a sorted
 //! map that the storage tests and the golden scripts also run against.
 //!
 //! Values are [`Value`]s: shared buffers that go in and out of a store without a copy, so
