@@ -63,6 +63,15 @@ impl Session {
         })
     }
 
+    /// A session over a new database held in memory only (tests, scratch work).
+    pub fn in_memory() -> Result<Session> {
+        Ok(Session {
+            db: Database::in_memory()?,
+            format: Format::Table,
+            cache: Cache::default(),
+        })
+    }
+
     /// Runs every statement of `text` and returns their outputs, stopping at the first error.
     pub fn execute(&mut self, text: &str) -> Result<Vec<Output>> {
         let mut outputs = Vec::new();

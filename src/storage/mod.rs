@@ -22,6 +22,9 @@ pub mod sled_kv;
 mod write;
 mod write_set;
 
+#[cfg(test)]
+mod tests;
+
 pub use check::CheckReport;
 pub use kv::{Batch, Kv, Value};
 pub use mem::MemKv;
