@@ -138,12 +138,6 @@ impl From<std::io::Error> for Error {
     }
 }
 
-impl From<sled::Error> for Error {
-    fn from(e: sled::Error) -> Self {
-        Error::Storage(e.to_string())
-    }
-}
-
 /// Builds an [`Error::Name`] without a place: `errname!("unknown metric '{m}'")`.
 #[macro_export]
 macro_rules! errname {

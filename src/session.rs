@@ -163,6 +163,11 @@ impl Session {
         Ok(outputs)
     }
 
+    /// A session over a new database held in memory only (tests, scratch work).
+    pub fn in_memory() -> Result<Session> {
+        Ok(Session::over(Database::in_memory()?))
+    }
+
     /// Runs every statement of `text` and returns their outputs, stopping at the first error.
     pub fn execute(&mut self, text: &str) -> Result<Vec<Output>> {
         let mut outputs = Vec::new();

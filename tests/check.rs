@@ -1,11 +1,11 @@
 //! `finq check` reports real damage (issue 8, part 2): a small database is built, one thing in
-//! it is broken with raw sled writes, and `finq check` must exit 1 naming the problem. Queries
+//! it is broken with raw writes to the store under finq's layer, and `finq check` must exit 1 naming the problem. Queries
 //! on the damaged database must fail with an error, never panic. Damage that `Database::open`
 //! itself meets (the format key, catalog entries) is exit 3 with one line.
 
 use finq::model::{Period, Series};
 use finq::storage::keys::Key;
-use finq::storage::{block, chunk, codec};
+use finq::storage::{Batch, Kv, SledKv, block, chunk, codec};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -50,11 +50,39 @@ fn small_db() -> tempfile::TempDir {
     dir
 }
 
-/// Changes the database with raw sled, as damage would.
-fn damage(dir: &Path, f: impl FnOnce(&sled::Db)) {
-    let db = sled::open(dir.join("d.db")).unwrap();
+/// The store under a database, changed key by key as damage would, below every check
+/// finq's own writes make.
+struct Raw(SledKv);
+
+impl Raw {
+    fn get(&self, key: Vec<u8>) -> Vec<u8> {
+        self.0
+            .get(&key)
+            .unwrap()
+            .expect("the key is stored")
+            .to_vec()
+    }
+
+    fn insert(&self, key: impl Into<Vec<u8>>, value: impl AsRef<[u8]>) {
+        let mut b = Batch::new();
+        b.insert(key, value.as_ref().to_vec());
+        self.0.apply(b).unwrap();
+    }
+
+    fn remove(&self, key: Vec<u8>) -> Vec<u8> {
+        let old = self.get(key.clone());
+        let mut b = Batch::new();
+        b.remove(key);
+        self.0.apply(b).unwrap();
+        old
+    }
+}
+
+/// Changes the database through the raw store, as damage would.
+fn damage(dir: &Path, f: impl FnOnce(&Raw)) {
+    let db = Raw(SledKv::open(dir.join("d.db")).unwrap());
     f(&db);
-    db.flush().unwrap();
+    db.0.flush().unwrap();
 }
 
 fn year(y: i32) -> u32 {
@@ -117,7 +145,7 @@ fn assert_check_finds(dir: &Path, case: &str, expected: &[&str]) {
     }
 }
 
-type Damage = fn(&sled::Db);
+type Damage = fn(&Raw);
 
 /// Each case: what is broken, how, and what `finq check` must say.
 const CASES: &[(&str, Damage, &[&str])] = &[
@@ -127,41 +155,37 @@ const CASES: &[(&str, Damage, &[&str])] = &[
             db.insert(
                 Key::Series("roe", "A").encode(),
                 &[0xde, 0xad, 0xbe, 0xef, 0x01][..],
-            )
-            .unwrap();
+            );
         },
         &["damaged series chunk", "(chunk roe/A)"],
     ),
     (
         "a series chunk cut short",
         |db| {
-            let v = db.get(Key::Series("roe", "A").encode()).unwrap().unwrap();
-            db.insert(Key::Series("roe", "A").encode(), &v[..v.len() - 3])
-                .unwrap();
+            let v = db.get(Key::Series("roe", "A").encode());
+            db.insert(Key::Series("roe", "A").encode(), &v[..v.len() - 3]);
         },
         &["damaged series chunk: truncated (chunk roe/A)"],
     ),
     (
         "an empty series value",
         |db| {
-            db.insert(Key::Series("roe", "A").encode(), &[][..])
-                .unwrap();
+            db.insert(Key::Series("roe", "A").encode(), &[][..]);
         },
         &["damaged series chunk: too short (chunk roe/A)"],
     ),
     (
         "garbage bytes in a company block",
         |db| {
-            db.insert(Key::Company("B").encode(), &[0xff; 7][..])
-                .unwrap();
+            db.insert(Key::Company("B").encode(), &[0xff; 7][..]);
         },
         &["damaged company block", "(company block B)"],
     ),
     (
         "a company block stored under another symbol's key",
         |db| {
-            let c = db.get(Key::Company("A").encode()).unwrap().unwrap();
-            db.insert(Key::Company("B").encode(), c).unwrap();
+            let c = db.get(Key::Company("A").encode());
+            db.insert(Key::Company("B").encode(), c);
         },
         &[
             "company block B starts with A",
@@ -177,8 +201,7 @@ const CASES: &[(&str, Damage, &[&str])] = &[
                     ("A", vec![(year(2023), f64::NAN)]),
                     ("B", vec![(year(2024), f64::INFINITY)]),
                 ]),
-            )
-            .unwrap();
+            );
         },
         &[
             "series roe of A holds a value that is not a finite number",
@@ -191,8 +214,7 @@ const CASES: &[(&str, Damage, &[&str])] = &[
             db.insert(
                 Key::Series("roe", "A").encode(),
                 chunk_of(&[("A", vec![(year(2024), 0.1), (year(2023), 0.2)])]),
-            )
-            .unwrap();
+            );
         },
         &["series roe of A is not ordered by period"],
     ),
@@ -202,8 +224,7 @@ const CASES: &[(&str, Damage, &[&str])] = &[
             db.insert(
                 Key::Series("roe", "A").encode(),
                 chunk_of(&[("A", vec![(u32::MAX, 0.1)])]),
-            )
-            .unwrap();
+            );
         },
         &["series roe of A holds an invalid period"],
     ),
@@ -213,8 +234,7 @@ const CASES: &[(&str, Damage, &[&str])] = &[
             db.insert(
                 Key::Series("roe", "A").encode(),
                 chunk_of(&[("A", vec![]), ("B", vec![(year(2024), 0.1)])]),
-            )
-            .unwrap();
+            );
         },
         &["series roe of A is empty"],
     ),
@@ -224,8 +244,7 @@ const CASES: &[(&str, Damage, &[&str])] = &[
             db.insert(
                 Key::Series("roe", "ZZZ").encode(),
                 chunk_of(&[("ZZZ", vec![(year(2024), 0.1)])]),
-            )
-            .unwrap();
+            );
         },
         &["series roe of ZZZ: no such company"],
     ),
@@ -235,19 +254,15 @@ const CASES: &[(&str, Damage, &[&str])] = &[
             db.insert(
                 Key::Series("no_such_metric", "A").encode(),
                 chunk_of(&[("A", vec![(year(2024), 0.1)])]),
-            )
-            .unwrap();
+            );
         },
         &["series no_such_metric of A: metric not in the catalog"],
     ),
     (
         "a chunk whose key is not its first symbol",
         |db| {
-            let v = db
-                .remove(Key::Series("roe", "A").encode())
-                .unwrap()
-                .unwrap();
-            db.insert(Key::Series("roe", "AA").encode(), v).unwrap();
+            let v = db.remove(Key::Series("roe", "A").encode());
+            db.insert(Key::Series("roe", "AA").encode(), v);
         },
         &["chunk roe/AA does not start with AA"],
     ),
@@ -257,8 +272,7 @@ const CASES: &[(&str, Damage, &[&str])] = &[
             db.insert(
                 Key::Series("roe", "B").encode(),
                 chunk_of(&[("B", vec![(year(2022), 0.1)])]),
-            )
-            .unwrap();
+            );
         },
         &["chunks of roe overlap at B"],
     ),
@@ -271,8 +285,7 @@ const CASES: &[(&str, Damage, &[&str])] = &[
                     ("A", vec![(year(2024), 0.1)]),
                     ("A", vec![(year(2023), 0.1)]),
                 ]),
-            )
-            .unwrap();
+            );
         },
         &["chunk roe/A is not in symbol order"],
     ),
@@ -280,15 +293,14 @@ const CASES: &[(&str, Damage, &[&str])] = &[
         "an industry index entry for the wrong industry",
         |db| {
             let members = vec!["A".to_string(), "C".to_string()];
-            db.insert(Key::Industry("retail").encode(), codec::encode(&members))
-                .unwrap();
+            db.insert(Key::Industry("retail").encode(), codec::encode(&members));
         },
         &["industry index entry 'retail' → A does not match the company"],
     ),
     (
         "a company missing from the sector index",
         |db| {
-            db.remove(Key::Sector("sector 2").encode()).unwrap();
+            db.remove(Key::Sector("sector 2").encode());
         },
         &["company C is missing from the sector index"],
     ),
@@ -296,14 +308,13 @@ const CASES: &[(&str, Damage, &[&str])] = &[
         "an index entry of a deleted company",
         |db| {
             // Every company of the small database is in the block keyed by its first, A.
-            let v = db.get(Key::Company("A").encode()).unwrap().unwrap();
+            let v = db.get(Key::Company("A").encode());
             let kept: Vec<_> = block::decode(&v)
                 .unwrap()
                 .into_iter()
                 .filter(|c| c.symbol != "C")
                 .collect();
-            db.insert(Key::Company("A").encode(), block::encode(&kept))
-                .unwrap();
+            db.insert(Key::Company("A").encode(), block::encode(&kept));
         },
         &[
             "industry index entry 'retail' → C does not match the company",
@@ -313,7 +324,7 @@ const CASES: &[(&str, Damage, &[&str])] = &[
     (
         "a key with an unknown tag",
         |db| {
-            db.insert(&[0x09, b'x'][..], &[1u8][..]).unwrap();
+            db.insert(&[0x09, b'x'][..], &[1u8][..]);
         },
         &["unknown key tag 9"],
     ),
@@ -322,23 +333,21 @@ const CASES: &[(&str, Damage, &[&str])] = &[
         |db| {
             let mut k = Key::Company("A").encode();
             k.push(7);
-            db.insert(k, &[1u8][..]).unwrap();
+            db.insert(k, &[1u8][..]);
         },
         &["trailing bytes after key"],
     ),
     (
         "an unknown meta key",
         |db| {
-            db.insert(Key::Meta("mystery").encode(), codec::encode(&1u32))
-                .unwrap();
+            db.insert(Key::Meta("mystery").encode(), codec::encode(&1u32));
         },
         &["unknown meta key 'mystery'"],
     ),
     (
         "garbage in a saved definition",
         |db| {
-            db.insert(Key::Definition("screen", "cheap").encode(), &[0xff; 3][..])
-                .unwrap();
+            db.insert(Key::Definition("screen", "cheap").encode(), &[0xff; 3][..]);
         },
         &["damaged definition", "(screen cheap)"],
     ),
@@ -358,8 +367,7 @@ fn check_names_each_kind_of_damage_and_queries_do_not_panic() {
 fn check_through_the_library_reports_the_same() {
     let dir = small_db();
     damage(dir.path(), |db| {
-        db.insert(Key::Series("roe", "A").encode(), &[0x13; 9][..])
-            .unwrap();
+        db.insert(Key::Series("roe", "A").encode(), &[0x13; 9][..]);
     });
     let db = finq::storage::Database::open(dir.path().join("d.db")).unwrap();
     let report = db.check().unwrap();
@@ -378,23 +386,21 @@ fn damage_seen_on_open_is_exit_3() {
         (
             "garbage format version",
             |db| {
-                db.insert(Key::Meta("format_version").encode(), &[0xff; 9][..])
-                    .unwrap();
+                db.insert(Key::Meta("format_version").encode(), &[0xff; 9][..]);
             },
             "is damaged: damaged format version",
         ),
         (
             "format version key removed",
             |db| {
-                db.remove(Key::Meta("format_version").encode()).unwrap();
+                db.remove(Key::Meta("format_version").encode());
             },
             "is damaged: its format version key is missing",
         ),
         (
             "garbage catalog entry",
             |db| {
-                db.insert(Key::Metric("upside").encode(), &[0xff; 5][..])
-                    .unwrap();
+                db.insert(Key::Metric("upside").encode(), &[0xff; 5][..]);
             },
             "is damaged: damaged metric definition",
         ),

@@ -204,11 +204,13 @@ fn a_newer_format_is_exit_3() {
     let path = dir.path().join("new.db");
     drop(finq::storage::Database::open(&path).unwrap());
     {
-        let db = sled::open(&path).unwrap();
+        use finq::storage::{Batch, Kv, SledKv};
+        let raw = SledKv::open(&path).unwrap();
+        let mut b = Batch::new();
         let key = finq::storage::keys::Key::Meta("format_version").encode();
-        db.insert(key, finq::storage::codec::encode(&99u32))
-            .unwrap();
-        db.flush().unwrap();
+        b.insert(key, finq::storage::codec::encode(&99u32));
+        raw.apply(b).unwrap();
+        raw.flush().unwrap();
     }
     let o = finq(dir.path(), &["--db", "new.db", "-c", "show companies"]);
     assert_eq!(o.status.code(), Some(3));

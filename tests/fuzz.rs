@@ -832,18 +832,13 @@ fn edge_case_queries_answer_without_panic() {
 /// What an importer accepted holds only finite values and valid periods.
 fn assert_sound(set: &WriteSet) -> Result<(), TestCaseError> {
     OK_RUNS.with(|c| c.set(c.get() + 1));
-    for ((c, m), points) in &set.series {
+    for (symbol, metric, points) in set.point_runs() {
         for (code, v) in points {
-            prop_assert!(
-                v.is_finite(),
-                "{} {}: value {v} is not finite",
-                set.symbols[*c as usize],
-                set.metrics[*m as usize]
-            );
+            prop_assert!(v.is_finite(), "{symbol} {metric}: value {v} is not finite");
             prop_assert!(Period::from_code(*code).is_some(), "period code {code}");
         }
     }
-    for s in &set.symbols {
+    for s in set.symbols() {
         prop_assert!(!s.trim().is_empty(), "an empty symbol");
     }
     Ok(())

@@ -1,6 +1,7 @@
 //! Golden scripts: each `tests/scripts/*.fq` runs against a fresh database and its transcript
-//! must equal the `.out` file beside it. Regenerate with `UPDATE_GOLDEN=1 cargo test --test
-//! golden` and review the diff.
+//! must equal the `.out` file beside it, on disk (sled) and in memory alike: the language
+//! cannot tell its store apart. Regenerate with `UPDATE_GOLDEN=1 cargo test --test golden`
+//! (the sled run writes the files) and review the diff.
 //!
 //! Directives in a script's leading comment lines:
 //! - `-- setup: sample` loads the built-in sample dataset first (default: an empty database);
@@ -11,9 +12,28 @@ use finq::{Session, cli, demo};
 use std::fmt::Write as _;
 use std::path::Path;
 
-fn transcript(script: &str) -> String {
+/// The stores every script runs against.
+#[derive(Clone, Copy, PartialEq)]
+enum Backend {
+    Sled,
+    Memory,
+}
+
+impl Backend {
+    fn name(self) -> &'static str {
+        match self {
+            Backend::Sled => "sled",
+            Backend::Memory => "in memory",
+        }
+    }
+}
+
+fn transcript(script: &str, backend: Backend) -> String {
     let dir = tempfile::tempdir().expect("temp dir");
-    let mut session = Session::open(dir.path().join("db")).expect("open");
+    let mut session = match backend {
+        Backend::Sled => Session::open(dir.path().join("db")).expect("open"),
+        Backend::Memory => Session::in_memory().expect("open"),
+    };
     for line in script.lines().take_while(|l| l.starts_with("--")) {
         if let Some(v) = line.strip_prefix("-- setup:") {
             match v.trim() {
@@ -74,7 +94,16 @@ fn mask_timing(text: &str) -> String {
 }
 
 #[test]
-fn golden_scripts() {
+fn golden_scripts_on_sled() {
+    golden_scripts(Backend::Sled);
+}
+
+#[test]
+fn golden_scripts_in_memory() {
+    golden_scripts(Backend::Memory);
+}
+
+fn golden_scripts(backend: Backend) {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/scripts");
     let update = std::env::var_os("UPDATE_GOLDEN").is_some();
     let mut scripts: Vec<_> = std::fs::read_dir(&dir)
@@ -87,17 +116,22 @@ fn golden_scripts() {
     let mut failures = Vec::new();
     for path in scripts {
         let script = std::fs::read_to_string(&path).expect("read script");
-        let got = transcript(&script);
+        let got = transcript(&script, backend);
         let expected_path = path.with_extension("out");
         if update {
-            std::fs::write(&expected_path, &got).expect("write golden");
+            // The sled run writes the files; the in-memory run meets them on the next run
+            // (comparing now would race with the writes).
+            if backend == Backend::Sled {
+                std::fs::write(&expected_path, &got).expect("write golden");
+            }
             continue;
         }
         let expected = std::fs::read_to_string(&expected_path).unwrap_or_default();
         if got != expected {
             failures.push(format!(
-                "{}: transcript differs\n--- expected\n{expected}\n--- got\n{got}",
-                path.display()
+                "{} ({}): transcript differs\n--- expected\n{expected}\n--- got\n{got}",
+                path.display(),
+                backend.name()
             ));
         }
     }

@@ -536,9 +536,9 @@ fn time_reading_a_large_wide_file() {
         println!(
             "read {}: {} companies, {} points in {seconds:.3} s ({:.1} M points/s, file read included)",
             path.display(),
-            set.symbols.len(),
-            set.point_count,
-            set.point_count as f64 / seconds / 1e6
+            set.symbols().len(),
+            set.point_count(),
+            set.point_count() as f64 / seconds / 1e6
         );
     }
 }

@@ -52,25 +52,19 @@ fn attr(set: &WriteSet, symbol: &str, name: &str) -> Option<String> {
 /// points by company and metric, then registrations.
 fn summary(set: &WriteSet) -> Vec<String> {
     let mut out = Vec::new();
-    for (i, symbol) in set.symbols.iter().enumerate() {
-        for (k, v) in &set.attrs[i] {
+    for (symbol, attrs) in set.companies() {
+        for (k, v) in attrs {
             out.push(format!("{symbol} {k} = {v}"));
         }
     }
     let mut points: Vec<String> = set
-        .series
-        .iter()
-        .map(|(&(c, m), pts)| {
-            format!(
-                "{} {} {:?}",
-                set.symbols[c as usize], set.metrics[m as usize], pts
-            )
-        })
+        .point_runs()
+        .map(|(symbol, metric, pts)| format!("{symbol} {metric} {pts:?}"))
         .collect();
     points.sort();
     out.extend(points);
     out.extend(
-        set.new_metrics
+        set.new_metrics()
             .iter()
             .map(|d| format!("registers {}", d.id)),
     );
@@ -79,16 +73,15 @@ fn summary(set: &WriteSet) -> Vec<String> {
 
 /// Attributes and points of one company as maps, for subset checks.
 fn company(set: &WriteSet, symbol: &str) -> (BTreeMap<String, String>, BTreeMap<String, f64>) {
-    let Some(c) = set.symbols.iter().position(|s| s == symbol) else {
+    let Some((_, attrs)) = set.companies().find(|(s, _)| *s == symbol) else {
         return Default::default();
     };
     let points = set
-        .series
-        .iter()
-        .filter(|((sc, _), _)| *sc as usize == c)
-        .map(|(&(_, m), pts)| (set.metrics[m as usize].clone(), pts[0].1))
+        .point_runs()
+        .filter(|(s, _, _)| *s == symbol)
+        .map(|(_, metric, pts)| (metric.to_string(), pts[0].1))
         .collect();
-    (set.attrs[c].clone(), points)
+    (attrs.clone(), points)
 }
 
 const ZPH_DAY: &str = "2026-03-02";
@@ -145,7 +138,7 @@ const ZPH_OVERVIEW: &str = "Zephyr Widgets Inc. designs and makes precision widg
 fn a_full_page_brings_every_section() {
     let (set, warnings) = read("zephyr_full.md", &fixture("zephyr_full.md"));
     assert_eq!(warnings, Vec::<String>::new());
-    assert_eq!(set.symbols[0], "ZPH.US");
+    assert_eq!(set.symbols()[0], "ZPH.US");
     let (_, points) = company(&set, "ZPH.US");
     assert_eq!(points.len(), ZPH_POINTS.len(), "{points:?}");
     for &(metric, v) in ZPH_POINTS {
@@ -206,9 +199,9 @@ fn a_full_page_brings_every_section() {
     .collect();
     let grades = ["C", "C", "B", "A", "D", "C"].map(|g| Some(g.to_string()));
     assert_eq!(esv, grades);
-    assert_eq!(set.symbols.len(), 6);
+    assert_eq!(set.symbols().len(), 6);
     // A rating the catalog does not know is registered, once.
-    let registered: Vec<&str> = set.new_metrics.iter().map(|d| d.id.as_str()).collect();
+    let registered: Vec<&str> = set.new_metrics().iter().map(|d| d.id.as_str()).collect();
     assert_eq!(registered, ["analyst_strong_buy"]);
 }
 
@@ -298,7 +291,7 @@ fn a_page_cut_in_the_valuation_table_keeps_its_whole_rows() {
         assert_eq!(v(m), None, "{m}");
     }
     assert_eq!(v("turnover"), Some(0.77));
-    assert_eq!(set.symbols, ["ZPH.US"]);
+    assert_eq!(set.symbols(), ["ZPH.US"]);
     let (same, _) = read("cut.md", &one_line(&file));
     assert_eq!(summary(&same), summary(&set));
 }
@@ -312,7 +305,7 @@ fn a_page_cut_in_the_peer_table_lists_the_whole_peer_rows() {
         attr(&set, "ZPH.US", "peers").as_deref(),
         Some("AGW.US BLT.US")
     );
-    assert_eq!(set.symbols, ["ZPH.US", "AGW.US", "BLT.US"]);
+    assert_eq!(set.symbols(), ["ZPH.US", "AGW.US", "BLT.US"]);
     assert_eq!(attr(&set, "AGW.US", "published_cash").as_deref(), Some("B"));
     let v = |m: &str| value(&set, "ZPH.US", m, ZPH_DAY);
     assert_eq!(v("pb"), Some(5.12));
@@ -385,7 +378,7 @@ fn renamed_reordered_and_split_sections_are_read_by_their_labels() {
     assert_eq!(attr(&set, "QBK.SG", "published_rating_market_cap"), None);
     // An indicator no table of names knows becomes a registered metric.
     assert_eq!(v("ebitda_margin"), Some(0.138));
-    let registered: Vec<&str> = set.new_metrics.iter().map(|d| d.id.as_str()).collect();
+    let registered: Vec<&str> = set.new_metrics().iter().map(|d| d.id.as_str()).collect();
     assert_eq!(registered, ["ebitda_margin"]);
     // Item rows under another header and in another order.
     assert_eq!(

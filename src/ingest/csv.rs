@@ -1270,7 +1270,7 @@ mod tests {
         let set = ok(
             "symbol,name,industry,Head Office\nKC.US,Kingsoft Cloud,Software,\n688316.SH,,Chips,Shanghai\n",
         );
-        assert_eq!(set.symbols, ["KC.US", "688316.SH"]);
+        assert_eq!(set.symbols(), ["KC.US", "688316.SH"]);
         assert_eq!(
             attr(&set, "KC.US", "name").as_deref(),
             Some("Kingsoft Cloud")
@@ -1282,7 +1282,7 @@ mod tests {
             Some("Shanghai")
         );
         assert_eq!(attr(&set, "KC.US", "head_office"), None);
-        assert!(set.series.is_empty() && set.new_metrics.is_empty());
+        assert!(set.point_runs().next().is_none() && set.new_metrics().is_empty());
     }
 
     #[test]
@@ -1294,7 +1294,7 @@ mod tests {
             points(&set, "KC.US", "roe"),
             pts(&[("2025Q3", -0.1293), ("2025Q2", 0.5)])
         );
-        assert_eq!(set.point_count, 2);
+        assert_eq!(set.point_count(), 2);
     }
 
     #[test]
@@ -1309,8 +1309,8 @@ mod tests {
         assert_eq!(points(&set, "A", "pb"), pts(&[("2024Q1", 1.5)]));
         assert_eq!(points(&set, "A", "revenue"), pts(&[("2024Q2", 5.18e9)]));
         assert_eq!(points(&set, "B", "pb"), pts(&[("2024", 2.0)]));
-        assert_eq!(set.point_count, 5);
-        assert!(set.new_metrics.is_empty());
+        assert_eq!(set.point_count(), 5);
+        assert!(set.new_metrics().is_empty());
     }
 
     #[test]
@@ -1322,7 +1322,7 @@ mod tests {
         let set = ok("Symbol,Name\nA,Alpha\n");
         assert_eq!(attr(&set, "A", "name").as_deref(), Some("Alpha"));
         let set = ok("Ticker,Name\nA,Alpha\n");
-        assert_eq!(set.symbols, ["A"]);
+        assert_eq!(set.symbols(), ["A"]);
     }
 
     #[test]
@@ -1409,9 +1409,9 @@ mod tests {
         };
         let set = ok_opts("symbol,period,EBITDA\nA,2024,5\n", &opts);
         assert_eq!(points(&set, "A", "ebitda_usd"), pts(&[("2024", 5.0)]));
-        assert_eq!(set.new_metrics.len(), 1);
+        assert_eq!(set.new_metrics().len(), 1);
         assert_eq!(
-            set.new_metrics.first().map(|d| d.id.as_str()),
+            set.new_metrics().first().map(|d| d.id.as_str()),
             Some("ebitda_usd")
         );
     }
@@ -1445,9 +1445,9 @@ mod tests {
         let set = ok(
             "symbol,metric,period,value\nA,EBITDA,2024,1\nB,ebitda,2024,2\nC,Ebitda,2023,3\nA,roe,2024,0.1\nD,Empty Metric,2024,\n",
         );
-        assert_eq!(set.new_metrics.len(), 1, "{:?}", set.new_metrics);
+        assert_eq!(set.new_metrics().len(), 1, "{:?}", set.new_metrics());
         let def = set
-            .new_metrics
+            .new_metrics()
             .first()
             .map(|d| (d.id.as_str(), d.unit, d.direction, d.dimension));
         assert_eq!(
@@ -1461,7 +1461,7 @@ mod tests {
         );
         assert_eq!(points(&set, "B", "ebitda"), pts(&[("2024", 2.0)]));
         let set = ok("symbol,period,Long Term Thing,Other\nA,2024,1,\nB,2024,2,\n");
-        let ids: Vec<&str> = set.new_metrics.iter().map(|d| d.id.as_str()).collect();
+        let ids: Vec<&str> = set.new_metrics().iter().map(|d| d.id.as_str()).collect();
         // A column with no numbers at all brings nothing to register.
         assert_eq!(ids, ["long_term_thing"]);
     }
@@ -1520,7 +1520,7 @@ mod tests {
         // Without --period the same file is a companies file.
         let set = ok("Symbol,Name,Price/Book\nABBV,AbbVie,-78.88\n");
         assert_eq!(attr(&set, "ABBV", "price_book").as_deref(), Some("-78.88"));
-        assert!(set.series.is_empty());
+        assert!(set.point_runs().next().is_none());
     }
 
     #[test]
@@ -1531,7 +1531,7 @@ mod tests {
         };
         let set = ok_opts("symbol,period,name\nA,2024,Alpha\n", &opts);
         assert_eq!(attr(&set, "A", "period").as_deref(), Some("2024"));
-        assert!(set.series.is_empty());
+        assert!(set.point_runs().next().is_none());
         let opts = ImportOptions {
             companies: true,
             maps: vec![map("Price/Book=pb")],
@@ -1626,7 +1626,7 @@ mod tests {
         assert_eq!(err(""), "error: t.csv: is empty");
         assert_eq!(err("\u{feff}\r\n"), "error: t.csv: is empty");
         let set = ok("symbol,period,roe,Some New Metric\n");
-        assert!(set.is_empty() && set.point_count == 0, "{set:?}");
+        assert!(set.is_empty() && set.point_count() == 0, "{set:?}");
     }
 
     #[test]
@@ -1645,8 +1645,8 @@ mod tests {
     fn a_column_without_a_name_is_skipped() {
         let set = ok(",symbol,period,roe\r\n0,A,2024,0.1\r\n1,B,2024,0.2\r\n");
         assert_eq!(points(&set, "B", "roe"), pts(&[("2024", 0.2)]));
-        assert!(set.new_metrics.is_empty());
-        assert_eq!(set.attrs.iter().map(|a| a.len()).sum::<usize>(), 0);
+        assert!(set.new_metrics().is_empty());
+        assert!(set.companies().all(|(_, attrs)| attrs.is_empty()));
     }
 
     #[test]

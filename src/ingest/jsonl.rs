@@ -305,7 +305,7 @@ mod tests {
             pts(&[("2025Q3", -0.1293), ("2025Q2", -0.1293)])
         );
         assert_eq!(points(&set, "KC.US", "revenue"), pts(&[("2024", 5.18e9)]));
-        assert_eq!(set.point_count, 3);
+        assert_eq!(set.point_count(), 3);
     }
 
     #[test]
@@ -331,11 +331,11 @@ mod tests {
         assert_eq!(attr(&set, "688316.SH", "country"), None);
         assert_eq!(points(&set, "688316.SH", "pb"), pts(&[("2026-05-19", 3.5)]));
         assert_eq!(points(&set, "688316.SH", "ebitda"), pts(&[("2025", 7.0)]));
-        let ids: Vec<&str> = set.new_metrics.iter().map(|d| d.id.as_str()).collect();
+        let ids: Vec<&str> = set.new_metrics().iter().map(|d| d.id.as_str()).collect();
         assert_eq!(ids, ["ebitda"]);
         // A company without attributes or points is still a company.
         let set = ok("{\"symbol\": \"ZZ\"}\n");
-        assert_eq!(set.symbols, ["ZZ"]);
+        assert_eq!(set.symbols(), ["ZZ"]);
     }
 
     #[test]

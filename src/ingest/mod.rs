@@ -244,7 +244,7 @@ fn store(
     start: Instant,
 ) -> Result<ImportReport> {
     let registered: Vec<String> = set
-        .new_metrics
+        .new_metrics()
         .iter()
         .filter(|d| db.catalog().get(&d.id).is_none())
         .map(|d| d.id.clone())

@@ -1,7 +1,8 @@
 //! Typed keys and their order-preserving byte encoding.
 //!
-//! Every record lives in one sled tree under a [`Key`]. The encoding keeps the order of the
-//! key's fields, so each question the engine asks most is one contiguous range scan:
+//! Every record lives in one ordered key-value store (`kv.rs`) under a [`Key`]. The encoding
+//! keeps the order of the key's fields, so each question the engine asks most is one
+//! contiguous range scan:
 //!
 //! | key | bytes | scan |
 //! | --- | --- | --- |
@@ -13,7 +14,7 @@
 //! | `Series(metric, first symbol)` | `06` str str | one metric across all companies |
 //! | `Definition(kind, name)` | `07` str str | saved screens and computed metrics |
 //!
-//! A series value is a chunk (`chunk.rs`): the series of one metric for a run of companies,
+//! A series value is a chunk (`chunk/`): the series of one metric for a run of companies,
 //! keyed by its first symbol, so one company's series is the one chunk at or before its key
 //! and a metric across the market is a contiguous scan. An index value is the sorted list of
 //! its members' symbol keys: an import touches one key per group, not one per company. A

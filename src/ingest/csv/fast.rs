@@ -73,8 +73,8 @@ impl Column {
             first,
             last,
             points,
-            // Copied into sled's buffer type once here, while the chunk is fresh in cache,
-            // so storing it later copies nothing.
+            // Copied into the store's buffer type once here, while the chunk is fresh in
+            // cache, so storing it later copies nothing.
             bytes: self.builder.finish().into(),
         });
     }
@@ -337,7 +337,7 @@ fn join(first: Half, second: Half, metrics: &super::Metrics) -> Option<WriteSet>
         for c in a.chunks.into_iter().chain(b.chunks) {
             out.push_packed(e.index, c);
         }
-        if e.unregistered && out.packed.iter().any(|p| p.0 == e.index) {
+        if e.unregistered && out.has_packed(e.index) {
             out.register(MetricDef::registered(&e.id));
         }
     }
@@ -380,24 +380,18 @@ mod tests {
     /// Every point of a set, whichever way it holds them: (symbol key, metric) → points.
     fn points(set: &WriteSet) -> BTreeMap<(String, String), Vec<(u32, u64)>> {
         let mut out: BTreeMap<(String, String), Vec<(u32, u64)>> = BTreeMap::new();
-        for (&(c, m), list) in &set.series {
-            let s = crate::model::Series::from_points(list.clone());
-            let key = (
-                set.symbols[c as usize].to_uppercase(),
-                set.metrics[m as usize].clone(),
-            );
+        for (symbol, metric, list) in set.point_runs() {
+            let s = crate::model::Series::from_points(list.to_vec());
+            let key = (symbol.to_uppercase(), metric.to_string());
             out.entry(key)
                 .or_default()
                 .extend(s.points.iter().map(|p| (p.0, p.1.to_bits())));
         }
-        for (m, chunks) in &set.packed {
-            for c in chunks {
-                for (key, s) in chunk::decode(&c.bytes).unwrap() {
-                    let k = (key, set.metrics[*m as usize].clone());
-                    out.entry(k)
-                        .or_default()
-                        .extend(s.points.iter().map(|p| (p.0, p.1.to_bits())));
-                }
+        for (metric, c) in set.packed_chunks() {
+            for (key, s) in chunk::decode(&c.bytes).unwrap() {
+                out.entry((key, metric.to_string()))
+                    .or_default()
+                    .extend(s.points.iter().map(|p| (p.0, p.1.to_bits())));
             }
         }
         out
@@ -469,17 +463,20 @@ mod tests {
         let text = big_file(10_000);
         assert!(text.len() > super::super::PARALLEL_BYTES);
         let careful = read_text(&text).unwrap();
-        assert!(careful.packed.is_empty());
+        assert!(careful.packed_chunks().next().is_none());
         // A byte-order mark and CRLF line ends change nothing.
         for variant in [
             text.clone(),
             format!("\u{feff}{}", text.replace('\n', "\r\n")),
         ] {
             let fast = read_file(&variant).unwrap();
-            assert!(!fast.packed.is_empty(), "the bulk path was taken");
-            assert!(fast.series.is_empty());
+            assert!(
+                fast.packed_chunks().next().is_some(),
+                "the bulk path was taken"
+            );
+            assert!(fast.point_runs().next().is_none());
             assert_eq!(points(&fast), points(&careful));
-            assert_eq!(fast.point_count, careful.point_count);
+            assert_eq!(fast.point_count(), careful.point_count());
             assert_eq!(
                 fast.attr_of("C009999.US", "name").as_deref(),
                 Some("Name 9999")
@@ -514,7 +511,7 @@ mod tests {
         let quoted = text.replacen("C009998.US,2020Q1", "\"C009998.US\",2020Q1", 1);
         for variant in [moved, quoted] {
             let set = read_file(&variant).unwrap();
-            assert!(set.packed.is_empty());
+            assert!(set.packed_chunks().next().is_none());
             assert_eq!(points(&set), careful);
         }
     }
@@ -542,7 +539,10 @@ mod tests {
         let careful = read_text(&blanks).unwrap();
         assert_eq!(points(&careful), points(&read_text(&text).unwrap()));
         let fast = read_file(&blanks).unwrap();
-        assert!(!fast.packed.is_empty(), "the bulk path was taken");
+        assert!(
+            fast.packed_chunks().next().is_some(),
+            "the bulk path was taken"
+        );
         assert_eq!(points(&fast), points(&careful));
     }
 }

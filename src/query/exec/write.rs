@@ -226,7 +226,7 @@ pub fn plan_delete(
     let mut set = WriteSet::new();
     let what = match metric {
         None => {
-            set.company_deletions.push(symbol.to_string());
+            set.delete_company(symbol);
             format!("company {symbol}")
         }
         Some(m) => {
@@ -241,8 +241,7 @@ pub fn plan_delete(
                     ),
                 ));
             };
-            set.point_deletions
-                .push((symbol.to_string(), def.id.clone(), period));
+            set.delete_points(symbol, &def.id, period);
             match period {
                 Some(p) => format!("{symbol} {} at {p}", def.id),
                 None => format!("{symbol} {}", def.id),
@@ -310,8 +309,7 @@ pub fn define_screen(
 ) -> Result<Vec<Output>> {
     let rows = run_select(env, select)?.table.rows.len();
     let mut set = WriteSet::new();
-    set.definitions
-        .push(("screen".into(), name.to_string(), Some(text.to_string())));
+    set.define("screen", name, Some(text));
     write(env, set)?;
     let plural = if rows == 1 { "" } else { "s" };
     Ok(vec![Output::Message(format!(
@@ -324,7 +322,7 @@ pub fn plan_drop(env: &mut Env, kind: DefKind, name: &Spanned) -> Result<WritePl
     let mut set = WriteSet::new();
     match kind {
         DefKind::Metric => match env.db.catalog().get(&name.name) {
-            Some(d) if d.expr.is_some() => set.dropped_metrics.push(d.id.clone()),
+            Some(d) if d.expr.is_some() => set.drop_metric(&d.id),
             Some(d) => {
                 return Err(Error::name_at(
                     name.pos,
@@ -348,8 +346,7 @@ pub fn plan_drop(env: &mut Env, kind: DefKind, name: &Spanned) -> Result<WritePl
                     format!("unknown screen '{}'", name.name),
                 ));
             }
-            set.definitions
-                .push(("screen".into(), name.name.to_lowercase(), None));
+            set.define("screen", &name.name.to_lowercase(), None);
         }
     }
     Ok(WritePlan {
