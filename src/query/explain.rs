@@ -119,6 +119,13 @@ fn describe(plan: &Plan, out: &mut Vec<Step>) {
             ));
             out.push(one(format!("Lookup company {symbol}"), Estimate::Exact(1)));
         }
+        Plan::DescribeMetric { id } => {
+            out.push(one(
+                format!("Describe metric {id}: its catalog entry and who has points"),
+                Estimate::Exact(1),
+            ));
+            out.push(one(format!("Scan {id}'s chunks"), Estimate::None));
+        }
         Plan::ShowGroups { attr } => {
             out.push(one(
                 format!("List each {attr} with its companies"),

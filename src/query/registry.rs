@@ -48,6 +48,12 @@ pub const STATEMENTS: &[StatementDef] = &[
         rule: "describe",
     },
     StatementDef {
+        keyword: "describe",
+        syntax: "metric NAME",
+        help: "a metric's catalog entry, its formula, and how many companies have points",
+        rule: "describe_metric",
+    },
+    StatementDef {
         keyword: "show",
         syntax: "companies [where …] | industries | sectors | metrics | screens",
         help: "listings with counts",
@@ -96,6 +102,12 @@ pub const STATEMENTS: &[StatementDef] = &[
         rule: "set_attr",
     },
     StatementDef {
+        keyword: "set",
+        syntax: "metric NAME {unit U | direction higher|lower|none}",
+        help: "change a registered metric's unit or ranking direction",
+        rule: "set_metric",
+    },
+    StatementDef {
         keyword: "delete",
         syntax: "SYMBOL [METRIC [at PERIOD]]",
         help: "remove a company, a series or one point",
@@ -103,7 +115,7 @@ pub const STATEMENTS: &[StatementDef] = &[
     },
     StatementDef {
         keyword: "define",
-        syntax: "metric NAME = EXPR [higher|lower]",
+        syntax: "metric NAME = EXPR [higher|lower] [unit U]",
         help: "a computed metric, persisted",
         rule: "define_metric",
     },
@@ -196,6 +208,8 @@ pub const CLAUSE_WORDS: &[&str] = &[
     "over",
     "years",
     "kind",
+    "unit",
+    "direction",
 ];
 
 /// Words that cannot be bare names (the grammar's `reserved` rule): clause words that would

@@ -228,6 +228,91 @@ pub fn describe(env: &mut Env, symbol: &Spanned) -> Result<Vec<Output>> {
     Ok(vec![Output::Table(attrs), Output::Table(metrics)])
 }
 
+/// `describe metric NAME`: the catalog entry, how the metric is computed, and who has
+/// values — for a stored metric its companies, points and period range, for a computed one
+/// how many companies its formula gives a latest value.
+pub fn describe_metric(env: &mut Env, id: &str) -> Result<Table> {
+    let catalog = env.db.shared_catalog();
+    let def = catalog
+        .get(id)
+        .ok_or_else(|| crate::errdata!("metric '{id}' vanished from the catalog"))?;
+    let mut rows: Vec<(&str, Value)> = vec![
+        ("metric", Value::text(&def.id)),
+        ("name", Value::text(&def.display)),
+        ("aliases", Value::text(def.aliases.join(", "))),
+        ("unit", Value::text(def.unit.name())),
+        ("direction", Value::text(def.direction.name())),
+        ("dimension", Value::text(def.dimension.name())),
+    ];
+    let origin = if catalog.is_builtin(&def.id) {
+        "built in"
+    } else if def.expr.is_some() {
+        "defined (define metric)"
+    } else {
+        "registered by an import or set"
+    };
+    rows.push(("catalog", Value::text(origin)));
+    match &def.expr {
+        Some(formula) => {
+            rows.push(("computed", Value::text(format!("= {formula}"))));
+            let companies = env.cache.companies(env.db)?;
+            let select = crate::query::parse_script(&format!("select {formula}"))?
+                .into_iter()
+                .next()
+                .and_then(|l| match l.statement {
+                    crate::query::ast::Statement::Select(s) => Some(s),
+                    _ => None,
+                })
+                .ok_or_else(|| crate::errdata!("the definition of '{id}' no longer parses"))?;
+            let plan = crate::query::plan::plan_select(env, &select, 0)?;
+            let table = super::select::run_select(env, &plan)?.table;
+            let with_value = table
+                .rows
+                .iter()
+                .filter(|r| r.get(2).is_some_and(|v| *v != Value::Null))
+                .count();
+            rows.push((
+                "companies",
+                Value::text(format!(
+                    "{with_value} of {} have a latest value",
+                    companies.len()
+                )),
+            ));
+        }
+        None => {
+            let (mut companies, mut points) = (0usize, 0usize);
+            let (mut first, mut last) = (u32::MAX, 0u32);
+            env.db.for_each_series(&def.id, |e| {
+                companies += 1;
+                points += e.len();
+                if let Some(c) = e.codes().next() {
+                    first = first.min(c);
+                }
+                if let Some((c, _)) = e.last() {
+                    last = last.max(c);
+                }
+            })?;
+            rows.push(("stored", Value::text("points, as imported or set")));
+            // Text, so the value column reads as one left-aligned list.
+            rows.push(("companies", Value::text(companies.to_string())));
+            rows.push(("points", Value::text(points.to_string())));
+            let period = |c: u32| Period::from_code(c).map(|p| p.to_string());
+            rows.push(("first period", Value::opt_text(period(first).as_deref())));
+            rows.push(("last period", Value::opt_text(period(last).as_deref())));
+        }
+    }
+    Ok(Table {
+        title: Some(format!("metric {} — {}", def.id, def.display)),
+        columns: vec![Column::new("field", None), Column::new("value", None)],
+        rows: rows
+            .into_iter()
+            .map(|(k, v)| vec![Value::text(k), v])
+            .collect(),
+        card: None,
+        sparks: Vec::new(),
+    })
+}
+
 /// `show screens`: each saved screen with its text.
 pub fn show_screens(db: &Database) -> Result<Table> {
     let mut t = Table {

@@ -43,6 +43,7 @@ pub fn run(env: &mut Env, plan: &Plan) -> Result<Vec<Output>> {
         Plan::Explain(inner) => table(super::explain::render(inner)),
         Plan::Series(s) => table(inspect::series(env, s)?),
         Plan::Describe { symbol } => inspect::describe(env, symbol),
+        Plan::DescribeMetric { id } => table(inspect::describe_metric(env, id)?),
         Plan::ShowGroups { attr } => table(inspect::show_groups(env, attr)?),
         Plan::ShowMetrics => table(inspect::show_metrics(env.db)?),
         Plan::ShowScreens => table(inspect::show_screens(env.db)?),

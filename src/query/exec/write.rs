@@ -9,7 +9,7 @@ use crate::ingest::{ImportOptions, ImportReport};
 use crate::model::catalog::snake_case as snake_case_name;
 use crate::model::{Date, Direction, MetricDef, Period, STANDARD_ATTRIBUTES, Unit};
 use crate::output::Output;
-use crate::query::ast::{DefKind, Expr, Spanned};
+use crate::query::ast::{DefKind, Expr, MetricChange, Spanned};
 use crate::query::bind::{Binder, Ty};
 use crate::query::cache::Cache;
 use crate::query::plan::SelectPlan;
@@ -258,10 +258,11 @@ pub fn plan_delete(
 pub fn plan_define_metric(
     env: &mut Env,
     name: &Spanned,
-    expr: &Expr,
-    text: &str,
+    (expr, text): (&Expr, &str),
     direction: Option<Direction>,
+    unit: Option<&Spanned>,
 ) -> Result<WritePlan> {
+    let unit = unit.map(parse_unit).transpose()?;
     let id = snake_case_name(&name.name);
     let companies = env.cache.companies(env.db)?;
     if id.is_empty()
@@ -287,7 +288,9 @@ pub fn plan_define_metric(
         id: id.clone(),
         display: name.name.clone(),
         aliases: Vec::new(),
-        unit: b.unit.unwrap_or(Unit::Ratio),
+        // A unit said wins; else the unit the expression keeps (roe * 2 is a percent),
+        // else a ratio.
+        unit: unit.or(b.unit).unwrap_or(Unit::Ratio),
         direction: direction.unwrap_or(Direction::Higher),
         dimension: crate::model::Dimension::Other,
         expr: Some(text.trim().to_string()),
@@ -297,6 +300,62 @@ pub fn plan_define_metric(
     Ok(WritePlan {
         set,
         done: Done::Said(format!("defined metric {id} = {}", text.trim())),
+    })
+}
+
+/// A unit as written in `unit U`.
+fn parse_unit(word: &Spanned) -> Result<Unit> {
+    Unit::parse(&word.name).ok_or_else(|| {
+        Error::name_at(
+            word.pos,
+            format!(
+                "'{}' is not a unit: write money, percent, ratio, count or score",
+                word.name
+            ),
+        )
+    })
+}
+
+/// `set metric NAME unit U` / `set metric NAME direction D`: changes a registered metric's
+/// catalog entry (built-in metrics keep theirs: their unit and direction are SPEC.md's).
+pub fn plan_set_metric(env: &mut Env, name: &Spanned, change: &MetricChange) -> Result<WritePlan> {
+    let id = crate::query::plan::resolve_metric(env, name)?;
+    let catalog = env.db.catalog();
+    if catalog.is_builtin(&id) {
+        return Err(Error::name_at(
+            name.pos,
+            format!(
+                "'{id}' is a built-in metric: its unit and direction are fixed (define or import a metric of your own to choose them)"
+            ),
+        ));
+    }
+    let mut def = catalog
+        .get(&id)
+        .cloned()
+        .ok_or_else(|| Error::Data(format!("metric '{id}' vanished from the catalog")))?;
+    let said = match change {
+        MetricChange::Unit(word) => {
+            def.unit = parse_unit(word)?;
+            format!("set metric {id} unit {}", def.unit.name())
+        }
+        MetricChange::Direction(word) => {
+            def.direction = Direction::parse(&word.name).ok_or_else(|| {
+                Error::name_at(
+                    word.pos,
+                    format!(
+                        "'{}' is not a direction: write higher, lower or none",
+                        word.name
+                    ),
+                )
+            })?;
+            format!("set metric {id} direction {}", def.direction.name())
+        }
+    };
+    let mut set = WriteSet::new();
+    set.register(def);
+    Ok(WritePlan {
+        set,
+        done: Done::Said(said),
     })
 }
 
