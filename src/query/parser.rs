@@ -12,6 +12,7 @@ mod tests;
 
 use super::ast::*;
 use super::lexer::{self, Kind};
+pub use crate::error::line_col;
 use crate::error::{Error, Result};
 use crate::model::number::parse_number;
 use crate::model::{Direction, Period, PeriodKind};
@@ -162,14 +163,6 @@ fn check_nesting(text: &str) -> Result<()> {
     Ok(())
 }
 
-/// 1-based line and column (in characters) of a byte offset.
-pub fn line_col(text: &str, pos: usize) -> (usize, usize) {
-    let pos = pos.min(text.len());
-    let before = &text[..text.floor_char_boundary(pos)];
-    let line = before.matches('\n').count() + 1;
-    let column = before.rsplit('\n').next().unwrap_or("").chars().count() + 1;
-    (line, column)
-}
 
 fn statement(pair: Pair<Rule>, text: &str) -> Result<Statement> {
     let rule = pair.as_rule();
