@@ -1,0 +1,151 @@
+//! Metric names as a file writes them, resolved through the catalog once per file
+//! ([`Metrics`]), and period cells read as written or by `--period-kind` ([`read_period`]).
+
+use crate::model::catalog::snake_case;
+use crate::model::{Catalog, MetricDef, Period, PeriodKind};
+use crate::storage::WriteSet;
+use std::collections::HashMap;
+
+/// Metric names resolved through the catalog once per file. A metric the catalog does not
+/// know is registered with the file's write set when its first point arrives, so a column
+/// that brings no numbers registers nothing.
+#[derive(Clone)]
+pub(in crate::ingest) struct Metrics<'c> {
+    pub(super) catalog: &'c Catalog,
+    pub(super) by_name: HashMap<String, usize>,
+    pub(super) entries: Vec<MetricEntry>,
+}
+
+#[derive(Clone)]
+pub(super) struct MetricEntry {
+    pub(super) id: String,
+    pub(super) index: u32,
+    /// Still to be registered (an unknown metric with no point yet).
+    pub(super) unregistered: bool,
+}
+
+impl<'c> Metrics<'c> {
+    pub(in crate::ingest) fn new(catalog: &'c Catalog) -> Metrics<'c> {
+        Metrics {
+            catalog,
+            by_name: HashMap::new(),
+            entries: Vec::new(),
+        }
+    }
+
+    /// The entry of a metric name as a file writes it (id, alias or display name, any case);
+    /// `None` when the name has no letter or digit to make an id from.
+    pub(in crate::ingest) fn resolve(&mut self, set: &mut WriteSet, name: &str) -> Option<usize> {
+        if let Some(&e) = self.by_name.get(name) {
+            return Some(e);
+        }
+        let (id, unregistered) = match self.catalog.get(name) {
+            Some(def) => (def.id.clone(), false),
+            None => (snake_case(name), true),
+        };
+        if id.is_empty() {
+            return None;
+        }
+        // Two spellings of one metric share an entry, so "registered once" holds per id.
+        let entry = match self.entries.iter().position(|e| e.id == id) {
+            Some(e) => e,
+            None => {
+                self.entries.push(MetricEntry {
+                    index: set.metric(&id),
+                    id,
+                    unregistered,
+                });
+                self.entries.len() - 1
+            }
+        };
+        self.by_name.insert(name.to_string(), entry);
+        Some(entry)
+    }
+
+    pub(in crate::ingest) fn id(&self, entry: usize) -> &str {
+        self.entries.get(entry).map_or("", |e| e.id.as_str())
+    }
+
+    #[inline]
+    pub(in crate::ingest) fn push(
+        &mut self,
+        set: &mut WriteSet,
+        entry: usize,
+        company: u32,
+        period: Period,
+        value: f64,
+    ) {
+        let Some(e) = self.entries.get_mut(entry) else {
+            return;
+        };
+        if e.unregistered {
+            e.unregistered = false;
+            set.register(MetricDef::registered(&e.id));
+        }
+        set.push(company, e.index, period, value);
+    }
+
+    /// Moves a run of points of one company into the set, as [`Metrics::push`] would one at
+    /// a time but with one series lookup for the run: the wide reader collects a company's
+    /// rows this way, which spares a hash lookup per cell of a large file.
+    pub(super) fn append(
+        &mut self,
+        set: &mut WriteSet,
+        entry: usize,
+        company: u32,
+        points: &mut Vec<(u32, f64)>,
+    ) {
+        let Some(e) = self.entries.get_mut(entry) else {
+            points.clear();
+            return;
+        };
+        if points.is_empty() {
+            return;
+        }
+        if e.unregistered {
+            e.unregistered = false;
+            set.register(MetricDef::registered(&e.id));
+        }
+        // The next company's run will be about as long: keep that much room.
+        let room = points.len();
+        set.append(company, e.index, points);
+        points.reserve(room);
+    }
+}
+
+/// Reads a period cell: as written, or with `--period-kind` the period of that kind that
+/// holds the written date (`2015-09-26` → `2015` for `fy`, `2015Q3` for `q`).
+pub(in crate::ingest) fn read_period(
+    text: &str,
+    kind: Option<PeriodKind>,
+) -> std::result::Result<Period, String> {
+    let text = text.trim();
+    let Some(p) = Period::parse(text) else {
+        return Err(format!(
+            "'{text}' is not a period (write 2024, 2024H1, 2024Q3 or 2024-06-30)"
+        ));
+    };
+    let Some(kind) = kind else { return Ok(p) };
+    if p.kind() > kind {
+        return Err(format!(
+            "'{text}' spans more than the {} that --period-kind asks for",
+            kind_name(kind)
+        ));
+    }
+    let end = p.end_date();
+    Ok(match kind {
+        PeriodKind::Year => Period::Year(end.year),
+        PeriodKind::Half => Period::Half(end.year, if end.month <= 6 { 1 } else { 2 }),
+        PeriodKind::Quarter => Period::Quarter(end.year, end.month.div_ceil(3)),
+        PeriodKind::Day => Period::Day(end),
+    })
+}
+
+fn kind_name(kind: PeriodKind) -> &'static str {
+    match kind {
+        PeriodKind::Year => "year",
+        PeriodKind::Half => "half",
+        PeriodKind::Quarter => "quarter",
+        PeriodKind::Day => "day",
+    }
+}
