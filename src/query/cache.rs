@@ -1,19 +1,36 @@
-//! What a session keeps between statements: loaded columns ([`Columns`]) and the tables
-//! computed from them ([`Tables`]). One value, so a write clears both in one place.
+//! What a session keeps between statements: loaded columns ([`Columns`]), the columns of
+//! derived metrics, and the tables computed from them ([`Tables`]). One value, so a write
+//! clears all of it in one place.
+//!
+//! Every metric is read here as statements see it (DERIVATIONS.md): its stored points,
+//! and where a built-in rule derives it ([`derive::rule_for`]) the derived value at every
+//! period without a stored one. A metric is derivable when each input of its rule has
+//! stored points somewhere or is derivable itself; a metric that is not derivable costs
+//! nothing more than its stored column (one key read says an input has no data at all).
 
+use crate::analysis::derive::{self, Rule};
 use crate::analysis::fscore::FScore;
 use crate::analysis::score::ScoreTable;
 use crate::analysis::tables::Tables;
 use crate::columns::{Columns, Companies, MetricColumn};
 use crate::error::Result;
-use crate::model::{Period, Series};
+use crate::model::{Period, Series, SeriesRef};
 use crate::storage::Database;
+use std::collections::HashMap;
 use std::sync::Arc;
 
 #[derive(Default)]
 pub struct Cache {
     columns: Columns,
     tables: Tables,
+    /// Whole columns of derived metrics (stored points merged with derived ones).
+    derived: HashMap<String, Arc<MetricColumn>>,
+    /// The same, one point per company at a period.
+    derived_anchored: HashMap<(String, Option<Period>), Arc<MetricColumn>>,
+    /// Whether a metric is derivable on this database, by id.
+    derivable: HashMap<String, bool>,
+    /// One company's derived series, by (metric, symbol key).
+    derived_series: HashMap<(String, String), Arc<Series>>,
 }
 
 impl Cache {
@@ -21,34 +38,213 @@ impl Cache {
     pub fn clear(&mut self) {
         self.columns.clear();
         self.tables.clear();
+        self.derived.clear();
+        self.derived_anchored.clear();
+        self.derivable.clear();
+        self.derived_series.clear();
     }
 
     pub fn companies(&mut self, db: &Database) -> Result<Arc<Companies>> {
         self.columns.companies(db)
     }
 
-    pub fn metric(&mut self, db: &Database, id: &str) -> Result<Arc<MetricColumn>> {
-        self.columns.metric(db, id)
+    /// The rule that derives `id` here, if any: a built-in rule all of whose inputs have
+    /// data (stored, or derivable in turn). `stack` holds the metrics being resolved, so a
+    /// rule never uses itself.
+    fn rule(
+        &mut self,
+        db: &Database,
+        id: &str,
+        stack: &mut Vec<String>,
+    ) -> Result<Option<&'static Rule>> {
+        let Some(rule) = derive::rule_for(id) else {
+            return Ok(None);
+        };
+        if let Some(&known) = self.derivable.get(id) {
+            return Ok(known.then_some(rule));
+        }
+        if stack.iter().any(|s| s == id) {
+            return Ok(None);
+        }
+        stack.push(id.to_string());
+        let mut ok = true;
+        for input in rule.inputs {
+            let has = db.has_series(input.id)?
+                || (!input.stored_only && self.rule(db, input.id, stack)?.is_some());
+            if !has {
+                ok = false;
+                break;
+            }
+        }
+        stack.pop();
+        self.derivable.insert(id.to_string(), ok);
+        Ok(ok.then_some(rule))
     }
 
+    /// Whether statements read `id` through a derivation on this database.
+    pub fn is_derived(&mut self, db: &Database, id: &str) -> Result<bool> {
+        Ok(self.rule(db, id, &mut Vec::new())?.is_some())
+    }
+
+    /// A metric's whole column as statements read it.
+    pub fn metric(&mut self, db: &Database, id: &str) -> Result<Arc<MetricColumn>> {
+        self.effective(db, id, &mut Vec::new())
+    }
+
+    fn effective(
+        &mut self,
+        db: &Database,
+        id: &str,
+        stack: &mut Vec<String>,
+    ) -> Result<Arc<MetricColumn>> {
+        if let Some(c) = self.derived.get(id) {
+            return Ok(c.clone());
+        }
+        let Some(rule) = self.rule(db, id, stack)? else {
+            return self.columns.metric(db, id);
+        };
+        stack.push(id.to_string());
+        let mut inputs = Vec::with_capacity(rule.inputs.len());
+        for input in rule.inputs {
+            inputs.push(if input.stored_only {
+                self.columns.metric(db, input.id)?
+            } else {
+                self.effective(db, input.id, stack)?
+            });
+        }
+        stack.pop();
+        let stored = self.columns.metric(db, id)?;
+        let rows = self.columns.companies(db)?.len();
+        let refs: Vec<&MetricColumn> = inputs.iter().map(|c| &**c).collect();
+        let col = Arc::new(derive::derive_column(rule, &stored, &refs, rows));
+        self.derived.insert(id.to_string(), col.clone());
+        Ok(col)
+    }
+
+    /// A metric as one point per company at `at` (what a statement reading nothing else of
+    /// it needs). A stored-only metric reads just those points from storage; a derived one
+    /// is taken from its whole column.
     pub fn anchored(
         &mut self,
         db: &Database,
         id: &str,
         at: Option<Period>,
     ) -> Result<Arc<MetricColumn>> {
-        self.columns.anchored(db, id, at)
+        if !self.is_derived(db, id)? {
+            return self.columns.anchored(db, id, at);
+        }
+        let key = (id.to_string(), at);
+        if let Some(c) = self.derived_anchored.get(&key) {
+            return Ok(c.clone());
+        }
+        let whole = self.metric(db, id)?;
+        let rows = self.columns.companies(db)?.len();
+        let col = Arc::new(MetricColumn::anchored_from(&whole, rows, at));
+        self.derived_anchored.insert(key, col.clone());
+        Ok(col)
     }
 
+    /// One company's series of a metric as statements read it, derived from that company's
+    /// inputs alone when the metric is derived (no whole column is built for `series`).
     pub fn series(&mut self, db: &Database, id: &str, symbol: &str) -> Result<Arc<Series>> {
-        self.columns.series(db, id, symbol)
+        self.company_series(db, id, symbol, &mut Vec::new())
     }
 
+    fn company_series(
+        &mut self,
+        db: &Database,
+        id: &str,
+        symbol: &str,
+        stack: &mut Vec<String>,
+    ) -> Result<Arc<Series>> {
+        let Some(rule) = self.rule(db, id, stack)? else {
+            return self.columns.series(db, id, symbol);
+        };
+        let key = (id.to_string(), crate::model::symbol_key(symbol));
+        if let Some(s) = self.derived_series.get(&key) {
+            return Ok(s.clone());
+        }
+        // A whole column already built serves as well.
+        if let Some(col) = self.derived.get(id).cloned() {
+            let companies = self.columns.companies(db)?;
+            let s = match companies.index_of(symbol) {
+                Some(row) => {
+                    let r = col.series(row);
+                    Series {
+                        points: r
+                            .codes
+                            .iter()
+                            .copied()
+                            .zip(r.values.iter().copied())
+                            .collect(),
+                    }
+                }
+                None => Series::default(),
+            };
+            let s = Arc::new(s);
+            self.derived_series.insert(key, s.clone());
+            return Ok(s);
+        }
+        stack.push(id.to_string());
+        let mut inputs = Vec::with_capacity(rule.inputs.len());
+        for input in rule.inputs {
+            inputs.push(if input.stored_only {
+                self.columns.series(db, input.id, symbol)?
+            } else {
+                self.company_series(db, input.id, symbol, stack)?
+            });
+        }
+        stack.pop();
+        let stored = self.columns.series(db, id, symbol)?;
+        let unzipped: Vec<(Vec<u32>, Vec<f64>)> = inputs.iter().map(|s| s.unzipped()).collect();
+        let refs: Vec<SeriesRef> = unzipped
+            .iter()
+            .map(|(c, v)| SeriesRef {
+                codes: c,
+                values: v,
+            })
+            .collect();
+        let (sc, sv) = stored.unzipped();
+        let (mut scratch, mut codes, mut values) = (Vec::new(), Vec::new(), Vec::new());
+        derive::derive_series(
+            rule.formula,
+            SeriesRef {
+                codes: &sc,
+                values: &sv,
+            },
+            &refs,
+            &mut scratch,
+            &mut codes,
+            &mut values,
+        );
+        let s = Arc::new(Series {
+            points: codes.into_iter().zip(values).collect(),
+        });
+        self.derived_series.insert(key, s.clone());
+        Ok(s)
+    }
+
+    /// Every company's scorecard at `at`, from the indicators as statements read them.
     pub fn scores(&mut self, db: &Database, at: Option<Period>) -> Result<Arc<ScoreTable>> {
-        self.tables.scores(&mut self.columns, db, at)
+        let companies = self.companies(db)?;
+        let mut tables = std::mem::take(&mut self.tables);
+        let r = tables.scores(&companies, at, &mut |id| self.anchored(db, id, at));
+        self.tables = tables;
+        r
     }
 
+    /// Every company's F-score at `at`. Inputs that are derived (gross margin from
+    /// statements) or already loaded whole come from memory; the rest stream from storage.
     pub fn fscores(&mut self, db: &Database, at: Option<Period>) -> Result<Arc<Vec<FScore>>> {
-        self.tables.fscores(&mut self.columns, db, at)
+        let companies = self.companies(db)?;
+        let mut tables = std::mem::take(&mut self.tables);
+        let r = tables.fscores(&companies, db, at, &mut |id| {
+            if self.is_derived(db, id)? {
+                return self.metric(db, id).map(Some);
+            }
+            Ok(self.columns.loaded(id))
+        });
+        self.tables = tables;
+        r
     }
 }
