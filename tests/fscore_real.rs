@@ -18,7 +18,12 @@ fn session_with_fundamentals() -> Option<(tempfile::TempDir, Session)> {
         symbol_col: Some("Ticker Symbol".into()),
         period_col: Some("Period Ending".into()),
         period_kind: Some(PeriodKind::Year),
-        maps: vec![ColumnMap::parse("Gross Margin=gross_margin*0.01").unwrap()],
+        maps: vec![
+            ColumnMap::parse("Gross Margin=gross_margin*0.01").unwrap(),
+            // The file's `Liabilities` is a cash-flow line, not the balance of
+            // `Total Liabilities`.
+            ColumnMap::parse("Liabilities=change_in_liabilities").unwrap(),
+        ],
         ..ImportOptions::default()
     };
     s.import(&file, &opts, &mut |_| {}).unwrap();

@@ -161,19 +161,31 @@ const BUILTINS: &[Builtin] = &[
     ("dividend_yield", "Dividend Yield", &["dividend_ratio", "div_yield"], U::Percent, Dir::Higher, D::Valuation),
     // Size.
     ("market_cap", "Market Cap", &["market_capitalization", "mkt_cap"], U::Money, Dir::Higher, D::Size),
-    ("revenue", "Revenue", &["total_revenue", "sales"], U::Money, Dir::Higher, D::Size),
-    // The F-score inputs of SCORING.md.
-    ("net_income", "Net Income", &["net_profit", "earnings"], U::Money, Dir::Higher, D::Profit),
-    ("total_assets", "Total Assets", &["assets"], U::Money, Dir::None, D::Size),
-    ("operating_cash_flow", "Operating Cash Flow", &["cfo", "ocf", "net_cash_flow_operating"], U::Money, Dir::Higher, D::Cash),
-    ("long_term_debt", "Long-Term Debt", &["ltd"], U::Money, Dir::Lower, D::Security),
-    ("current_assets", "Current Assets", &["total_current_assets"], U::Money, Dir::None, D::Security),
-    ("current_liabilities", "Current Liabilities", &["total_current_liabilities"], U::Money, Dir::None, D::Security),
-    ("shares_outstanding", "Shares Outstanding", &["shares", "estimated_shares_outstanding"], U::Count, Dir::None, D::Other),
-    // Other figures of the sample documents.
-    ("eps", "EPS", &["earnings_per_share", "earnings_share"], U::Money, Dir::Higher, D::Profit),
+    // Statement items (DERIVATIONS.md), with the names real files give them: NYSE
+    // fundamentals column headings and US-GAAP tags (in snake case: `NetIncomeLoss` is
+    // `net_income_loss`). Flows are summed over their period, stocks are balances at its end.
+    ("revenue", "Revenue", &["total_revenue", "sales", "revenues", "sales_revenue_net"], U::Money, Dir::Higher, D::Size),
+    ("cost_of_revenue", "Cost of Revenue", &["cost_of_goods_sold", "cost_of_sales"], U::Money, Dir::Lower, D::Profit),
+    ("gross_profit", "Gross Profit", &[], U::Money, Dir::Higher, D::Profit),
+    ("operating_income", "Operating Income", &["operating_income_loss", "operating_profit"], U::Money, Dir::Higher, D::Profit),
+    ("net_income", "Net Income", &["net_profit", "earnings", "net_income_loss", "profit_loss"], U::Money, Dir::Higher, D::Profit),
+    ("operating_cash_flow", "Operating Cash Flow", &["cfo", "ocf", "net_cash_flow_operating", "net_cash_provided_by_used_in_operating_activities"], U::Money, Dir::Higher, D::Cash),
+    ("capital_expenditure", "Capital Expenditure", &["capital_expenditures", "capex", "payments_to_acquire_property_plant_and_equipment"], U::Money, Dir::None, D::Cash),
     ("free_cash_flow", "Free Cash Flow", &["fcf"], U::Money, Dir::Higher, D::Cash),
-    ("rd_expense", "R&D Expense", &["research_and_development"], U::Money, Dir::None, D::Other),
+    ("dividends_paid", "Dividends Paid", &["payments_of_dividends", "payments_of_dividends_common_stock"], U::Money, Dir::None, D::Cash),
+    ("rd_expense", "R&D Expense", &["research_and_development", "research_and_development_expense"], U::Money, Dir::None, D::Other),
+    ("eps", "EPS", &["earnings_per_share", "earnings_share", "earnings_per_share_basic"], U::Money, Dir::Higher, D::Profit),
+    ("total_assets", "Total Assets", &["assets"], U::Money, Dir::None, D::Size),
+    ("total_liabilities", "Total Liabilities", &["liabilities"], U::Money, Dir::None, D::Security),
+    ("total_equity", "Total Equity", &["stockholders_equity", "shareholders_equity", "net_assets"], U::Money, Dir::None, D::Security),
+    ("current_assets", "Current Assets", &["total_current_assets", "assets_current"], U::Money, Dir::None, D::Security),
+    ("current_liabilities", "Current Liabilities", &["total_current_liabilities", "liabilities_current"], U::Money, Dir::None, D::Security),
+    ("long_term_debt", "Long-Term Debt", &["ltd", "long_term_debt_noncurrent"], U::Money, Dir::Lower, D::Security),
+    ("cash", "Cash", &["cash_and_cash_equivalents", "cash_and_cash_equivalents_at_carrying_value"], U::Money, Dir::None, D::Security),
+    ("shares_outstanding", "Shares Outstanding", &["shares", "estimated_shares_outstanding"], U::Count, Dir::None, D::Other),
+    // Indicators derived from them besides the scorecard's.
+    ("roa", "ROA", &["return_on_assets"], U::Percent, Dir::Higher, D::Profit),
+    ("current_ratio", "Current Ratio", &[], U::Ratio, Dir::Higher, D::Security),
     ("rd_personnel", "R&D Personnel", &[], U::Count, Dir::None, D::Other),
     ("debt_to_assets", "Debt to Assets", &[], U::Percent, Dir::Lower, D::Security),
     // What a quote page publishes about itself (DATA_FORMATS.md, quote pages).

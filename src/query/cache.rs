@@ -86,6 +86,11 @@ impl Cache {
         Ok(self.rule(db, id, &mut Vec::new())?.is_some())
     }
 
+    /// A metric's stored points only, whole (what `show companies` counts).
+    pub fn stored(&mut self, db: &Database, id: &str) -> Result<Arc<MetricColumn>> {
+        self.columns.metric(db, id)
+    }
+
     /// A metric's whole column as statements read it.
     pub fn metric(&mut self, db: &Database, id: &str) -> Result<Arc<MetricColumn>> {
         self.effective(db, id, &mut Vec::new())

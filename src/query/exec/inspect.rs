@@ -344,7 +344,7 @@ pub fn show_companies(env: &mut Env, plan: &SelectPlan) -> Result<Table> {
         .map(|d| d.id.clone())
         .collect();
     for id in ids {
-        let m = env.cache.metric(env.db, &id)?;
+        let m = env.cache.stored(env.db, &id)?;
         for &r in &rows {
             let n = m.series(r).len();
             if n > 0 {
