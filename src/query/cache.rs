@@ -229,6 +229,113 @@ impl Cache {
         Ok(s)
     }
 
+    /// Where one company's value of `id` at `at` comes from (DERIVATIONS.md, provenance): the
+    /// value a statement reads, its period, and `stored`, `derived from net_income 2015,
+    /// total_equity 2015, total_equity 2014`, or `missing: no total_equity at 2015`.
+    pub fn provenance(
+        &mut self,
+        db: &Database,
+        id: &str,
+        symbol: &str,
+        at: Option<Period>,
+    ) -> Result<(f64, Option<Period>, String)> {
+        let effective = self.series(db, id, symbol)?;
+        let (codes, values) = effective.unzipped();
+        let s = SeriesRef {
+            codes: &codes,
+            values: &values,
+        };
+        let rule = self.rule(db, id, &mut Vec::new())?;
+        if let Some(i) = s.anchor(at) {
+            let code = codes[i];
+            let period = Period::from_code(code);
+            let stored = self.columns.series(db, id, symbol)?;
+            if stored.points.binary_search_by_key(&code, |p| p.0).is_ok() {
+                return Ok((values[i], period, "stored".into()));
+            }
+            if let Some(rule) = rule {
+                let (_, how) = self.explain_rule(db, rule, symbol, code)?;
+                return Ok((values[i], period, how));
+            }
+            return Ok((values[i], period, "stored".into()));
+        }
+        // Nothing to read: say why, at the period asked for or the latest an input has.
+        let derivable = rule.is_some();
+        let why = match derive::rule_for(id) {
+            None => format!("missing: no {id} point"),
+            Some(r) if !derivable => {
+                let mut absent: Vec<&str> = Vec::new();
+                for input in r.inputs {
+                    let has = db.has_series(input.id)?
+                        || (!input.stored_only && self.is_derived(db, input.id)?);
+                    if !has {
+                        absent.push(input.id);
+                    }
+                }
+                format!(
+                    "missing: no {id} point, and no {} in the database to derive it from",
+                    absent.join(" or ")
+                )
+            }
+            Some(r) => {
+                let first = self.company_series(db, r.inputs[0].id, symbol, &mut Vec::new())?;
+                let code = match at {
+                    Some(p) => Some(p.code()),
+                    None => first.points.last().map(|p| p.0),
+                };
+                match code {
+                    Some(code) => self.explain_rule(db, r, symbol, code)?.1,
+                    None => format!("missing: no {} for this company", r.inputs[0].id),
+                }
+            }
+        };
+        Ok((f64::NAN, at, why))
+    }
+
+    /// `derived from ...` or `missing: ...` for one company's value of a rule at `code`.
+    fn explain_rule(
+        &mut self,
+        db: &Database,
+        rule: &'static Rule,
+        symbol: &str,
+        code: u32,
+    ) -> Result<(f64, String)> {
+        let mut inputs = Vec::with_capacity(rule.inputs.len());
+        for input in rule.inputs {
+            inputs.push(if input.stored_only {
+                self.columns.series(db, input.id, symbol)?
+            } else {
+                self.company_series(db, input.id, symbol, &mut Vec::new())?
+            });
+        }
+        let unzipped: Vec<(Vec<u32>, Vec<f64>)> = inputs.iter().map(|s| s.unzipped()).collect();
+        let refs: Vec<SeriesRef> = unzipped
+            .iter()
+            .map(|(c, v)| SeriesRef {
+                codes: c,
+                values: v,
+            })
+            .collect();
+        Ok(match derive::explain(rule, &refs, code) {
+            (v, derive::Provenance::Derived(used)) => {
+                let mut parts = Vec::with_capacity(used.len());
+                for (input, c) in used {
+                    let stored = self.columns.series(db, input, symbol)?;
+                    let derived = stored.points.binary_search_by_key(&c, |p| p.0).is_err();
+                    let period = Period::from_code(c).map_or("?".into(), |p| p.to_string());
+                    parts.push(if derived {
+                        format!("{input} {period} (derived)")
+                    } else {
+                        format!("{input} {period}")
+                    });
+                }
+                (v, format!("derived from {}", parts.join(", ")))
+            }
+            (_, derive::Provenance::Missing(why)) => (f64::NAN, format!("missing: {why}")),
+            (v, derive::Provenance::Stored) => (v, "stored".into()),
+        })
+    }
+
     /// Every company's scorecard at `at`, from the indicators as statements read them.
     pub fn scores(&mut self, db: &Database, at: Option<Period>) -> Result<Arc<ScoreTable>> {
         let companies = self.companies(db)?;

@@ -334,3 +334,55 @@ pub fn fscore(env: &mut Env, card: &CardPlan, at: Option<Period>) -> Result<Vec<
     ]);
     Ok(vec![Output::Table(t)])
 }
+
+/// `explain score SYMBOL [at PERIOD]`: for each indicator the value the scorecard used, its
+/// period, and where it came from (stored, derived from which inputs at which periods) or
+/// why it is missing; the title names the peer group and its size.
+pub fn explain_score(env: &mut Env, card: &CardPlan, at: Option<Period>) -> Result<Vec<Output>> {
+    let (companies, row, symbol) = (&card.companies, card.row, card.symbol.as_str());
+    let table = env.cache.scores(env.db, at)?;
+    let (group, me) = table
+        .own(row)
+        .ok_or_else(|| crate::errdata!("no scorecard for {symbol}"))?;
+    let catalog = env.db.shared_catalog();
+    let when = at.map_or("latest values".to_string(), |p| format!("at {p}"));
+    let mut t = Table {
+        title: Some(format!(
+            "Scorecard inputs of {} ({when}) — peer group {} ({} companies, {} scored)",
+            companies.rows[row].symbol,
+            group.label,
+            group.members.len(),
+            group.scored
+        )),
+        columns: vec![
+            Column::new("indicator", None),
+            Column::new("dimension", None),
+            Column::new("value", None),
+            Column::new("period", None),
+            Column::new("percentile", Some(Unit::Score)),
+            Column::new("source", None),
+        ],
+        rows: Vec::new(),
+        card: None,
+        sparks: Vec::new(),
+    };
+    for (k, (id, dim, _)) in INDICATORS.iter().enumerate() {
+        let (_, period, source) = env.cache.provenance(env.db, id, symbol, at)?;
+        // The value the scorecard graded (the provenance reads the same point).
+        let value = table.values[k][row];
+        let unit = catalog.get(id).map_or(Unit::Ratio, |d| d.unit);
+        t.rows.push(vec![
+            Value::text(*id),
+            Value::text(dim.name()),
+            if value.is_nan() {
+                Value::Null
+            } else {
+                Value::Quantity(value, unit)
+            },
+            Value::opt_text(period.map(|p| p.to_string()).as_deref()),
+            num(me.pct[k]),
+            Value::text(source),
+        ]);
+    }
+    Ok(vec![Output::Table(t)])
+}

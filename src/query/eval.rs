@@ -471,6 +471,7 @@ pub fn series_value(f: TsFn, s: SeriesRef, k: usize, at: Option<Period>) -> f64 
             .years_before(i, 1)
             .map_or(f64::NAN, |j| growth(v[i], v[j])),
         TsFn::YoyDiff => s.years_before(i, 1).map_or(f64::NAN, |j| v[i] - v[j]),
+        TsFn::Ttm => crate::analysis::derive::ttm(&s, i),
         TsFn::Qoq => {
             let prev = Period::from_code(s.codes[i]).and_then(Period::previous_quarter);
             prev.and_then(|p| s.codes.binary_search(&p.code()).ok())
