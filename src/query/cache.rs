@@ -15,6 +15,8 @@ use crate::analysis::tables::Tables;
 use crate::columns::{Columns, Companies, MetricColumn};
 use crate::error::Result;
 use crate::model::{Period, Series, SeriesRef};
+use crate::query::bind::{BExpr, Binder};
+use crate::query::eval::Ctx;
 use crate::storage::Database;
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -31,6 +33,14 @@ pub struct Cache {
     derivable: HashMap<String, bool>,
     /// One company's derived series, by (metric, symbol key).
     derived_series: HashMap<(String, String), Arc<Series>>,
+}
+
+/// A user's formula for a built-in metric (`define metric roe = net_income / total_equity`),
+/// bound: arithmetic over the metrics of its slots.
+struct Formula {
+    text: String,
+    expr: BExpr,
+    metrics: Vec<String>,
 }
 
 impl Cache {
@@ -60,6 +70,9 @@ impl Cache {
         let Some(rule) = derive::rule_for(id) else {
             return Ok(None);
         };
+        if user_formula_text(db, id).is_some() {
+            return Ok(None);
+        }
         if let Some(&known) = self.derivable.get(id) {
             return Ok(known.then_some(rule));
         }
@@ -81,14 +94,80 @@ impl Cache {
         Ok(ok.then_some(rule))
     }
 
-    /// Whether statements read `id` through a derivation on this database.
+    /// Whether statements read `id` through a derivation on this database: a built-in rule
+    /// whose inputs have data, or a user's formula.
     pub fn is_derived(&mut self, db: &Database, id: &str) -> Result<bool> {
-        Ok(self.rule(db, id, &mut Vec::new())?.is_some())
+        Ok(user_formula_text(db, id).is_some() || self.rule(db, id, &mut Vec::new())?.is_some())
+    }
+
+    /// The user's formula replacing `id`'s built-in one, bound against the companies.
+    fn formula(&mut self, db: &Database, id: &str) -> Result<Option<Formula>> {
+        let Some(text) = user_formula_text(db, id) else {
+            return Ok(None);
+        };
+        let catalog = db.shared_catalog();
+        let companies = self.columns.companies(db)?;
+        let parsed = crate::query::parser::parse_expression(&text)?;
+        let mut binder = Binder::new(&catalog, &companies);
+        let bound = binder.bind(&parsed)?;
+        Ok(Some(Formula {
+            text,
+            expr: bound.expr,
+            metrics: binder.metrics,
+        }))
+    }
+
+    /// A column from a user's formula: each company's stored points, and the formula's value
+    /// at every other period where all its metrics have a point.
+    fn formula_column(
+        &mut self,
+        db: &Database,
+        id: &str,
+        f: &Formula,
+        stack: &mut Vec<String>,
+    ) -> Result<MetricColumn> {
+        stack.push(id.to_string());
+        let mut inputs = Vec::with_capacity(f.metrics.len());
+        for m in &f.metrics {
+            // The formula may read the metric it replaces: its stored points, then.
+            inputs.push(if stack.iter().any(|s| s == m) {
+                self.columns.metric(db, m)?
+            } else {
+                self.effective(db, m, stack)?
+            });
+        }
+        stack.pop();
+        let companies = self.columns.companies(db)?;
+        let stored = self.columns.metric(db, id)?;
+        let ctx = Ctx {
+            companies: &companies,
+            metrics: &inputs,
+            at: None,
+            items: &[],
+            scores: None,
+            fscores: None,
+        };
+        let mut b = crate::columns::ColumnBuilder::new(companies.len());
+        let (mut codes, mut values) = (Vec::new(), Vec::new());
+        for row in 0..companies.len() {
+            let own = stored.series(row);
+            let (fc, fv) = ctx.series_of(&f.expr, row)?.unwrap_or_default();
+            merge_stored_first(own, &fc, &fv, &mut codes, &mut values);
+            if !codes.is_empty() {
+                b.push(row, &codes, &values);
+            }
+        }
+        Ok(b.finish())
     }
 
     /// A metric's stored points only, whole (what `show companies` counts).
     pub fn stored(&mut self, db: &Database, id: &str) -> Result<Arc<MetricColumn>> {
         self.columns.metric(db, id)
+    }
+
+    /// One company's stored points of a metric, nothing derived.
+    pub fn stored_series(&mut self, db: &Database, id: &str, symbol: &str) -> Result<Arc<Series>> {
+        self.columns.series(db, id, symbol)
     }
 
     /// A metric's whole column as statements read it.
@@ -104,6 +183,14 @@ impl Cache {
     ) -> Result<Arc<MetricColumn>> {
         if let Some(c) = self.derived.get(id) {
             return Ok(c.clone());
+        }
+        if let Some(f) = self.formula(db, id)? {
+            if stack.iter().any(|s| s == id) {
+                return self.columns.metric(db, id);
+            }
+            let col = Arc::new(self.formula_column(db, id, &f, stack)?);
+            self.derived.insert(id.to_string(), col.clone());
+            return Ok(col);
         }
         let Some(rule) = self.rule(db, id, stack)? else {
             return self.columns.metric(db, id);
@@ -162,14 +249,20 @@ impl Cache {
         symbol: &str,
         stack: &mut Vec<String>,
     ) -> Result<Arc<Series>> {
-        let Some(rule) = self.rule(db, id, stack)? else {
+        let user = user_formula_text(db, id).is_some();
+        let rule = self.rule(db, id, stack)?;
+        if !user && rule.is_none() {
             return self.columns.series(db, id, symbol);
-        };
+        }
         let key = (id.to_string(), crate::model::symbol_key(symbol));
         if let Some(s) = self.derived_series.get(&key) {
             return Ok(s.clone());
         }
-        // A whole column already built serves as well.
+        // A whole column already built serves as well; a user's formula is always read
+        // from its whole column.
+        if user && !stack.iter().any(|s| s == id) {
+            self.effective(db, id, stack)?;
+        }
         if let Some(col) = self.derived.get(id).cloned() {
             let companies = self.columns.companies(db)?;
             let s = match companies.index_of(symbol) {
@@ -190,6 +283,9 @@ impl Cache {
             self.derived_series.insert(key, s.clone());
             return Ok(s);
         }
+        let Some(rule) = rule else {
+            return self.columns.series(db, id, symbol);
+        };
         stack.push(id.to_string());
         let mut inputs = Vec::with_capacity(rule.inputs.len());
         for input in rule.inputs {
@@ -253,6 +349,13 @@ impl Cache {
             if stored.points.binary_search_by_key(&code, |p| p.0).is_ok() {
                 return Ok((values[i], period, "stored".into()));
             }
+            if let Some(f) = self.formula(db, id)? {
+                return Ok((
+                    values[i],
+                    period,
+                    format!("derived by your formula: {}", f.text),
+                ));
+            }
             if let Some(rule) = rule {
                 let (_, how) = self.explain_rule(db, rule, symbol, code)?;
                 return Ok((values[i], period, how));
@@ -260,6 +363,16 @@ impl Cache {
             return Ok((values[i], period, "stored".into()));
         }
         // Nothing to read: say why, at the period asked for or the latest an input has.
+        if let Some(f) = self.formula(db, id)? {
+            return Ok((
+                f64::NAN,
+                at,
+                format!(
+                    "missing: no stored point, and your formula ({}) gives none",
+                    f.text
+                ),
+            ));
+        }
         let derivable = rule.is_some();
         let why = match derive::rule_for(id) {
             None => format!("missing: no {id} point"),
@@ -358,5 +471,49 @@ impl Cache {
         });
         self.tables = tables;
         r
+    }
+}
+
+/// The text of a user's formula replacing a built-in metric's, if there is one.
+fn user_formula_text(db: &Database, id: &str) -> Option<String> {
+    let catalog = db.catalog();
+    let def = catalog.get(id).filter(|d| d.id == id)?;
+    if !catalog.is_builtin(id) {
+        return None;
+    }
+    def.expr.clone()
+}
+
+/// `own` (stored points) merged with a computed series: a stored point wins at its period.
+fn merge_stored_first(
+    own: SeriesRef,
+    codes_in: &[u32],
+    values_in: &[f64],
+    codes: &mut Vec<u32>,
+    values: &mut Vec<f64>,
+) {
+    codes.clear();
+    values.clear();
+    let (mut i, mut j) = (0, 0);
+    while i < own.codes.len() || j < codes_in.len() {
+        let take_own = match (own.codes.get(i), codes_in.get(j)) {
+            (Some(a), Some(b)) => a <= b,
+            (Some(_), None) => true,
+            _ => false,
+        };
+        if take_own {
+            if codes_in.get(j) == own.codes.get(i) {
+                j += 1;
+            }
+            codes.push(own.codes[i]);
+            values.push(own.values[i]);
+            i += 1;
+        } else {
+            if values_in[j].is_finite() {
+                codes.push(codes_in[j]);
+                values.push(values_in[j]);
+            }
+            j += 1;
+        }
     }
 }
