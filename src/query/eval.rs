@@ -192,9 +192,7 @@ impl Ctx<'_> {
         let missing = || Error::Data("internal error: scores were not prepared".into());
         if col == ScoreCol::FScore {
             let f = self.fscores.ok_or_else(missing)?;
-            return Ok(Col::Num(
-                rows.iter().map(|&r| f[r].total() as f64).collect(),
-            ));
+            return Ok(Col::Num(rows.iter().map(|&r| f[r].value()).collect()));
         }
         let t = self.scores.ok_or_else(missing)?;
         let grade = |v: f64| stats::grade(v).map(|g| Arc::from(g.to_string().as_str()));
