@@ -399,10 +399,14 @@ mod tests {
 
     /// The careful reader: a file held in memory never takes the bulk path.
     fn read_text(text: &str) -> crate::error::Result<WriteSet> {
+        read_text_with(text, &ImportOptions::default())
+    }
+
+    fn read_text_with(text: &str, opts: &ImportOptions) -> crate::error::Result<WriteSet> {
         read(
             "big.csv",
             text.as_bytes(),
-            &ImportOptions::default(),
+            opts,
             &Catalog::builtin(),
             &mut |_| {},
         )
@@ -411,12 +415,16 @@ mod tests {
     /// `text` written to big.csv in a temp folder and imported as a file (streamed when the
     /// bulk path takes it).
     fn read_file(text: &str) -> crate::error::Result<WriteSet> {
+        read_file_with(text, &ImportOptions::default())
+    }
+
+    fn read_file_with(text: &str, opts: &ImportOptions) -> crate::error::Result<WriteSet> {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("big.csv");
         std::fs::write(&path, text).unwrap();
         crate::ingest::read_file(
             &path,
-            &ImportOptions::default(),
+            opts,
             &Catalog::builtin(),
             &mut |_| {},
             &mut Vec::new(),
@@ -544,5 +552,37 @@ mod tests {
             "the bulk path was taken"
         );
         assert_eq!(points(&fast), points(&careful));
+    }
+
+    /// The bulk path reads dates by the fiscal-label rule too: 52/53-week years ending in the
+    /// first days of January are the year before.
+    #[test]
+    fn the_bulk_path_reads_fiscal_labels() {
+        let mut text = String::from("symbol,Period Ending,revenue,net_income\n");
+        let ends = ["2014-01-04", "2015-01-03", "2016-01-02", "2016-12-31"];
+        for c in 0..40_000 {
+            for (i, end) in ends.iter().enumerate() {
+                text.push_str(&format!("C{c:06}.US,{end},{}.5,{i}\n", c % 1000));
+            }
+        }
+        assert!(text.len() > super::super::PARALLEL_BYTES);
+        let opts = ImportOptions {
+            period_col: Some("Period Ending".into()),
+            period_kind: Some(crate::model::PeriodKind::Year),
+            ..ImportOptions::default()
+        };
+        let fast = read_file_with(&text, &opts).unwrap();
+        assert!(
+            fast.packed_chunks().next().is_some(),
+            "the bulk path was taken"
+        );
+        let careful = read_text_with(&text, &opts).unwrap();
+        assert_eq!(points(&fast), points(&careful));
+        let years: Vec<String> = points(&fast)
+            [&("C000001.US".to_string(), "net_income".to_string())]
+            .iter()
+            .map(|p| Period::from_code(p.0).unwrap().to_string())
+            .collect();
+        assert_eq!(years, ["2013", "2014", "2015", "2016"]);
     }
 }

@@ -113,8 +113,11 @@ impl<'c> Metrics<'c> {
     }
 }
 
-/// Reads a period cell: as written, or with `--period-kind` the period of that kind that
-/// holds the written date (`2015-09-26` → `2015` for `fy`, `2015Q3` for `q`).
+/// Reads a period cell: as written, or with `--period-kind` the period of that kind that a
+/// statement dated so reports, by the fiscal-label rule of SPEC.md §1 ([`Period::fiscal`]):
+/// a 52/53-week year ending 2016-01-02 is fiscal 2015 (2015Q4), one ending 2015-09-26 is
+/// 2015 (2015Q3). A period coarser than the kind asked for is an error: a year cannot
+/// become a quarter.
 pub(in crate::ingest) fn read_period(
     text: &str,
     kind: Option<PeriodKind>,
@@ -132,13 +135,9 @@ pub(in crate::ingest) fn read_period(
             kind_name(kind)
         ));
     }
-    let end = p.end_date();
-    Ok(match kind {
-        PeriodKind::Year => Period::Year(end.year),
-        PeriodKind::Half => Period::Half(end.year, if end.month <= 6 { 1 } else { 2 }),
-        PeriodKind::Quarter => Period::Quarter(end.year, end.month.div_ceil(3)),
-        PeriodKind::Day => Period::Day(end),
-    })
+    // A year, half or quarter ends on a month's last day, which the rule keeps as it is; only
+    // a day early in a month moves back to the month before.
+    Ok(Period::fiscal(p.end_date(), kind))
 }
 
 fn kind_name(kind: PeriodKind) -> &'static str {
