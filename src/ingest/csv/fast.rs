@@ -1,14 +1,16 @@
 //! The bulk path of a wide import: rows go straight into encoded series chunks.
 //!
 //! A large file without quotes whose companies come in symbol order (as exports and
-//! generators write them) is cut in two at a company boundary; each half streams from disk on
-//! its own thread through a plain byte loop, and every company's run of rows becomes one chunk entry per metric as
-//! soon as the next company starts. No point is ever held as a `(period, value)` pair in a
-//! map, so the file costs about its encoded size in memory. Anything this loop is not sure
-//! about — a ragged row, a cell that is not a number, symbols out of order, a quote —
-//! makes it give up, and the careful reader reads the file again: it either takes the general
-//! path or names the error with its line and column.
+//! generators write them) is cut in two at a company boundary; each half streams from disk
+//! on its own thread through a plain byte loop, and every company's run of rows becomes one
+//! chunk entry per metric as soon as the next company starts. No point is ever held as a
+//! `(period, value)` pair in a map, so the file costs about its encoded size in memory.
+//! Anything this loop is not sure about — a ragged row, a cell that is not a number,
+//! symbols out of order, a quote, two rows giving one period different values — makes it
+//! give up, and the careful reader reads the file again: it either takes the general path
+//! or names the error with its line and column.
 
+use super::conflict::clashing_codes;
 use super::{PeriodFrom, Scale, Table, Use, is_blank, read_period};
 use crate::model::number::{parse_number, parse_plain};
 use crate::model::{MetricDef, Series, symbol_key};
@@ -37,20 +39,25 @@ struct Column {
 
 impl Column {
     /// Moves the current company's points into the chunk being built, sealing it when full.
-    fn flush(&mut self, key: &str) {
+    /// `None` when two of its rows give one period different values: the careful reader
+    /// then reads the file again and names both rows.
+    fn flush(&mut self, key: &str) -> Option<()> {
         if self.codes.is_empty() {
-            return;
+            return Some(());
         }
         if !self.codes.windows(2).all(|w| w[0] < w[1]) {
-            // Rows of one company out of period order, or a period twice: the later value
-            // wins, as everywhere else.
-            let s = Series::from_points(
-                self.codes
-                    .iter()
-                    .copied()
-                    .zip(self.values.iter().copied())
-                    .collect(),
-            );
+            // Rows of one company out of period order, or a period twice with the same
+            // values (different ones are a mistake in the file).
+            let points: Vec<(u32, f64)> = self
+                .codes
+                .iter()
+                .copied()
+                .zip(self.values.iter().copied())
+                .collect();
+            if !clashing_codes(&points).is_empty() {
+                return None;
+            }
+            let s = Series::from_points(points);
             self.replaced += self.codes.len() - s.len();
             self.codes = s.points.iter().map(|p| p.0).collect();
             self.values = s.points.iter().map(|p| p.1).collect();
@@ -61,6 +68,7 @@ impl Column {
         if self.builder.points() >= chunk::TARGET_POINTS {
             self.seal();
         }
+        Some(())
     }
 
     fn seal(&mut self) {
@@ -210,7 +218,7 @@ impl<'t> Half<'t> {
                 return None;
             }
             for c in &mut self.columns {
-                c.flush(previous);
+                c.flush(previous)?;
             }
         } else {
             self.first_key = Some(key.clone());
@@ -236,14 +244,14 @@ impl<'t> Half<'t> {
     }
 
     /// The last company's points become chunk entries and every chunk is sealed.
-    fn finish(mut self) -> Half<'t> {
+    fn finish(mut self) -> Option<Half<'t>> {
         if let Some(last) = self.last_key.clone() {
             for c in &mut self.columns {
-                c.flush(&last);
+                c.flush(&last)?;
                 c.seal();
             }
         }
-        self
+        Some(self)
     }
 }
 
@@ -313,7 +321,7 @@ pub(super) fn read_packed_file(
         if !carry.is_empty() {
             half.feed(&carry, to - carry.len(), progress)?;
         }
-        Some(half.finish())
+        half.finish()
     };
     let (first, second) = std::thread::scope(|scope| {
         let second = scope.spawn(|| read(split, file_len, &mut |_| {}));
@@ -433,9 +441,10 @@ mod tests {
 
     /// A wide file over 4 MB: `companies` symbols in order, 12 quarters each, blanks, a
     /// percent, a magnitude, an attribute column, one company's rows out of period order and
-    /// one period given twice (the later row wins).
+    /// one row given twice (the same values, which is no mistake).
     fn big_file(companies: usize) -> String {
         let mut t = String::from("symbol,period,roe,pe_ttm,market_cap,name\n");
+        let mut first_row = String::new();
         for c in 0..companies {
             let quarters: Vec<usize> = if c == 7 {
                 (0..12).rev().collect()
@@ -454,13 +463,14 @@ mod tests {
                 } else {
                     format!("{}.{:02}", c % 40, q)
                 };
-                t.push_str(&format!(
-                    "C{c:06}.US,{period},{roe},{pe},{}.5B,Name {c}\n",
-                    c % 300
-                ));
+                let row = format!("C{c:06}.US,{period},{roe},{pe},{}.5B,Name {c}\n", c % 300);
+                if q == 0 {
+                    first_row.clone_from(&row);
+                }
+                t.push_str(&row);
             }
             if c == 9 {
-                t.push_str("C000009.US,2020Q1,0.5,1,1B,Name 9\n");
+                t.push_str(&first_row);
             }
         }
         t
@@ -490,14 +500,11 @@ mod tests {
                 Some("Name 9999")
             );
         }
-        // Company 9: the later 2020Q1 row wins; company 7 comes back in period order.
+        // Company 9's repeated row is one point; company 7 comes back in period order.
         let p = points(&careful);
         let nine = &p[&("C000009.US".to_string(), "roe".to_string())];
         let q1 = Period::parse("2020Q1").unwrap().code();
-        assert_eq!(
-            nine.iter().find(|x| x.0 == q1).map(|x| f64::from_bits(x.1)),
-            Some(0.5)
-        );
+        assert_eq!(nine.iter().filter(|x| x.0 == q1).count(), 1);
         let seven = &p[&("C000007.US".to_string(), "pe_ttm".to_string())];
         assert!(seven.windows(2).all(|w| w[0].0 < w[1].0));
         assert_eq!(
@@ -584,5 +591,23 @@ mod tests {
             .map(|p| Period::from_code(p.0).unwrap().to_string())
             .collect();
         assert_eq!(years, ["2013", "2014", "2015", "2016"]);
+    }
+
+    /// A row that gives a period another value than an earlier row: the bulk path gives up
+    /// and the careful reader names both rows.
+    #[test]
+    fn two_rows_for_one_period_with_different_values_name_both_lines() {
+        let extra = "C004000.US,2020Q2,0.5,1,1B,Name 4000";
+        // After company 4000's first row, before its own 2020Q2 row.
+        let text = big_file(10_000).replacen(",Name 4000\n", &format!(",Name 4000\n{extra}\n"), 1);
+        let first = text.lines().position(|l| l == extra).unwrap() + 1;
+        let e = read_file(&text).unwrap_err().to_string();
+        let second = first + 1;
+        assert!(
+            e.ends_with(&format!(
+                "big.csv:{second}:12: C004000.US has two rows for 2020Q2 (2020Q2 on line {first}, 2020Q2 on line {second}) with different values: 'roe' 0.5 and 123.974122 (and 2 more columns); keep one of them"
+            )),
+            "{e}"
+        );
     }
 }

@@ -62,6 +62,12 @@ impl<'c> Metrics<'c> {
         Some(entry)
     }
 
+    /// The metric id of a name this file has resolved before, as it was written.
+    pub(super) fn id_of(&self, name: &str) -> Option<&str> {
+        let entry = *self.by_name.get(name)?;
+        self.entries.get(entry).map(|e| e.id.as_str())
+    }
+
     pub(in crate::ingest) fn id(&self, entry: usize) -> &str {
         self.entries.get(entry).map_or("", |e| e.id.as_str())
     }

@@ -14,6 +14,7 @@
 //! wide or companies file is), `metrics.rs` (metric names resolved once per file),
 //! `wide.rs` and `long.rs` (the careful row loops), `fast.rs` (the bulk path).
 
+mod conflict;
 mod fast;
 mod header;
 mod long;
@@ -70,16 +71,19 @@ pub fn read(
     let mut set = WriteSet::new();
     let mut metrics = Metrics::new(catalog);
     match Shape::choose(&src, &header, opts)? {
-        Shape::Long(cols) => read_long(
-            &src,
-            &mut rdr,
-            &header,
-            &cols,
-            opts,
-            &mut metrics,
-            &mut set,
-            progress,
-        )?,
+        Shape::Long(cols) => {
+            read_long(
+                &src,
+                &mut rdr,
+                &header,
+                &cols,
+                opts,
+                &mut metrics,
+                &mut set,
+                progress,
+            )?;
+            conflict::check_long(&src, &cols, opts.period_kind, &metrics, &set)?;
+        }
         Shape::Table { symbol, period } => {
             let table = Table::plan(
                 &src,
@@ -96,6 +100,7 @@ pub fn read(
                 Some(done) => set = done,
                 None => read_table(&src, &mut rdr, &table, &mut metrics, &mut set, progress)?,
             }
+            conflict::check_table(&src, &table, &set)?;
         }
     }
     progress(bytes.len() as u64);
