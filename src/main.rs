@@ -86,6 +86,10 @@ struct ImportArgs {
     /// COL=METRIC[*FACTOR]: a column's metric and multiplier (repeatable).
     #[arg(long = "map", value_parser = parse_map)]
     maps: Vec<ColumnMap>,
+    /// COL: leave this column out (repeatable), such as a file's own rounded ratios or the
+    /// second of two columns that name one metric.
+    #[arg(long = "skip", value_name = "COL")]
+    skip: Vec<String>,
     /// The file is a companies file.
     #[arg(long)]
     companies: bool,
@@ -188,6 +192,7 @@ fn run(args: Cli) -> Result<i32, Error> {
                 period_kind: a.period_kind,
                 period: a.period,
                 maps: a.maps,
+                skip: a.skip,
                 companies: a.companies,
             };
             let mut session = finq::Session::open(&db_path)?;

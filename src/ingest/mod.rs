@@ -72,6 +72,8 @@ pub struct ImportOptions {
     /// `--period P`: one period for every row.
     pub period: Option<Period>,
     pub maps: Vec<ColumnMap>,
+    /// `--skip COL` (repeatable): columns to leave out.
+    pub skip: Vec<String>,
     /// `--companies`: the file is a companies file.
     pub companies: bool,
 }

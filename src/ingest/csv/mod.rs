@@ -67,7 +67,7 @@ pub fn read(
     {
         return Err(src.file_error("is empty"));
     }
-    let header = Header::read(&src, &record)?;
+    let header = Header::read(&src, &record, &opts.skip)?;
     let mut set = WriteSet::new();
     let mut metrics = Metrics::new(catalog);
     match Shape::choose(&src, &header, opts)? {
@@ -157,7 +157,7 @@ pub(super) fn read_streaming(
         return Ok(None);
     }
     // Any problem with the header is left to the whole-file read, which reports it.
-    let Ok(header) = Header::read(&src, &record) else {
+    let Ok(header) = Header::read(&src, &record, &opts.skip) else {
         return Ok(None);
     };
     let Ok(Shape::Table { symbol, period }) = Shape::choose(&src, &header, opts) else {

@@ -68,7 +68,7 @@ fn missing_symbol_is_an_error() {
 fn long_shape_rejects_extra_columns() {
     assert_eq!(
         err("symbol,metric,period,value,note\nA,roe,2024,1,x\n"),
-        "error: t.csv:1:28: column 'note' does not belong in a long file (its columns are symbol, metric, period, value)"
+        "error: t.csv:1:28: column 'note' does not belong in a long file (its columns are symbol, metric, period, value; leave it out with --skip \"note\")"
     );
     assert_eq!(
         err("symbol,metric,period,value\nA,roe,2024,abc\n"),
@@ -92,11 +92,11 @@ fn empty_and_header_only_files() {
 fn duplicate_and_clashing_columns_are_errors() {
     assert_eq!(
         err("symbol,roe,ROE\nA,1,2\n"),
-        "error: t.csv:1:12: column 'ROE' repeats column 'roe'"
+        "error: t.csv:1:12: column 'ROE' repeats column 'roe' (leave one out with --skip \"ROE\")"
     );
     assert_eq!(
         err("symbol,period,pe,P/E (TTM)\nA,2024,1,2\n"),
-        "error: t.csv:1:18: columns 'pe' and 'P/E (TTM)' both hold metric 'pe_ttm' (use --map to send one elsewhere)"
+        "error: t.csv:1:18: columns 'pe' and 'P/E (TTM)' both hold metric 'pe_ttm': leave one out (--skip \"pe\" or --skip \"P/E (TTM)\"), or send one elsewhere with --map"
     );
 }
 

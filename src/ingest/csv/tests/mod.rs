@@ -310,8 +310,13 @@ fn period_option_gives_every_row_a_period_unless_a_column_has_one() {
     assert_eq!(attr(&set, "ABBV", "name").as_deref(), Some("AbbVie"));
     let set = ok_opts("symbol,period,pb\nA,2024Q1,1\n", &opts);
     assert_eq!(points(&set, "A", "pb"), pts(&[("2024Q1", 1.0)]));
-    // Without --period the same file is a companies file.
-    let set = ok("Symbol,Name,Price/Book\nABBV,AbbVie,-78.88\n");
+    // Without --period the same file is a companies file only when --companies says so: its
+    // figures are then text.
+    let companies = ImportOptions {
+        companies: true,
+        ..ImportOptions::default()
+    };
+    let set = ok_opts("Symbol,Name,Price/Book\nABBV,AbbVie,-78.88\n", &companies);
     assert_eq!(attr(&set, "ABBV", "price_book").as_deref(), Some("-78.88"));
     assert!(set.point_runs().next().is_none());
 }

@@ -63,3 +63,181 @@ fn a_long_file_that_gives_one_point_two_values_is_an_error() {
     let set = ok("symbol,metric,period,value\nA,roe,2024,0.1\nA,roe,2024,10%\n");
     assert_eq!(set.point_count(), 2);
 }
+
+/// Issue 13: a misspelt `--map "Gross Margn=..."` was ignored, and the column was imported
+/// under its own name without the factor.
+#[test]
+fn an_option_naming_a_column_the_header_lacks_is_an_error() {
+    let text = "Ticker Symbol,period,Gross Margin,Net Income\nA,2015,58.0,1\n";
+    let with = |maps: &[&str], skip: &[&str], symbol: &str, period: Option<&str>| ImportOptions {
+        symbol_col: Some(symbol.into()),
+        period_col: period.map(String::from),
+        maps: maps.iter().map(|m| map(m)).collect(),
+        skip: skip.iter().map(|s| s.to_string()).collect(),
+        ..ImportOptions::default()
+    };
+    assert_eq!(
+        err_opts(
+            text,
+            &with(
+                &["Gross Margn=gross_margin*0.01"],
+                &[],
+                "Ticker Symbol",
+                None
+            )
+        ),
+        "error: t.csv: has no column 'Gross Margn' (--map \"Gross Margn=gross_margin\") — did you mean 'Gross Margin'? Its columns are 'Ticker Symbol', 'period', 'Gross Margin', 'Net Income'"
+    );
+    assert_eq!(
+        err_opts(text, &with(&[], &[], "Ticker", None)),
+        "error: t.csv: has no column 'Ticker' (--symbol-col) — did you mean 'Ticker Symbol'? Its columns are 'Ticker Symbol', 'period', 'Gross Margin', 'Net Income'"
+    );
+    assert_eq!(
+        err_opts(
+            text,
+            &with(&[], &[], "Ticker Symbol", Some("Period Ending"))
+        ),
+        "error: t.csv: has no column 'Period Ending' (--period-col); its columns are 'Ticker Symbol', 'period', 'Gross Margin', 'Net Income'"
+    );
+    assert_eq!(
+        err_opts(text, &with(&[], &["Net Incme"], "Ticker Symbol", None)),
+        "error: t.csv: has no column 'Net Incme' (--skip \"Net Incme\") — did you mean 'Net Income'? Its columns are 'Ticker Symbol', 'period', 'Gross Margin', 'Net Income'"
+    );
+    // A map of a column --skip leaves out, of the symbol column, or two maps of one column.
+    assert_eq!(
+        err_opts(
+            text,
+            &with(
+                &["Net Income=net_income"],
+                &["Net Income"],
+                "Ticker Symbol",
+                None
+            )
+        ),
+        "error: t.csv: --map \"Net Income=net_income\" names column 'Net Income', which --skip leaves out"
+    );
+    assert_eq!(
+        err_opts(
+            text,
+            &with(&["Ticker Symbol=name"], &[], "Ticker Symbol", None)
+        ),
+        "error: t.csv: --map \"Ticker Symbol=name\" names column 'Ticker Symbol', which holds the symbol or the period"
+    );
+    assert_eq!(
+        err_opts(
+            text,
+            &with(
+                &["Net Income=earnings", "net income=x"],
+                &[],
+                "Ticker Symbol",
+                None
+            )
+        ),
+        "error: t.csv: --map names column 'Net Income' twice ('earnings' and 'x'): give it one map"
+    );
+    // Spelt right, the map applies.
+    let set = ok_opts(
+        text,
+        &with(
+            &["Gross Margin=gross_margin*0.01"],
+            &[],
+            "Ticker Symbol",
+            None,
+        ),
+    );
+    assert_eq!(points(&set, "A", "gross_margin"), pts(&[("2015", 0.58)]));
+}
+
+fn skipping(column: &str) -> ImportOptions {
+    ImportOptions {
+        skip: vec![column.to_string()],
+        ..ImportOptions::default()
+    }
+}
+
+#[test]
+fn skip_leaves_columns_out() {
+    let opts = ImportOptions {
+        skip: vec!["Liabilities".into(), "note".into()],
+        ..ImportOptions::default()
+    };
+    let set = ok_opts(
+        "symbol,period,Liabilities,Total Liabilities,note\nA,2015,1,2,x\n",
+        &opts,
+    );
+    assert_eq!(points(&set, "A", "liabilities"), pts(&[]));
+    assert_eq!(
+        points(&set, "A", "total_liabilities"),
+        pts(&[("2015", 2.0)])
+    );
+    assert_eq!(attr(&set, "A", "note"), None);
+    // A long file's extra column, and one of two columns that repeat a name.
+    let set = ok_opts(
+        "symbol,metric,period,value,note\nA,roe,2024,1,x\n",
+        &skipping("note"),
+    );
+    assert_eq!(points(&set, "A", "roe"), pts(&[("2024", 1.0)]));
+    let set = ok_opts("symbol,period,roe,ROE\nA,2024,1,2\n", &skipping("ROE"));
+    assert_eq!(points(&set, "A", "roe"), pts(&[("2024", 1.0)]));
+    // Leaving out the symbol column leaves no symbol.
+    assert_eq!(
+        err_opts("symbol,period,roe\nA,2024,1\n", &skipping("symbol"),),
+        "error: t.csv: has no symbol column (name it with --symbol-col); its columns are 'symbol', 'period', 'roe'"
+    );
+}
+
+#[test]
+fn two_columns_for_one_metric_name_both_and_the_ways_out() {
+    let opts = ImportOptions {
+        maps: vec![map("Liabilities=total_liabilities")],
+        ..ImportOptions::default()
+    };
+    assert_eq!(
+        err_opts(
+            "symbol,period,Liabilities,Total Liabilities\nA,2015,1,2\n",
+            &opts
+        ),
+        "error: t.csv:1:27: columns 'Liabilities' and 'Total Liabilities' both hold metric 'total_liabilities': leave one out (--skip \"Liabilities\" or --skip \"Total Liabilities\"), or send one elsewhere with --map"
+    );
+    assert_eq!(
+        err("symbol,period,Revenue,Total Revenue\nA,2015,1,2\n"),
+        "error: t.csv:1:23: columns 'Revenue' and 'Total Revenue' both hold metric 'revenue': leave one out (--skip \"Revenue\" or --skip \"Total Revenue\"), or send one elsewhere with --map"
+    );
+}
+
+/// Issue 13: the NYSE fundamentals imported without `--period-col` became 448 companies
+/// with every figure a text attribute, and no points.
+#[test]
+fn figures_without_a_period_are_an_error_unless_it_is_a_companies_file() {
+    let text = "Ticker Symbol,Period Ending,Total Revenue,Net Income,Custom\nA,2015-09-26,1,2,3\nB,2015-12-31,4,5,6\n";
+    let opts = ImportOptions {
+        symbol_col: Some("Ticker Symbol".into()),
+        ..ImportOptions::default()
+    };
+    assert_eq!(
+        err_opts(text, &opts),
+        "error: t.csv: has no period column, so its figures would be stored as text: 'Total Revenue', 'Net Income' and 'Custom' hold numbers. Name the period column with --period-col \"Period Ending\", or give every row one period with --period (or, to store them as text, say it is a companies file with --companies)"
+    );
+    // One column named after a metric is enough.
+    assert_eq!(
+        err("symbol,name,sector,industry,Market Cap\nA,Alpha,Tech,Chips,1B\n"),
+        "error: t.csv: has no period column, so its figures would be stored as text: 'Market Cap' holds numbers. Name the period column with --period-col COLUMN, or give every row one period with --period (or, to store them as text, say it is a companies file with --companies)"
+    );
+    // A companies file may hold a number or two (a CIK, a year founded).
+    let set =
+        ok("symbol,name,sector,Headquarters,CIK,Founded\nA,Alpha,Tech,Here,0000001800,1888\n");
+    assert_eq!(attr(&set, "A", "cik").as_deref(), Some("0000001800"));
+    // With --companies, or a period, the same file imports.
+    let companies = ImportOptions {
+        companies: true,
+        ..opts.clone()
+    };
+    let set = ok_opts(text, &companies);
+    assert_eq!(attr(&set, "A", "net_income").as_deref(), Some("2"));
+    let with_period = ImportOptions {
+        period_col: Some("Period Ending".into()),
+        ..opts
+    };
+    let set = ok_opts(text, &with_period);
+    assert_eq!(points(&set, "A", "net_income"), pts(&[("2015-09-26", 2.0)]));
+}
