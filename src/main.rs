@@ -83,7 +83,8 @@ struct ImportArgs {
     /// One period for every row, when the file has no period column.
     #[arg(long, value_parser = parse_period)]
     period: Option<Period>,
-    /// COL=METRIC[*FACTOR]: a column's metric and multiplier (repeatable).
+    /// COL=METRIC[*FACTOR][:UNIT]: a column's metric (or attribute), a multiplier, and the
+    /// unit (money, percent, ratio, count) of a metric the import registers (repeatable).
     #[arg(long = "map", value_parser = parse_map)]
     maps: Vec<ColumnMap>,
     /// COL: leave this column out (repeatable), such as a file's own rounded ratios or the

@@ -11,9 +11,10 @@
 //! or names the error with its line and column.
 
 use super::conflict::clashing_codes;
-use super::{PeriodFrom, Scale, Table, Use, is_blank, read_period};
+use super::metrics::UnitEvidence;
+use super::{Metrics, PeriodFrom, Scale, Table, Use, is_blank, read_period};
 use crate::model::number::{parse_number, parse_plain};
-use crate::model::{MetricDef, Series, symbol_key};
+use crate::model::{Series, symbol_key};
 use crate::storage::{PackedChunk, WriteSet, chunk};
 use std::collections::HashMap;
 
@@ -35,6 +36,8 @@ struct Column {
     /// Cells read whose point a later row replaced: the import's count is of cells read,
     /// whichever path reads them.
     replaced: usize,
+    /// For a metric the file registers: what its values say about its unit.
+    evidence: Option<UnitEvidence>,
 }
 
 impl Column {
@@ -106,7 +109,7 @@ struct Half<'t> {
 
 impl<'t> Half<'t> {
     /// `None` when a column is still undecided (the careful reader must look at the file).
-    fn new(table: &'t Table<'t>, base: &WriteSet) -> Option<Half<'t>> {
+    fn new(table: &'t Table<'t>, metrics: &Metrics, base: &WriteSet) -> Option<Half<'t>> {
         let mut half = Half {
             table,
             set: base.clone(),
@@ -130,6 +133,11 @@ impl<'t> Half<'t> {
                     codes: Vec::new(),
                     values: Vec::new(),
                     replaced: 0,
+                    evidence: metrics
+                        .entries
+                        .get(*entry)
+                        .is_some_and(|e| e.new)
+                        .then(UnitEvidence::default),
                 }),
                 Use::Attr(name) => half.attrs.push((at, name.as_str())),
                 Use::Skip => {}
@@ -189,6 +197,9 @@ impl<'t> Half<'t> {
                     None => parse_number(std::str::from_utf8(cell).ok()?)?,
                 };
                 let v = c.scale.apply(v);
+                if let Some(evidence) = &mut c.evidence {
+                    evidence.add(v);
+                }
                 if !v.is_finite() {
                     return None;
                 }
@@ -266,7 +277,7 @@ pub(super) fn read_packed_file(
     file_len: usize,
     data_start: usize,
     table: &Table,
-    metrics: &super::Metrics,
+    metrics: &Metrics,
     set: &WriteSet,
     progress: &mut dyn FnMut(u64),
 ) -> Option<WriteSet> {
@@ -296,7 +307,7 @@ pub(super) fn read_packed_file(
     }
     let split = w_start + split;
     let read = |from: usize, to: usize, progress: &mut dyn FnMut(u64)| -> Option<Half> {
-        let mut half = Half::new(table, set)?;
+        let mut half = Half::new(table, metrics, set)?;
         let mut carry: Vec<u8> = Vec::new();
         let mut offset = from;
         while offset < to {
@@ -332,7 +343,7 @@ pub(super) fn read_packed_file(
 }
 
 /// Puts two halves together into one write set, if the second starts after the first ends.
-fn join(first: Half, second: Half, metrics: &super::Metrics) -> Option<WriteSet> {
+fn join(first: Half, second: Half, metrics: &Metrics) -> Option<WriteSet> {
     if let (Some(a), Some(b)) = (&first.last_key, &second.first_key)
         && a >= b
     {
@@ -345,8 +356,10 @@ fn join(first: Half, second: Half, metrics: &super::Metrics) -> Option<WriteSet>
         for c in a.chunks.into_iter().chain(b.chunks) {
             out.push_packed(e.index, c);
         }
-        if e.unregistered && out.has_packed(e.index) {
-            out.register(MetricDef::registered(&e.id));
+        if e.new && out.has_packed(e.index) {
+            let mut evidence = a.evidence.unwrap_or_default();
+            evidence.join(b.evidence.unwrap_or_default());
+            out.register(e.def(evidence));
         }
     }
     Some(out)
@@ -609,5 +622,49 @@ mod tests {
             )),
             "{e}"
         );
+    }
+
+    /// The bulk path gives the metrics it registers their units from all their values, as
+    /// the careful reader does. (Columns named after no metric are decided by their contents
+    /// first, which the careful reader does: here maps name them.)
+    #[test]
+    fn the_bulk_path_registers_new_metrics_with_their_units() {
+        let mut text = String::from("symbol,period,Total Liabilities,Cash Ratio\n");
+        for c in 0..60_000 {
+            for y in 2013..2016 {
+                text.push_str(&format!("C{c:06}.US,{y},{}000000.0,0.{c}\n", c % 700 + 1));
+            }
+        }
+        assert!(text.len() > super::super::PARALLEL_BYTES);
+        let units = |set: &WriteSet| {
+            let mut u: Vec<(String, crate::model::Unit)> = set
+                .new_metrics()
+                .iter()
+                .map(|d| (d.id.clone(), d.unit))
+                .collect();
+            u.sort_by(|a, b| a.0.cmp(&b.0));
+            u
+        };
+        let opts = ImportOptions {
+            maps: [
+                "Total Liabilities=total_liabilities",
+                "Cash Ratio=cash_ratio",
+            ]
+            .iter()
+            .map(|m| crate::ingest::ColumnMap::parse(m).unwrap())
+            .collect(),
+            ..ImportOptions::default()
+        };
+        let fast = read_file_with(&text, &opts).unwrap();
+        assert!(
+            fast.packed_chunks().next().is_some(),
+            "the bulk path was taken"
+        );
+        let expected = [
+            ("cash_ratio".to_string(), crate::model::Unit::Ratio),
+            ("total_liabilities".to_string(), crate::model::Unit::Money),
+        ];
+        assert_eq!(units(&fast), expected);
+        assert_eq!(units(&read_text_with(&text, &opts).unwrap()), expected);
     }
 }

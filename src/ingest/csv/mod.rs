@@ -96,13 +96,14 @@ pub fn read(
                 &mut set,
             )?;
             let data_start = usize::try_from(rdr.position().byte()).unwrap_or(usize::MAX);
-            match read_table_in_halves(&src, data_start, &table, &metrics, &set, progress) {
+            match read_table_in_halves(&src, data_start, &table, &mut metrics, &set, progress) {
                 Some(done) => set = done,
                 None => read_table(&src, &mut rdr, &table, &mut metrics, &mut set, progress)?,
             }
             conflict::check_table(&src, &table, &set)?;
         }
     }
+    metrics.register_new(&mut set);
     progress(bytes.len() as u64);
     Ok(set)
 }

@@ -99,6 +99,13 @@ fn plan_columns(
             }
             let is_metric = metrics.catalog.get(&m.target).is_some();
             if STANDARD_ATTRIBUTES.contains(&target.as_str()) || (companies && !is_metric) {
+                if let Some(unit) = m.unit {
+                    return Err(src.file_error(format!(
+                        "--map \"{name}={}\" sends the column to attribute '{target}', which is text and has no unit ({})",
+                        m.target,
+                        unit.name()
+                    )));
+                }
                 Use::Attr(target)
             } else if companies {
                 return Err(src.error(
@@ -116,6 +123,16 @@ fn plan_columns(
                         m.target
                     ))
                 })?;
+                let like = metrics.catalog.get(name).map(|d| d.unit);
+                if let Err(known) = metrics.set_unit(entry, m.unit, like) {
+                    return Err(src.file_error(format!(
+                        "--map \"{name}={}\" gives metric '{}' unit {}, but it is {} in the catalog (map the column to a new metric to give it another unit)",
+                        m.target,
+                        metrics.id(entry),
+                        m.unit.map_or("", |u| u.name()),
+                        known.name()
+                    )));
+                }
                 Use::Metric {
                     entry,
                     scale: Scale::of(m.factor),

@@ -7,7 +7,7 @@ use super::source::locate;
 use super::*;
 use crate::error::Error;
 use crate::ingest::ColumnMap;
-use crate::model::{Period, PeriodKind};
+use crate::model::{Period, PeriodKind, Unit};
 
 fn read_opts(text: &str, opts: &ImportOptions) -> Result<WriteSet> {
     read(

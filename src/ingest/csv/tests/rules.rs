@@ -241,3 +241,110 @@ fn figures_without_a_period_are_an_error_unless_it_is_a_companies_file() {
     let set = ok_opts(text, &with_period);
     assert_eq!(points(&set, "A", "net_income"), pts(&[("2015-09-26", 2.0)]));
 }
+
+#[test]
+fn map_parses_a_factor_and_a_unit() {
+    let m = map("Total Revenue=revenue_total*1000:money");
+    assert_eq!(
+        (m.column.as_str(), m.target.as_str(), m.factor, m.unit),
+        ("Total Revenue", "revenue_total", 1000.0, Some(Unit::Money))
+    );
+    let m = map("Ratio: Quick=quick_ratio:ratio");
+    assert_eq!(
+        (m.column.as_str(), m.target.as_str(), m.unit),
+        ("Ratio: Quick", "quick_ratio", Some(Unit::Ratio))
+    );
+    assert_eq!(map("A=b").unit, None);
+    let bad = |spec: &str| ColumnMap::parse(spec).map_err(|e| e.to_string());
+    assert_eq!(
+        bad("A=b:usd"),
+        Err("error: --map 'A=b:usd': 'usd' is not a unit (money, percent, ratio, count)".into())
+    );
+    assert_eq!(
+        bad("A=b:score"),
+        Err(
+            "error: --map 'A=b:score': 'score' is not a unit (money, percent, ratio, count)".into()
+        )
+    );
+    assert_eq!(
+        bad("A=b*x"),
+        Err("error: --map expects COL=METRIC[*FACTOR][:UNIT], not 'A=b*x'".into())
+    );
+}
+
+/// The unit of each metric a set registers, by id.
+fn units(set: &WriteSet) -> Vec<(String, Unit)> {
+    let mut list: Vec<(String, Unit)> = set
+        .new_metrics()
+        .iter()
+        .map(|d| (d.id.clone(), d.unit))
+        .collect();
+    list.sort_by(|a, b| a.0.cmp(&b.0));
+    list
+}
+
+/// Issue 13: new money metrics were registered as ratios and printed as `128249000000.00`.
+#[test]
+fn a_registered_metric_gets_its_unit_from_the_map_the_catalog_or_its_values() {
+    let text = "symbol,period,Total Liabilities,Cash Ratio,For Year,Headcount,Total Revenue\nA,2015,3068000000.0,0.52,2015,12000,5\nB,2015,1.5e9,12.0,2015,30,6\nC,2015,,,2016,7,7\n";
+    let opts = ImportOptions {
+        maps: vec![
+            map("Headcount=employees:count"),
+            map("Total Revenue=revenue_total"),
+        ],
+        ..ImportOptions::default()
+    };
+    assert_eq!(
+        units(&ok_opts(text, &opts)),
+        [
+            ("cash_ratio".to_string(), Unit::Ratio),
+            ("employees".to_string(), Unit::Count),
+            ("for_year".to_string(), Unit::Ratio),
+            // Named after a catalog statement item: revenue is money.
+            ("revenue_total".to_string(), Unit::Money),
+            ("total_liabilities".to_string(), Unit::Money),
+        ]
+    );
+    // Most values decide: one money-like value among ratios is not money, and the factor
+    // is applied first (thousands of dollars become dollars).
+    let set = ok("symbol,period,x\nA,2015,2000000\nB,2015,0.5\nC,2015,3\n");
+    assert_eq!(units(&set), [("x".to_string(), Unit::Ratio)]);
+    let set = ok_opts(
+        "symbol,period,Debt\nA,2015,2500\nB,2015,7000\n",
+        &ImportOptions {
+            maps: vec![map("Debt=debt_usd*1000")],
+            ..ImportOptions::default()
+        },
+    );
+    assert_eq!(units(&set), [("debt_usd".to_string(), Unit::Money)]);
+    // A long file's new metrics follow the same rule.
+    let set = ok("symbol,metric,period,value\nA,Goodwill,2015,2.5B\nA,Beta,2015,1.1\n");
+    assert_eq!(
+        units(&set),
+        [
+            ("beta".to_string(), Unit::Ratio),
+            ("goodwill".to_string(), Unit::Money)
+        ]
+    );
+}
+
+#[test]
+fn a_map_cannot_give_a_known_metric_or_an_attribute_a_unit() {
+    let with = |spec: &str| ImportOptions {
+        maps: vec![map(spec)],
+        ..ImportOptions::default()
+    };
+    assert_eq!(
+        err_opts("symbol,period,ROE\nA,2015,0.1\n", &with("ROE=roe:money")),
+        "error: t.csv: --map \"ROE=roe\" gives metric 'roe' unit money, but it is percent in the catalog (map the column to a new metric to give it another unit)"
+    );
+    // Saying the unit it has is fine.
+    ok_opts("symbol,period,ROE\nA,2015,0.1\n", &with("ROE=roe:percent"));
+    assert_eq!(
+        err_opts(
+            "symbol,period,Sector\nA,2015,Tech\n",
+            &with("Sector=sector:money")
+        ),
+        "error: t.csv: --map \"Sector=sector\" sends the column to attribute 'sector', which is text and has no unit (money)"
+    );
+}
