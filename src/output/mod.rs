@@ -15,6 +15,8 @@ pub enum Value {
     /// A number whose unit differs from its column's (e.g. `describe`'s latest values).
     Quantity(f64, Unit),
     Text(String),
+    /// A missing `by` key: null in JSON, empty in CSV, `(none)` where people read it.
+    NoGroup,
 }
 
 impl Value {
@@ -181,6 +183,7 @@ pub fn raw_number(v: f64) -> String {
 fn cell_text(v: &Value, unit: Option<Unit>) -> String {
     match v {
         Value::Null => String::new(),
+        Value::NoGroup => "(none)".into(),
         Value::Num(n) => format_number(*n, unit),
         Value::Quantity(n, u) => format_number(*n, Some(*u)),
         Value::Text(s) => s.clone(),
@@ -473,7 +476,7 @@ fn csv_field(s: &str) -> String {
 
 fn raw_cell(v: &Value) -> String {
     match v {
-        Value::Null => String::new(),
+        Value::Null | Value::NoGroup => String::new(),
         Value::Num(n) | Value::Quantity(n, _) => raw_number(*n),
         Value::Text(s) => s.clone(),
     }
@@ -492,7 +495,7 @@ fn render_csv(t: &Table) -> String {
 
 fn json_value(v: &Value) -> String {
     match v {
-        Value::Null => "null".into(),
+        Value::Null | Value::NoGroup => "null".into(),
         Value::Num(n) | Value::Quantity(n, _) if n.is_finite() => raw_number(*n),
         Value::Num(_) | Value::Quantity(..) => "null".into(),
         Value::Text(s) => serde_json::Value::String(s.clone()).to_string(),

@@ -137,6 +137,8 @@ pub struct Select {
     pub rank: Option<Rank>,
     pub order: Vec<(Expr, Option<Order>)>,
     pub limit: Option<usize>,
+    /// `limit N per industry|sector`: N rows of each group.
+    pub limit_per: Option<Group>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -172,6 +174,16 @@ pub enum Order {
 pub enum Group {
     Industry,
     Sector,
+}
+
+impl Group {
+    /// The company attribute that names the group.
+    pub fn attr(self) -> &'static str {
+        match self {
+            Group::Industry => "industry",
+            Group::Sector => "sector",
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq)]

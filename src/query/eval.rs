@@ -424,10 +424,7 @@ pub fn partition(companies: &Companies, rows: &[usize], group: Option<Group>) ->
     let Some(g) = group else {
         return vec![(0..rows.len()).collect()];
     };
-    let attr = match g {
-        Group::Industry => "industry",
-        Group::Sector => "sector",
-    };
+    let attr = g.attr();
     let mut groups: HashMap<Option<String>, Vec<usize>> = HashMap::new();
     for (k, &r) in rows.iter().enumerate() {
         let key = companies.attr(r, attr).map(|s| s.to_lowercase());

@@ -356,7 +356,10 @@ fn select_steps(s: &SelectPlan, top: &str, out: &mut Vec<Step>) {
             Estimate::About(r) => Estimate::About(r.min(n)),
             Estimate::None => Estimate::None,
         };
-        up.push(one(format!("Limit {n}"), rows));
+        let per = s
+            .limit_per
+            .map_or(String::new(), |g| format!(" per {}", g.attr()));
+        up.push(one(format!("Limit {n}{per}"), rows));
     }
     let shown: Vec<&str> = s
         .items

@@ -477,6 +477,7 @@ fn select<'a>(parts: impl Iterator<Item = Pair<'a, Rule>>, text: &str) -> Result
         rank: None,
         order: Vec::new(),
         limit: None,
+        limit_per: None,
     };
     for clause in parts {
         let rule = clause.as_rule();
@@ -552,7 +553,16 @@ fn select<'a>(parts: impl Iterator<Item = Pair<'a, Rule>>, text: &str) -> Result
                 }
             }
             Rule::limit_clause => {
-                s.limit = Some(whole(&Parts::new(clause).next(rule)?, text, "limit")?);
+                let mut parts = Parts::new(clause);
+                s.limit = Some(whole(&parts.next(rule)?, text, "limit")?);
+                if let Some(per) = parts.inner.next() {
+                    let sector = per.into_inner().any(|p| p.as_rule() == Rule::kw_sector);
+                    s.limit_per = Some(if sector {
+                        Group::Sector
+                    } else {
+                        Group::Industry
+                    });
+                }
             }
             r => return Err(internal(r)),
         }

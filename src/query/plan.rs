@@ -134,6 +134,8 @@ pub struct SelectPlan {
     pub rank: Option<RankPlan>,
     pub order: Vec<OrderKey>,
     pub limit: Option<usize>,
+    /// `limit N per industry|sector`.
+    pub limit_per: Option<Group>,
 }
 
 /// `series METRIC, ... of SYMBOL`.
@@ -588,6 +590,13 @@ pub fn plan_select(env: &mut Env, sel: &Select, depth: usize) -> Result<SelectPl
         })
         .collect();
     unique_columns(sel, &items, grouped)?;
+    if grouped && sel.limit_per.is_some() {
+        return Err(Error::Data(
+            "'limit ... per' keeps rows of companies within each group; with 'by' the rows \
+             are groups already (write 'limit N' to keep the first N groups)"
+                .into(),
+        ));
+    }
     let items = sel
         .items
         .iter()
@@ -619,6 +628,7 @@ pub fn plan_select(env: &mut Env, sel: &Select, depth: usize) -> Result<SelectPl
         rank,
         order,
         limit: sel.limit,
+        limit_per: sel.limit_per,
     })
 }
 
@@ -704,6 +714,7 @@ fn plan_show_companies(env: &mut Env, filter: Option<&Expr>) -> Result<SelectPla
         rank: None,
         order: Vec::new(),
         limit: None,
+        limit_per: None,
     };
     let mut plan = plan_select(env, &select, 0)?;
     // The listing counts every metric's points per company: whole columns.

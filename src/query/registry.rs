@@ -183,6 +183,7 @@ pub const CLAUSE_WORDS: &[&str] = &[
     "asc",
     "desc",
     "within",
+    "per",
     "as",
     "of",
     "to",

@@ -52,8 +52,9 @@ pub fn grouped_select(ctx: &Ctx, plan: &SelectPlan, rows: &[usize]) -> Result<Ta
                 let mut null_id = None;
                 v.iter()
                     .map(|s| match s {
+                        // The group of companies without the attribute says what it is.
                         None => *null_id.get_or_insert_with(|| {
-                            new_id(KeyVal::Null, Value::Null, "\0null".into(), &mut vals)
+                            new_id(KeyVal::Null, Value::NoGroup, "\0null".into(), &mut vals)
                         }),
                         Some(s) => {
                             let ptr = Arc::as_ptr(s) as *const u8 as usize;

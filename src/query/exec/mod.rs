@@ -38,7 +38,18 @@ pub fn execute(env: &mut Env, statement: &Statement) -> Result<Vec<Output>> {
 pub fn run(env: &mut Env, plan: &Plan) -> Result<Vec<Output>> {
     let table = |t| Ok(vec![Output::Table(t)]);
     match plan {
-        Plan::Select(s) => table(select::run_select(env, s)?.table),
+        Plan::Select(s) => {
+            let r = select::run_select(env, s)?;
+            let mut out = vec![Output::Table(r.table)];
+            if r.unranked > 0 {
+                let s = if r.unranked == 1 { "" } else { "s" };
+                out.push(Output::Message(format!(
+                    "{} row{s} without a value to rank by not listed",
+                    r.unranked
+                )));
+            }
+            Ok(out)
+        }
         Plan::ShowCompanies(s) => table(inspect::show_companies(env, s)?),
         Plan::Explain(inner) => table(super::explain::render(inner)),
         Plan::ExplainScore(c) => match c.kind {

@@ -11,6 +11,7 @@ use crate::model::Unit;
 use crate::output::{Column, Table, Value};
 use crate::query::eval::{Col, Ctx, partition};
 use crate::query::plan::{SelectPlan, SourcePlan, in_screen_error};
+use std::collections::HashMap;
 use std::sync::Arc;
 
 /// A select's result: the table and the company rows behind it, in output order (empty
@@ -18,6 +19,8 @@ use std::sync::Arc;
 pub struct SelectResult {
     pub table: Table,
     pub rows: Vec<usize>,
+    /// Rows a `rank ... limit` left out because they have no value to rank by.
+    pub unranked: usize,
 }
 
 /// What evaluating a plan reads: its columns (by the binder's slots) and, when an
@@ -140,6 +143,7 @@ pub fn run_select(env: &mut Env, plan: &SelectPlan) -> Result<SelectResult> {
         return Ok(SelectResult {
             table: super::group::grouped_select(&ctx, plan, &rows)?,
             rows: Vec::new(),
+            unranked: 0,
         });
     }
     let companies = &plan.companies;
@@ -201,8 +205,30 @@ pub fn run_select(env: &mut Env, plan: &SelectPlan) -> Result<SelectResult> {
     } else if plan.rank.is_none() {
         positions.sort_by(|&a, &b| symbol_order(a, b));
     }
+    // Under a limit, rows that `rank` leaves unranked (no value) are not listed; a footer
+    // counts them.
+    let mut unranked = 0;
+    if let (Some(_), Some(ranks)) = (plan.limit, &rank_col) {
+        let before = positions.len();
+        positions.retain(|&p| ranks[p].is_some());
+        unranked = before - positions.len();
+    }
     if let Some(n) = plan.limit {
-        positions.truncate(n);
+        match plan.limit_per {
+            None => positions.truncate(n),
+            // The first N of each group, in the order already made (QUALIFY row_number()
+            // over (partition by the group) <= N).
+            Some(group) => {
+                let attr = group.attr();
+                let mut seen: HashMap<Option<String>, usize> = HashMap::new();
+                positions.retain(|&p| {
+                    let key = companies.attr(rows[p], attr).map(|s| s.to_lowercase());
+                    let count = seen.entry(key).or_default();
+                    *count += 1;
+                    *count <= n
+                });
+            }
+        }
     }
 
     let mut table = Table {
@@ -240,6 +266,7 @@ pub fn run_select(env: &mut Env, plan: &SelectPlan) -> Result<SelectResult> {
     Ok(SelectResult {
         table,
         rows: rows_out,
+        unranked,
     })
 }
 
