@@ -100,12 +100,21 @@ impl Error {
             Error::Name {
                 span: Some(span), ..
             } => {
-                let (line, column) = crate::query::parser::line_col(source, span.start);
+                let (line, column) = line_col(source, span.start);
                 Some(Position { line, column })
             }
             _ => None,
         }
     }
+}
+
+/// 1-based line and column (in characters) of a byte offset.
+pub fn line_col(text: &str, pos: usize) -> (usize, usize) {
+    let pos = pos.min(text.len());
+    let before = &text[..text.floor_char_boundary(pos)];
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().unwrap_or("").chars().count() + 1;
+    (line, column)
 }
 
 impl fmt::Display for Error {

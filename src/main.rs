@@ -53,6 +53,9 @@ enum Command {
         periods: usize,
         #[arg(long, default_value_t = 7)]
         seed: u64,
+        /// The fraction of metric cells left empty (as the reference generator's --missing).
+        #[arg(long, default_value_t = 0.02)]
+        missing: f64,
         #[arg(long)]
         out: PathBuf,
     },
@@ -159,14 +162,15 @@ fn run(args: Cli) -> Result<i32, Error> {
             companies,
             periods,
             seed,
+            missing,
             out,
         }) => {
             let o = datagen::GenOptions {
                 companies,
                 periods,
                 seed,
+                missing,
                 out: out.clone(),
-                ..datagen::GenOptions::default()
             };
             let start = std::time::Instant::now();
             let s = datagen::generate(&o).map_err(|e| match e.kind() {

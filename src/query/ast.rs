@@ -55,6 +55,17 @@ pub enum Statement {
         /// The expression's source text, stored with the definition.
         text: String,
         direction: Option<crate::model::Direction>,
+        /// `unit U`, as written.
+        unit: Option<Spanned>,
+    },
+    /// `describe metric NAME`.
+    DescribeMetric {
+        name: Spanned,
+    },
+    /// `set metric NAME unit U` / `set metric NAME direction D`.
+    SetMetric {
+        name: Spanned,
+        change: MetricChange,
     },
     DefineScreen {
         name: Spanned,
@@ -84,6 +95,13 @@ pub enum Statement {
         symbol: Spanned,
         at: Option<Period>,
     },
+}
+
+/// What `set metric` changes, with the word as written.
+#[derive(Clone, Debug, PartialEq)]
+pub enum MetricChange {
+    Unit(Spanned),
+    Direction(Spanned),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

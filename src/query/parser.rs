@@ -12,6 +12,7 @@ mod tests;
 
 use super::ast::*;
 use super::lexer::{self, Kind};
+pub use crate::error::line_col;
 use crate::error::{Error, Result};
 use crate::model::number::parse_number;
 use crate::model::{Direction, Period, PeriodKind};
@@ -162,15 +163,6 @@ fn check_nesting(text: &str) -> Result<()> {
     Ok(())
 }
 
-/// 1-based line and column (in characters) of a byte offset.
-pub fn line_col(text: &str, pos: usize) -> (usize, usize) {
-    let pos = pos.min(text.len());
-    let before = &text[..text.floor_char_boundary(pos)];
-    let line = before.matches('\n').count() + 1;
-    let column = before.rsplit('\n').next().unwrap_or("").chars().count() + 1;
-    (line, column)
-}
-
 fn statement(pair: Pair<Rule>, text: &str) -> Result<Statement> {
     let rule = pair.as_rule();
     let mut parts = Parts::new(pair);
@@ -286,15 +278,40 @@ fn statement(pair: Pair<Rule>, text: &str) -> Result<Statement> {
             let e = parts.next(rule)?;
             let src = trimmed(&e).to_string();
             let e = expr(e, text)?;
-            let direction = parts.inner.next().map(|p| match p.as_rule() {
-                Rule::kw_lower => Direction::Lower,
-                _ => Direction::Higher,
-            });
+            let (mut direction, mut unit) = (None, None);
+            for p in parts.inner {
+                match p.as_rule() {
+                    Rule::kw_lower => direction = Some(Direction::Lower),
+                    Rule::kw_higher => direction = Some(Direction::Higher),
+                    Rule::word => unit = Some(word(p)),
+                    _ => {}
+                }
+            }
             Statement::DefineMetric {
                 name,
                 expr: e,
                 text: src,
                 direction,
+                unit,
+            }
+        }
+        Rule::describe_metric => {
+            parts.next(rule)?; // `metric`
+            Statement::DescribeMetric {
+                name: spanned(parts.next(rule)?),
+            }
+        }
+        Rule::set_metric => {
+            parts.next(rule)?; // `metric`
+            let name = spanned(parts.next(rule)?);
+            let what = parts.next(rule)?.as_rule();
+            let value = word(parts.next(rule)?);
+            Statement::SetMetric {
+                name,
+                change: match what {
+                    Rule::kw_unit => MetricChange::Unit(value),
+                    _ => MetricChange::Direction(value),
+                },
             }
         }
         Rule::define_screen => {
@@ -712,6 +729,14 @@ fn spanned(p: Pair<Rule>) -> Spanned {
         None => p.as_str().to_string(),
     };
     Spanned { name, pos }
+}
+
+/// A bare word, with where it starts.
+fn word(p: Pair<Rule>) -> Spanned {
+    Spanned {
+        pos: p.as_span().start(),
+        name: p.as_str().to_string(),
+    }
 }
 
 /// A company symbol as written (quotes removed), with where it starts.

@@ -32,6 +32,10 @@ pub enum Plan {
     Describe {
         symbol: Spanned,
     },
+    /// `describe metric NAME`, resolved to a catalog id.
+    DescribeMetric {
+        id: String,
+    },
     ShowGroups {
         attr: &'static str,
     },
@@ -52,6 +56,8 @@ pub enum Plan {
         select: Box<SelectPlan>,
     },
     Explain(Box<Plan>),
+    /// `explain score SYMBOL [at P]`: each indicator's value, period and provenance.
+    ExplainScore(CardPlan),
 }
 
 /// Where a select's companies come from.
@@ -163,7 +169,17 @@ pub struct CardPlan {
 pub fn plan(env: &mut Env, statement: &Statement) -> Result<Plan> {
     Ok(match statement {
         Statement::Select(s) => Plan::Select(Box::new(plan_select(env, s, 0)?)),
-        Statement::Explain(inner) => Plan::Explain(Box::new(plan(env, inner)?)),
+        // `explain score` explains the scorecard's inputs (DERIVATIONS.md, provenance);
+        // any other statement's explanation is its plan.
+        Statement::Explain(inner) => match &**inner {
+            Statement::Score { symbol, at } => {
+                match card(env, symbol, CardKind::Score { at: *at })? {
+                    Plan::Card(c) => Plan::ExplainScore(c),
+                    other => other,
+                }
+            }
+            _ => Plan::Explain(Box::new(plan(env, inner)?)),
+        },
         Statement::Series {
             metrics,
             symbol,
@@ -247,13 +263,43 @@ pub fn plan(env: &mut Env, statement: &Statement) -> Result<Plan> {
             expr,
             text,
             direction,
+            unit,
         } => write_plan(super::exec::write::plan_define_metric(
-            env, name, expr, text, *direction,
+            env,
+            name,
+            (expr, text),
+            *direction,
+            unit.as_ref(),
         )?),
+        Statement::SetMetric { name, change } => {
+            write_plan(super::exec::write::plan_set_metric(env, name, change)?)
+        }
+        Statement::DescribeMetric { name } => Plan::DescribeMetric {
+            id: resolve_metric(env, name)?,
+        },
         Statement::Drop { kind, name } => {
             write_plan(super::exec::write::plan_drop(env, *kind, name)?)
         }
     })
+}
+
+/// A metric named in a statement, by its catalog id (an unknown name is an error that
+/// suggests the nearest).
+pub fn resolve_metric(env: &Env, name: &Spanned) -> Result<String> {
+    match env.db.catalog().get(&name.name) {
+        Some(d) => Ok(d.id.clone()),
+        None => {
+            let names: Vec<&str> = env.db.catalog().names().collect();
+            Err(Error::name_at(
+                name.pos,
+                format!(
+                    "unknown metric '{}'{}",
+                    name.name,
+                    did_you_mean(&name.name, names)
+                ),
+            ))
+        }
+    }
 }
 
 fn write_plan(w: super::exec::write::WritePlan) -> Plan {

@@ -48,6 +48,12 @@ pub const STATEMENTS: &[StatementDef] = &[
         rule: "describe",
     },
     StatementDef {
+        keyword: "describe",
+        syntax: "metric NAME",
+        help: "a metric's catalog entry, its formula, and how many companies have points",
+        rule: "describe_metric",
+    },
+    StatementDef {
         keyword: "show",
         syntax: "companies [where …] | industries | sectors | metrics | screens",
         help: "listings with counts",
@@ -96,6 +102,12 @@ pub const STATEMENTS: &[StatementDef] = &[
         rule: "set_attr",
     },
     StatementDef {
+        keyword: "set",
+        syntax: "metric NAME {unit U | direction higher|lower|none}",
+        help: "change a registered metric's unit or ranking direction",
+        rule: "set_metric",
+    },
+    StatementDef {
         keyword: "delete",
         syntax: "SYMBOL [METRIC [at PERIOD]]",
         help: "remove a company, a series or one point",
@@ -103,7 +115,7 @@ pub const STATEMENTS: &[StatementDef] = &[
     },
     StatementDef {
         keyword: "define",
-        syntax: "metric NAME = EXPR [higher|lower]",
+        syntax: "metric NAME = EXPR [higher|lower] [unit U]",
         help: "a computed metric, persisted",
         rule: "define_metric",
     },
@@ -196,6 +208,8 @@ pub const CLAUSE_WORDS: &[&str] = &[
     "over",
     "years",
     "kind",
+    "unit",
+    "direction",
 ];
 
 /// Words that cannot be bare names (the grammar's `reserved` rule): clause words that would
@@ -238,6 +252,8 @@ pub enum TsFn {
     Mdev,
     First,
     Points,
+    /// Trailing twelve months of a flow.
+    Ttm,
     /// The period of the point a row uses.
     PeriodOf,
     /// Days from that period's end to the as-of date.
@@ -554,6 +570,13 @@ pub const FUNCTIONS: &[FunctionDef] = &[
         &[X_SERIES],
         COUNT,
         "how many points there are up to the selected period",
+    ),
+    ts(
+        "ttm",
+        TsFn::Ttm,
+        &[X_SERIES],
+        Yields::Like,
+        "trailing twelve months of a flow: the four quarters ending there, else the year",
     ),
     ts(
         "period",

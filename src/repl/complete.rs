@@ -19,6 +19,10 @@ enum Want {
     /// A statement after `explain` (which does not nest).
     Explained,
     Symbol,
+    /// A symbol, or the word `metric` (`describe`, `set`).
+    SymbolOrMetric,
+    /// Any metric of the catalog.
+    Metric,
     Industry,
     Sector,
     Screen,
@@ -56,9 +60,11 @@ fn want(text: &str, prev: &[Token]) -> Want {
         "(" if before(1) == "in" && before(2) == "industry" => return Want::Industry,
         "(" if before(1) == "in" && before(2) == "sector" => return Want::Sector,
         "of" => return Want::Symbol,
-        "describe" | "score" | "valuation" | "fscore" | "set" | "delete" if n == 1 => {
-            return Want::Symbol;
-        }
+        "describe" | "set" if n == 1 => return Want::SymbolOrMetric,
+        "score" | "valuation" | "fscore" | "delete" if n == 1 => return Want::Symbol,
+        "metric" if n == 2 && matches!(first, "describe" | "set") => return Want::Metric,
+        "unit" => return Want::Words(&["money", "percent", "ratio", "count", "score"]),
+        "direction" => return Want::Words(&["higher", "lower", "none"]),
         "screen" if n == 1 || before(1) == "from" => return Want::Screen,
         "metric" if before(1) == "drop" => return Want::ComputedMetric,
         "screen" | "metric" if before(1) == "define" => return Want::Nothing,
@@ -83,6 +89,7 @@ fn want(text: &str, prev: &[Token]) -> Want {
     }
     match first {
         "series" if !words.iter().any(|w| w == "of") => Want::SeriesMetric,
+        "set" if n == 3 && before(1) == "metric" => Want::Words(&["unit", "direction"]),
         "score" | "fscore" if n == 2 => Want::Words(&["at"]),
         "valuation" if n == 2 => Want::Words(&["over"]),
         "valuation" if n == 4 => Want::Words(&["years"]),
@@ -304,6 +311,11 @@ pub fn complete(names: &Names, line: &str, pos: usize) -> Option<(usize, Vec<Pai
         Want::Statement => f.keywords(registry::statement_keywords()),
         Want::Explained => f.keywords(registry::statement_keywords().filter(|k| *k != "explain")),
         Want::Symbol => f.symbols(&names.symbols),
+        Want::SymbolOrMetric => {
+            f.symbols(&names.symbols);
+            f.keywords(["metric"]);
+        }
+        Want::Metric => f.names(&names.metrics),
         Want::Industry => f.quoted(&names.industries),
         Want::Sector => f.quoted(&names.sectors),
         Want::Screen => f.names(&names.screens),
@@ -476,6 +488,7 @@ mod tests {
             words.dedup();
             let expected = match words.as_slice() {
                 ["SYMBOL"] => Want::Symbol,
+                ["SYMBOL", "metric"] => Want::SymbolOrMetric,
                 ["ITEMS"] => Want::General,
                 ["METRIC"] => Want::SeriesMetric,
                 ["NAME"] => Want::Screen,

@@ -631,7 +631,7 @@ mod tests {
     /// first, which the careful reader does: here maps name them.)
     #[test]
     fn the_bulk_path_registers_new_metrics_with_their_units() {
-        let mut text = String::from("symbol,period,Total Liabilities,Cash Ratio\n");
+        let mut text = String::from("symbol,period,Lease Obligations,Cash Ratio\n");
         for c in 0..60_000 {
             for y in 2013..2016 {
                 text.push_str(&format!("C{c:06}.US,{y},{}000000.0,0.{c}\n", c % 700 + 1));
@@ -649,7 +649,7 @@ mod tests {
         };
         let opts = ImportOptions {
             maps: [
-                "Total Liabilities=total_liabilities",
+                "Lease Obligations=lease_obligations",
                 "Cash Ratio=cash_ratio",
             ]
             .iter()
@@ -664,7 +664,7 @@ mod tests {
         );
         let expected = [
             ("cash_ratio".to_string(), crate::model::Unit::Ratio),
-            ("total_liabilities".to_string(), crate::model::Unit::Money),
+            ("lease_obligations".to_string(), crate::model::Unit::Money),
         ];
         assert_eq!(units(&fast), expected);
         assert_eq!(units(&read_text_with(&text, &opts).unwrap()), expected);

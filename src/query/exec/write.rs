@@ -9,7 +9,7 @@ use crate::ingest::{ImportOptions, ImportReport};
 use crate::model::catalog::snake_case as snake_case_name;
 use crate::model::{Date, Direction, MetricDef, Period, STANDARD_ATTRIBUTES, Unit};
 use crate::output::Output;
-use crate::query::ast::{DefKind, Expr, Spanned};
+use crate::query::ast::{DefKind, Expr, MetricChange, Spanned};
 use crate::query::bind::{Binder, Ty};
 use crate::query::cache::Cache;
 use crate::query::plan::SelectPlan;
@@ -248,12 +248,40 @@ pub fn plan_delete(
 pub fn plan_define_metric(
     env: &mut Env,
     name: &Spanned,
-    expr: &Expr,
-    text: &str,
+    (expr, text): (&Expr, &str),
     direction: Option<Direction>,
+    unit: Option<&Spanned>,
 ) -> Result<WritePlan> {
+    let unit = unit.map(parse_unit).transpose()?;
     let id = snake_case_name(&name.name);
     let companies = env.cache.companies(env.db)?;
+    // A built-in derived metric's formula may be replaced (DERIVATIONS.md).
+    if let Some(def) = env.db.catalog().get(&name.name)
+        && env.db.catalog().is_builtin(&def.id)
+        && crate::analysis::derive::rule_for(&def.id).is_some()
+    {
+        let mut def = def.clone();
+        let catalog = env.db.shared_catalog();
+        let b = Binder::new(&catalog, &companies).bind(expr)?;
+        if b.ty != Ty::Num || !is_arithmetic(&b.expr) {
+            return Err(Error::Data(format!(
+                "a formula replacing a built-in metric is arithmetic on metrics, such as net_income / total_equity, so it gives a value at every period (got {expr})"
+            )));
+        }
+        def.expr = Some(text.trim().to_string());
+        def.unit = unit.unwrap_or(def.unit);
+        def.direction = direction.unwrap_or(def.direction);
+        let id = def.id.clone();
+        let mut set = WriteSet::new();
+        set.register(def);
+        return Ok(WritePlan {
+            set,
+            done: Done::Said(format!(
+                "defined metric {id} = {} (replaces the built-in formula; stored points still win; drop metric {id} restores it)",
+                text.trim()
+            )),
+        });
+    }
     if id.is_empty()
         || env.db.catalog().get(&name.name).is_some()
         || companies.attribute_names.contains(&id)
@@ -277,7 +305,9 @@ pub fn plan_define_metric(
         id: id.clone(),
         display: name.name.clone(),
         aliases: Vec::new(),
-        unit: b.unit.unwrap_or(Unit::Ratio),
+        // A unit said wins; else the unit the expression keeps (roe * 2 is a percent),
+        // else a ratio.
+        unit: unit.or(b.unit).unwrap_or(Unit::Ratio),
         direction: direction.unwrap_or(Direction::Higher),
         dimension: crate::model::Dimension::Other,
         expr: Some(text.trim().to_string()),
@@ -287,6 +317,82 @@ pub fn plan_define_metric(
     Ok(WritePlan {
         set,
         done: Done::Said(format!("defined metric {id} = {}", text.trim())),
+    })
+}
+
+/// Arithmetic on metrics and numbers only: what can be evaluated at every period.
+fn is_arithmetic(e: &crate::query::bind::BExpr) -> bool {
+    use crate::query::bind::BExpr;
+    match e {
+        BExpr::Metric(_) | BExpr::Num(_) => true,
+        BExpr::Neg(a) => is_arithmetic(a),
+        BExpr::Bin(op, a, b) => {
+            matches!(
+                op,
+                crate::query::ast::BinOp::Add
+                    | crate::query::ast::BinOp::Sub
+                    | crate::query::ast::BinOp::Mul
+                    | crate::query::ast::BinOp::Div
+            ) && is_arithmetic(a)
+                && is_arithmetic(b)
+        }
+        _ => false,
+    }
+}
+
+/// A unit as written in `unit U`.
+fn parse_unit(word: &Spanned) -> Result<Unit> {
+    Unit::parse(&word.name).ok_or_else(|| {
+        Error::name_at(
+            word.pos,
+            format!(
+                "'{}' is not a unit: write money, percent, ratio, count or score",
+                word.name
+            ),
+        )
+    })
+}
+
+/// `set metric NAME unit U` / `set metric NAME direction D`: changes a registered metric's
+/// catalog entry (built-in metrics keep theirs: their unit and direction are SPEC.md's).
+pub fn plan_set_metric(env: &mut Env, name: &Spanned, change: &MetricChange) -> Result<WritePlan> {
+    let id = crate::query::plan::resolve_metric(env, name)?;
+    let catalog = env.db.catalog();
+    if catalog.is_builtin(&id) {
+        return Err(Error::name_at(
+            name.pos,
+            format!(
+                "'{id}' is a built-in metric: its unit and direction are fixed (define or import a metric of your own to choose them)"
+            ),
+        ));
+    }
+    let mut def = catalog
+        .get(&id)
+        .cloned()
+        .ok_or_else(|| Error::Data(format!("metric '{id}' vanished from the catalog")))?;
+    let said = match change {
+        MetricChange::Unit(word) => {
+            def.unit = parse_unit(word)?;
+            format!("set metric {id} unit {}", def.unit.name())
+        }
+        MetricChange::Direction(word) => {
+            def.direction = Direction::parse(&word.name).ok_or_else(|| {
+                Error::name_at(
+                    word.pos,
+                    format!(
+                        "'{}' is not a direction: write higher, lower or none",
+                        word.name
+                    ),
+                )
+            })?;
+            format!("set metric {id} direction {}", def.direction.name())
+        }
+    };
+    let mut set = WriteSet::new();
+    set.register(def);
+    Ok(WritePlan {
+        set,
+        done: Done::Said(said),
     })
 }
 
@@ -312,7 +418,19 @@ pub fn plan_drop(env: &mut Env, kind: DefKind, name: &Spanned) -> Result<WritePl
     let mut set = WriteSet::new();
     match kind {
         DefKind::Metric => match env.db.catalog().get(&name.name) {
-            Some(d) if d.expr.is_some() => set.drop_metric(&d.id),
+            Some(d) if d.expr.is_some() => {
+                if env.db.catalog().is_builtin(&d.id) {
+                    let id = d.id.clone();
+                    set.drop_metric(&id);
+                    return Ok(WritePlan {
+                        set,
+                        done: Done::Said(format!(
+                            "dropped metric {id}: the built-in formula applies again"
+                        )),
+                    });
+                }
+                set.drop_metric(&d.id)
+            }
             Some(d) => {
                 return Err(Error::name_at(
                     name.pos,

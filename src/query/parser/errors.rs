@@ -54,6 +54,8 @@ fn rule_name(rule: &Rule) -> Option<&'static str> {
         | Rule::import
         | Rule::set_point
         | Rule::set_attr
+        | Rule::set_metric
+        | Rule::describe_metric
         | Rule::delete
         | Rule::define_metric
         | Rule::define_screen
@@ -84,6 +86,9 @@ fn rule_name(rule: &Rule) -> Option<&'static str> {
         Rule::kw_years => "'years'",
         Rule::kw_over => "'over'",
         Rule::kw_kind => "'kind'",
+        Rule::kw_unit => "'unit'",
+        Rule::kw_direction => "'direction'",
+        Rule::word => "a word",
         Rule::series_kind => "a kind of period (fy, h, q or day)",
         Rule::EOI => "the end of the statement",
         Rule::items | Rule::item => "a metric or expression",
@@ -101,6 +106,8 @@ fn after_keyword(word: &str) -> Option<&'static str> {
         "at" => "a period (2024, 2024Q3, 2024-06-30) or 'latest'",
         "of" => "a company symbol",
         "kind" => "a kind of period (fy, h, q or day)",
+        "unit" => "a unit (money, percent, ratio, count or score)",
+        "direction" => "a direction (higher, lower or none)",
         "from" => "companies, industry \"...\", sector \"...\", peers of SYMBOL or screen NAME",
         "describe" => "a company symbol",
         "and" | "or" | "not" => "an expression",

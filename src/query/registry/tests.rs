@@ -164,7 +164,10 @@ fn lookups_ignore_case() {
     );
     assert_eq!(
         statement_syntax("SET").as_deref(),
-        Some("SYMBOL METRIC [at PERIOD] = NUMBER  |  SYMBOL ATTRIBUTE = \"TEXT\"")
+        Some(
+            "SYMBOL METRIC [at PERIOD] = NUMBER  |  SYMBOL ATTRIBUTE = \"TEXT\"  |  \
+             metric NAME {unit U | direction higher|lower|none}"
+        )
     );
     assert_eq!(statement_syntax("where"), None);
 }
