@@ -309,6 +309,16 @@ fn a_registered_metric_gets_its_unit_from_the_map_the_catalog_or_its_values() {
     // is applied first (thousands of dollars become dollars).
     let set = ok("symbol,period,x\nA,2015,2000000\nB,2015,0.5\nC,2015,3\n");
     assert_eq!(units(&set), [("x".to_string(), Unit::Ratio)]);
+    // Zeros are not counted: a line most companies leave at 0 is money when the rest are;
+    // a column of zeros only is a ratio.
+    let set = ok("symbol,period,x,z\nA,2015,0,0\nB,2015,0.0,0\nC,2015,3000000.0,0\n");
+    assert_eq!(
+        units(&set),
+        [
+            ("x".to_string(), Unit::Money),
+            ("z".to_string(), Unit::Ratio)
+        ]
+    );
     let set = ok_opts(
         "symbol,period,Debt\nA,2015,2500\nB,2015,7000\n",
         &ImportOptions {
