@@ -104,13 +104,16 @@ fn a_failing_file_stores_nothing() {
             message,
             ..
         }) => {
-            assert_eq!(message, "'x1' in column 'Brand New' is not a number");
+            assert_eq!(
+                message,
+                "'x1' in column 'Brand New' is not a number (write one such as -12.93, 12.5%, 1.5e9 or 5.18B, or leave the cell empty)"
+            );
         }
         other => panic!("expected an error at line 3, column 17, got {other:?}"),
     }
     assert!(e.err().is_some_and(|e| {
         e.to_string()
-            .ends_with("bad.csv:3:17: 'x1' in column 'Brand New' is not a number")
+            .ends_with("bad.csv:3:17: 'x1' in column 'Brand New' is not a number (write one such as -12.93, 12.5%, 1.5e9 or 5.18B, or leave the cell empty)")
     }));
     assert_eq!(snapshot(&db), before);
     assert!(db.catalog().get("brand_new").is_none());
@@ -466,7 +469,9 @@ fn real_files_import() {
             map("Profit Margin=profit_margin*0.01"),
             map("After Tax ROE=roe*0.01"),
             // The file's `Liabilities` is a cash-flow line (the change in liabilities), not
-            // the balance `Total Liabilities` holds.
+            // the balance `Total Liabilities` holds. Both would otherwise resolve to
+            // total_liabilities (the catalog alias `liabilities`), an error; the map keeps
+            // the line under its own name where `--skip` would drop it.
             map("Liabilities=change_in_liabilities"),
         ],
         ..ImportOptions::default()
