@@ -248,7 +248,7 @@ fn meta_commands_read_output_stats_check_and_help() {
     expect(&mut p, "ok: ");
     prompt(&mut p);
     enter(&mut p, ".help peers");
-    expect(&mut p, "peers of SYMBOL [limit N]");
+    expect(&mut p, "peers of SYMBOL [at PERIOD] [limit N]");
     prompt(&mut p);
     enter(&mut p, ".nonsense");
     expect(&mut p, "unknown command '.nonsense'");

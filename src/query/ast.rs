@@ -85,6 +85,7 @@ pub enum Statement {
     },
     Peers {
         symbol: Spanned,
+        at: Option<Period>,
         limit: Option<usize>,
     },
     Valuation {

@@ -150,11 +150,16 @@ pub fn score(env: &mut Env, card: &CardPlan, at: Option<Period>) -> Result<Vec<O
     Ok(vec![Output::Table(t)])
 }
 
-/// `peers of SYMBOL [limit N]`: the subject's peer group ranked by score, every member
-/// scored against that group; the subject is marked and always shown.
-pub fn peers(env: &mut Env, card: &CardPlan, limit: Option<usize>) -> Result<Vec<Output>> {
+/// `peers of SYMBOL [at P] [limit N]`: the subject's peer group ranked by score, every
+/// member scored against that group; the subject is marked and always shown.
+pub fn peers(
+    env: &mut Env,
+    card: &CardPlan,
+    at: Option<Period>,
+    limit: Option<usize>,
+) -> Result<Vec<Output>> {
     let (companies, row) = (&card.companies, card.row);
-    let table = env.cache.scores(env.db, None)?;
+    let table = env.cache.scores(env.db, at)?;
     let g = &table.groups[table.group_of[row]];
     let scores: Vec<f64> = g.results.iter().map(|r| r.score).collect();
     let key = |i: usize| &companies.rows[g.members[i]].key;
@@ -188,8 +193,9 @@ pub fn peers(env: &mut Env, card: &CardPlan, limit: Option<usize>) -> Result<Vec
     }
     let mut t = Table {
         title: Some(format!(
-            "Peers of {} — {} ({} companies)",
+            "Peers of {}{} — {} ({} companies)",
             companies.rows[row].symbol,
+            at.map_or(String::new(), |p| format!(" at {p}")),
             g.label,
             g.members.len()
         )),

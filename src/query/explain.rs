@@ -157,12 +157,12 @@ fn describe(plan: &Plan, out: &mut Vec<Step>) {
                     format!("Scorecard of {symbol}"),
                     format!("Score every company within its peer group{}", at_text(at)),
                 ),
-                CardKind::Peers { limit } => (
+                CardKind::Peers { at, limit } => (
                     format!(
                         "Peer table of {symbol}{}",
                         limit.map_or(String::new(), |n| format!(", first {n}"))
                     ),
-                    "Score every company within its peer group (latest)".to_string(),
+                    format!("Score every company within its peer group{}", at_text(at)),
                 ),
                 CardKind::Valuation { years } => (
                     format!("Valuation band of {symbol} over {years} years"),

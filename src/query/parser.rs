@@ -361,12 +361,16 @@ fn statement(pair: Pair<Rule>, text: &str) -> Result<Statement> {
         }
         Rule::peer_table => {
             let symbol_text = symbol(parts.next(rule)?);
-            let limit = match parts.inner.next() {
-                Some(p) => Some(whole(&p, text, "limit")?),
-                None => None,
-            };
+            let (mut at, mut limit) = (None, None);
+            for p in parts.inner.by_ref() {
+                match p.as_rule() {
+                    Rule::period => at = Some(period(&p, text)?),
+                    _ => limit = Some(whole(&p, text, "limit")?),
+                }
+            }
             Statement::Peers {
                 symbol: symbol_text,
+                at,
                 limit,
             }
         }

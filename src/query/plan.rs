@@ -152,10 +152,19 @@ pub struct SeriesPlan {
 
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum CardKind {
-    Score { at: Option<Period> },
-    Peers { limit: Option<usize> },
-    Valuation { years: usize },
-    FScore { at: Option<Period> },
+    Score {
+        at: Option<Period>,
+    },
+    Peers {
+        at: Option<Period>,
+        limit: Option<usize>,
+    },
+    Valuation {
+        years: usize,
+    },
+    FScore {
+        at: Option<Period>,
+    },
 }
 
 pub struct CardPlan {
@@ -201,7 +210,14 @@ pub fn plan(env: &mut Env, statement: &Statement) -> Result<Plan> {
         },
         Statement::Import { path } => Plan::Import { path: path.clone() },
         Statement::Score { symbol, at } => card(env, symbol, CardKind::Score { at: *at })?,
-        Statement::Peers { symbol, limit } => card(env, symbol, CardKind::Peers { limit: *limit })?,
+        Statement::Peers { symbol, at, limit } => card(
+            env,
+            symbol,
+            CardKind::Peers {
+                at: *at,
+                limit: *limit,
+            },
+        )?,
         Statement::Valuation { symbol, years } => {
             card(env, symbol, CardKind::Valuation { years: *years })?
         }

@@ -67,7 +67,7 @@ pub const STATEMENTS: &[StatementDef] = &[
     },
     StatementDef {
         keyword: "peers",
-        syntax: "of SYMBOL [limit N]",
+        syntax: "of SYMBOL [at PERIOD] [limit N]",
         help: "the peer group ranked by score",
         rule: "peer_table",
     },

@@ -427,7 +427,7 @@ mod tests {
 
     #[test]
     fn topics_show_registry_forms_and_functions() {
-        assert!(help("peers").starts_with("peers of SYMBOL [limit N]"));
+        assert!(help("peers").starts_with("peers of SYMBOL [at PERIOD] [limit N]"));
         let data = help("data");
         assert!(data.contains("set SYMBOL ATTRIBUTE = \"TEXT\""), "{data}");
         assert!(data.contains("write one point"), "{data}");

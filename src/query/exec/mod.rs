@@ -53,7 +53,7 @@ pub fn run(env: &mut Env, plan: &Plan) -> Result<Vec<Output>> {
         Plan::ShowScreens => table(inspect::show_screens(env.db)?),
         Plan::Card(c) => match c.kind {
             CardKind::Score { at } => super::cards::score(env, c, at),
-            CardKind::Peers { limit } => super::cards::peers(env, c, limit),
+            CardKind::Peers { at, limit } => super::cards::peers(env, c, at, limit),
             CardKind::Valuation { years } => super::cards::valuation(env, c, years),
             CardKind::FScore { at } => super::cards::fscore(env, c, at),
         },
