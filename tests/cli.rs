@@ -287,7 +287,7 @@ fn gen_is_deterministic_and_imports() {
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let out = stdout(&o);
     assert!(
-        out.contains("imported a/companies.csv: 50 companies (50 new)"),
+        out.contains("imported a/companies.csv: 50 companies (50 added, 0 updated)"),
         "{out}"
     );
     let o = finq(

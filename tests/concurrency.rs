@@ -137,7 +137,7 @@ fn a_second_process_during_an_import_gets_in_use_exit_3() {
     let o = import.wait_with_output().unwrap();
     assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
     assert!(
-        text(&o.stdout).contains("imported g/metrics.csv: 3000 companies (0 new), 2822652 points"),
+        text(&o.stdout).contains("imported g/metrics.csv: 3000 companies (0 added, 3000 updated), 2822652 points (2822652 new,"),
         "{}",
         text(&o.stdout)
     );
@@ -244,7 +244,7 @@ fn the_repl_runs_a_long_import_to_completion_before_the_next_prompt() {
         .find("imported g/companies.csv: 3000 companies")
         .expect(&out);
     let b = out
-        .find("imported g/metrics.csv: 3000 companies (0 new), 2822652 points")
+        .find("imported g/metrics.csv: 3000 companies (0 added, 3000 updated), 2822652 points (2822652 new,")
         .expect(&out);
     assert!(a < b, "{out}");
     let after = &out[b..];

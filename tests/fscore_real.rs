@@ -21,7 +21,8 @@ fn session_with_fundamentals() -> Option<(tempfile::TempDir, Session)> {
         maps: vec![
             ColumnMap::parse("Gross Margin=gross_margin*0.01").unwrap(),
             // The file's `Liabilities` is a cash-flow line, not the balance of
-            // `Total Liabilities`.
+            // `Total Liabilities`: without this map both columns resolve to
+            // total_liabilities and the import is refused (tests/nyse.rs).
             ColumnMap::parse("Liabilities=change_in_liabilities").unwrap(),
         ],
         ..ImportOptions::default()

@@ -6,7 +6,7 @@ mod support;
 
 use finq::error::Error;
 use finq::ingest::{ColumnMap, ImportOptions, ImportReport, import_file, read_file};
-use finq::model::{Company, Period, PeriodKind, Series};
+use finq::model::{Company, Period, PeriodKind, Series, Unit};
 use finq::storage::Database;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -104,13 +104,16 @@ fn a_failing_file_stores_nothing() {
             message,
             ..
         }) => {
-            assert_eq!(message, "'x1' in column 'Brand New' is not a number");
+            assert_eq!(
+                message,
+                "'x1' in column 'Brand New' is not a number (write one such as -12.93, 12.5%, 1.5e9 or 5.18B, or leave the cell empty)"
+            );
         }
         other => panic!("expected an error at line 3, column 17, got {other:?}"),
     }
     assert!(e.err().is_some_and(|e| {
         e.to_string()
-            .ends_with("bad.csv:3:17: 'x1' in column 'Brand New' is not a number")
+            .ends_with("bad.csv:3:17: 'x1' in column 'Brand New' is not a number (write one such as -12.93, 12.5%, 1.5e9 or 5.18B, or leave the cell empty)")
     }));
     assert_eq!(snapshot(&db), before);
     assert!(db.catalog().get("brand_new").is_none());
@@ -149,7 +152,11 @@ fn importing_the_same_file_again_changes_nothing() {
     let first_points = import(&mut db, &points, &ImportOptions::default());
     assert_eq!(first.stats.companies_added, 2);
     assert_eq!(first_points.stats.metrics_added, 1);
-    assert_eq!(first_points.registered, ["custom_score"]);
+    assert_eq!(
+        first_points.registered,
+        [("custom_score".to_string(), Unit::Ratio)]
+    );
+    assert_eq!(first_points.stats.points_new, first_points.points_written());
     let before = snapshot(&db);
     let counts = db.metric_counts().unwrap_or_else(|e| panic!("{e}"));
 
@@ -158,6 +165,16 @@ fn importing_the_same_file_again_changes_nothing() {
     assert_eq!(again.stats.metrics_added, 0);
     assert!(again.registered.is_empty());
     assert_eq!(again.stats.companies_added, 0);
+    // The second time every point is unchanged, and no company is updated.
+    assert_eq!(
+        (
+            again.stats.points_new,
+            again.stats.points_unchanged,
+            again.stats.points_overwritten,
+            again.stats.companies_updated
+        ),
+        (0, first_points.points_written(), 0, 0)
+    );
     assert_eq!(snapshot(&db), before);
     assert_eq!(db.metric_counts().unwrap_or_else(|e| panic!("{e}")), counts);
     assert_eq!(value_at(&db, "roe", "a.us", "2024Q2"), Some(0.12));
@@ -452,7 +469,9 @@ fn real_files_import() {
             map("Profit Margin=profit_margin*0.01"),
             map("After Tax ROE=roe*0.01"),
             // The file's `Liabilities` is a cash-flow line (the change in liabilities), not
-            // the balance `Total Liabilities` holds.
+            // the balance `Total Liabilities` holds. Both would otherwise resolve to
+            // total_liabilities (the catalog alias `liabilities`), an error; the map keeps
+            // the line under its own name where `--skip` would drop it.
             map("Liabilities=change_in_liabilities"),
         ],
         ..ImportOptions::default()

@@ -216,7 +216,12 @@ impl Reader<'_> {
             Some(Value::String(s)) if s.trim().is_empty() => None,
             Some(Value::String(s)) => match parse_number(s) {
                 Some(v) => Some(v),
-                None => return Err(self.error(format!("'{}' is not a number", s.trim()))),
+                None => {
+                    return Err(self.error(format!(
+                        "'{}' is not a number (write one such as -12.93, \"12.5%\" or \"5.18B\", or null)",
+                        s.trim()
+                    )));
+                }
             },
             Some(other) => {
                 return Err(self.error(format!(
@@ -393,7 +398,7 @@ mod tests {
             err(
                 "{\"symbol\": \"A\", \"metric\": \"roe\", \"period\": \"2024\", \"value\": \"lots\"}\n"
             ),
-            "error: t.jsonl:1:1: 'lots' is not a number"
+            "error: t.jsonl:1:1: 'lots' is not a number (write one such as -12.93, \"12.5%\" or \"5.18B\", or null)"
         );
         assert_eq!(
             err("{\"symbol\": \"A\", \"metric\": \"roe\", \"period\": \"2024\"}\n"),

@@ -109,8 +109,8 @@ pub struct ImportOptions {
 pub struct ImportReport {
     pub file: String,
     pub stats: WriteStats,
-    /// Metric ids this file registered in the catalog.
-    pub registered: Vec<String>,
+    /// Metrics this file registered in the catalog, with their units.
+    pub registered: Vec<(String, Unit)>,
     /// Things a reader noticed but imported anyway (a quote page's radar block that
     /// disagrees with its tables, a row cut off by the end of the page).
     pub warnings: Vec<String>,
@@ -118,10 +118,10 @@ pub struct ImportReport {
 }
 
 impl ImportReport {
-    /// The one-line summary DATA_FORMATS.md asks for.
+    /// The one-line summary DATA_FORMATS.md asks for: what changed, then the time it took.
     pub fn summary(&self) -> String {
         let rate = if self.seconds > 0.0 {
-            self.stats.points as f64 / self.seconds
+            self.points_written() as f64 / self.seconds
         } else {
             0.0
         };
@@ -133,17 +133,75 @@ impl ImportReport {
         )
     }
 
-    /// The summary without timings, for results that must read the same every run.
-    pub fn counts(&self) -> String {
-        format!(
-            "imported {}: {} companies ({} new), {} points, {} metrics added",
-            self.file,
-            self.stats.companies,
-            self.stats.companies_added,
-            self.stats.points,
-            self.stats.metrics_added,
-        )
+    /// Points stored: new, unchanged or overwritten (a row the file repeats counts once).
+    pub fn points_written(&self) -> usize {
+        let s = &self.stats;
+        s.points_new + s.points_unchanged + s.points_overwritten
     }
+
+    /// The summary without timings, for results that must read the same every run:
+    /// `imported f.csv: 448 companies (0 added, 448 updated), 1756 points (1756 new, 0
+    /// unchanged, 0 overwritten), sector changed for 120 companies, 2 metrics registered
+    /// (money: gross_profit; ratio: for_year)`.
+    pub fn counts(&self) -> String {
+        let s = &self.stats;
+        let mut parts = vec![format!(
+            "{} ({} added, {} updated)",
+            plural(s.companies, "company", "companies"),
+            s.companies_added,
+            s.companies_updated
+        )];
+        parts.push(match self.points_written() {
+            0 => "0 points".to_string(),
+            n => format!(
+                "{} ({} new, {} unchanged, {} overwritten)",
+                plural(n, "point", "points"),
+                s.points_new,
+                s.points_unchanged,
+                s.points_overwritten
+            ),
+        });
+        for (attribute, n) in &s.attributes_changed {
+            parts.push(format!(
+                "{attribute} changed for {}",
+                plural(*n, "company", "companies")
+            ));
+        }
+        if !self.registered.is_empty() {
+            // Grouped by unit, so a file that brings fifty statement items stays readable.
+            let units = [
+                Unit::Money,
+                Unit::Percent,
+                Unit::Ratio,
+                Unit::Count,
+                Unit::Score,
+                Unit::PercentPoints,
+            ];
+            let groups: Vec<String> = units
+                .iter()
+                .filter_map(|unit| {
+                    let ids: Vec<&str> = self
+                        .registered
+                        .iter()
+                        .filter(|r| r.1 == *unit)
+                        .map(|r| r.0.as_str())
+                        .collect();
+                    (!ids.is_empty()).then(|| format!("{}: {}", unit.name(), ids.join(", ")))
+                })
+                .collect();
+            parts.push(format!(
+                "{} registered ({})",
+                plural(self.registered.len(), "metric", "metrics"),
+                groups.join("; ")
+            ));
+        }
+        format!("imported {}: {}", self.file, parts.join(", "))
+    }
+}
+
+/// `1 company`, `2 companies`.
+fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
 }
 
 /// Chooses the reader for a file: `--kind`, else the extension, else a look at its content.
@@ -271,11 +329,11 @@ fn store(
     warnings: Vec<String>,
     start: Instant,
 ) -> Result<ImportReport> {
-    let registered: Vec<String> = set
+    let registered: Vec<(String, Unit)> = set
         .new_metrics()
         .iter()
         .filter(|d| db.catalog().get(&d.id).is_none())
-        .map(|d| d.id.clone())
+        .map(|d| (d.id.clone(), d.unit))
         .collect();
     let stats = db.apply(set)?;
     Ok(ImportReport {

@@ -9,7 +9,7 @@
 use super::index::{IndexMoves, groups_of};
 use super::keys::Key;
 use super::kv::{Batch, Value};
-use super::{Database, WriteSet, block, chunk, codec};
+use super::{Database, PackedChunk, WriteSet, block, chunk, codec};
 use crate::error::{Error, Result};
 use crate::model::{Catalog, Company, Series, symbol_key};
 use std::collections::BTreeMap;
@@ -18,18 +18,35 @@ use std::ops::Bound;
 /// What a write changed.
 #[derive(Default, Debug, Clone, PartialEq)]
 pub struct WriteStats {
+    /// Companies the write touched.
     pub companies: usize,
     pub companies_added: usize,
+    /// Companies that were stored before and that the write changed: an attribute set or
+    /// changed, or a point new or overwritten.
+    pub companies_updated: usize,
+    /// Points the write brought, as the reader counted them (an import's cells, a row given
+    /// twice counting twice).
     pub points: usize,
+    /// Points stored where the series had none at their period.
+    pub points_new: usize,
+    /// Points whose stored value was the same.
+    pub points_unchanged: usize,
+    /// Points that replaced a different stored value.
+    pub points_overwritten: usize,
+    /// Per attribute: stored companies whose value of it the write replaced with another.
+    pub attributes_changed: BTreeMap<String, usize>,
     pub metrics_added: usize,
     pub points_deleted: usize,
     pub companies_deleted: usize,
 }
 
+/// The company index of a change that no company of the write set made (a deletion).
+const NO_COMPANY: u32 = u32::MAX;
+
 impl Database {
     /// Applies a write set atomically (one backend batch) and durably (synced before
     /// returning).
-    pub fn apply(&mut self, set: WriteSet) -> Result<WriteStats> {
+    pub fn apply(&mut self, mut set: WriteSet) -> Result<WriteStats> {
         let mut batch = Batch::new();
         let mut stats = WriteStats::default();
         let mut catalog = (*self.catalog).clone();
@@ -77,6 +94,9 @@ impl Database {
             stats.companies += touched.len();
         }
         let mut blocks_changed = false;
+        // By company of the set: added by this write, or stored and changed by it.
+        let mut added = vec![false; touched.len()];
+        let mut changed = Marks::new(touched.len());
         for (i, key) in touched.iter().enumerate().filter(|_| !all_exist) {
             let attrs = &set.attrs[i];
             stats.companies += 1;
@@ -85,6 +105,7 @@ impl Database {
                 Some(c) => c,
                 None => {
                     stats.companies_added += 1;
+                    added[i] = true;
                     stored
                         .entry(key.clone())
                         .or_insert_with(|| Company::new(set.symbols[i].trim()))
@@ -92,15 +113,24 @@ impl Database {
             };
             let before = groups_of(company);
             for (k, v) in attrs {
-                company.attrs.insert(k.clone(), v.clone());
+                match company.attrs.insert(k.clone(), v.clone()) {
+                    Some(old) if old == *v => {}
+                    Some(old) => {
+                        changed.mark(i as u32);
+                        if !old.is_empty() {
+                            *stats.attributes_changed.entry(k.clone()).or_default() += 1;
+                        }
+                    }
+                    None => changed.mark(i as u32),
+                }
             }
             index.changed(key, &before, &groups_of(company));
             blocks_changed = true;
         }
 
         // Series: every change, grouped by metric, is merged into the chunks it touches.
-        let mut changes: BTreeMap<String, Vec<(String, Change)>> = BTreeMap::new();
-        for ((sym, metric), points) in set.series {
+        let mut changes: BTreeMap<String, Vec<(String, u32, Change)>> = BTreeMap::new();
+        for ((sym, metric), points) in std::mem::take(&mut set.series) {
             stats.points += points.len();
             let fresh = Series::from_points(points);
             changes
@@ -108,6 +138,7 @@ impl Database {
                 .or_default()
                 .push((
                     symbol_key(&set.symbols[sym as usize]),
+                    sym,
                     Change::Upsert(fresh),
                 ));
         }
@@ -116,10 +147,11 @@ impl Database {
                 Some(p) => Change::DeletePoint(*p),
                 None => Change::DeleteSeries,
             };
-            changes
-                .entry(metric.clone())
-                .or_default()
-                .push((symbol_key(symbol), change));
+            changes.entry(metric.clone()).or_default().push((
+                symbol_key(symbol),
+                NO_COMPANY,
+                change,
+            ));
         }
         for key in &deleted {
             let Some(company) = stored.remove(key) else {
@@ -129,10 +161,11 @@ impl Database {
             blocks_changed = true;
             index.deleted(key, &company);
             for def in catalog.defs().iter().filter(|d| d.expr.is_none()) {
-                changes
-                    .entry(def.id.clone())
-                    .or_default()
-                    .push((key.clone(), Change::DeleteSeries));
+                changes.entry(def.id.clone()).or_default().push((
+                    key.clone(),
+                    NO_COMPANY,
+                    Change::DeleteSeries,
+                ));
             }
         }
         if blocks_changed {
@@ -149,14 +182,17 @@ impl Database {
         // Chunks an import built: stored as they are where nothing is stored in their range
         // (a first import), otherwise merged like any other change.
         let mut direct: Vec<(Vec<u8>, Value)> = Vec::new();
-        for (m, chunks) in set.packed {
+        for (m, chunks) in std::mem::take(&mut set.packed) {
             let metric = set.metrics[m as usize].clone();
             stats.points += chunks.iter().map(|c| c.points).sum::<usize>();
             let (Some(lo), Some(hi)) = (chunks.first(), chunks.last()) else {
                 continue;
             };
             if !changes.contains_key(&metric) && self.range_is_free(&metric, &lo.first, &hi.last)? {
+                // Nothing stored in their range: every point is new.
                 for c in chunks {
+                    stats.points_new += c.stored;
+                    mark_companies(&set, &c, &mut changed)?;
                     direct.push((Key::Series(&metric, &c.first).encode(), c.bytes));
                 }
                 continue;
@@ -164,7 +200,8 @@ impl Database {
             let list = changes.entry(metric).or_default();
             for c in chunks {
                 for (key, series) in chunk::decode(&c.bytes)? {
-                    list.push((key, Change::Upsert(series)));
+                    let company = set.index_of_key(&key).unwrap_or(NO_COMPANY);
+                    list.push((key, company, Change::Upsert(series)));
                 }
             }
         }
@@ -172,6 +209,12 @@ impl Database {
         // Removes first: a rewritten chunk may keep its key, and the insert must win.
         for r in &results {
             stats.points_deleted += r.deleted;
+            stats.points_new += r.new;
+            stats.points_unchanged += r.unchanged;
+            stats.points_overwritten += r.overwritten;
+            for &c in &r.changed {
+                changed.mark(c);
+            }
             for k in &r.removes {
                 batch.remove(&k[..]);
             }
@@ -192,6 +235,12 @@ impl Database {
             }
         }
 
+        stats.companies_updated = changed
+            .marked
+            .iter()
+            .zip(&added)
+            .filter(|&(&c, &a)| c && !a)
+            .count();
         self.kv.apply(batch)?;
         self.sync()?;
         release_freed_memory();
@@ -206,7 +255,7 @@ impl Database {
     /// chunks are rebuilt on both cores.
     fn rewrite_all(
         &self,
-        changes: BTreeMap<String, Vec<(String, Change)>>,
+        changes: BTreeMap<String, Vec<(String, u32, Change)>>,
     ) -> Result<Vec<Rewrite>> {
         let next = std::sync::atomic::AtomicUsize::new(0);
         let slots: Vec<std::sync::Mutex<Option<MetricChanges>>> = changes
@@ -296,8 +345,13 @@ impl Database {
     }
 
     /// Merges changes into the chunks of one metric that hold (or will hold) their symbols:
-    /// those chunks are read, changed, split afresh and written back.
-    fn rewrite_chunks(&self, metric: &str, mut changes: Vec<(String, Change)>) -> Result<Rewrite> {
+    /// those chunks are read, changed, split afresh and written back. Each point merged is
+    /// counted as new, unchanged or overwritten against what was stored.
+    fn rewrite_chunks(
+        &self,
+        metric: &str,
+        mut changes: Vec<(String, u32, Change)>,
+    ) -> Result<Rewrite> {
         // Stable, so several changes to one symbol keep their order.
         changes.sort_by(|a, b| a.0.cmp(&b.0));
         let mut out = Rewrite::default();
@@ -316,23 +370,38 @@ impl Database {
             out.removes.push(k);
         }
         let merged: Vec<(String, Series)> =
-            if entries.is_empty() && changes.iter().all(|c| matches!(c.1, Change::Upsert(_))) {
-                // Nothing stored in this range yet (a first import): the changes are the chunks.
+            if entries.is_empty() && changes.iter().all(|c| matches!(c.2, Change::Upsert(_))) {
+                // Nothing stored in this range yet (a first import): the changes are the
+                // chunks, and every point is new.
                 let mut v: Vec<(String, Series)> = Vec::with_capacity(changes.len());
-                for (sym, change) in changes {
+                for (sym, company, change) in changes {
                     let Change::Upsert(fresh) = change else {
                         continue;
                     };
+                    if !fresh.is_empty() {
+                        out.changed.push(company);
+                    }
                     match v.last_mut() {
                         Some(last) if last.0 == sym => last.1.merge(&fresh),
                         _ => v.push((sym, fresh)),
                     }
                 }
+                out.new = v.iter().map(|(_, s)| s.len()).sum();
                 v
             } else {
-                for (sym, change) in changes {
+                for (sym, company, change) in changes {
                     match change {
-                        Change::Upsert(fresh) => entries.entry(sym).or_default().merge(&fresh),
+                        Change::Upsert(fresh) => {
+                            let stored = entries.entry(sym).or_default();
+                            let (new, unchanged, overwritten) = compare(stored, &fresh);
+                            out.new += new;
+                            out.unchanged += unchanged;
+                            out.overwritten += overwritten;
+                            if new + overwritten > 0 {
+                                out.changed.push(company);
+                            }
+                            stored.merge(&fresh);
+                        }
                         Change::DeletePoint(p) => {
                             if let Some(s) = entries.get_mut(&sym) {
                                 out.deleted += usize::from(s.remove(p));
@@ -353,6 +422,68 @@ impl Database {
         }
         Ok(out)
     }
+}
+
+/// (new, unchanged, overwritten): how the points of `fresh` meet those of `stored`, both in
+/// period order.
+fn compare(stored: &Series, fresh: &Series) -> (usize, usize, usize) {
+    let (mut new, mut unchanged, mut overwritten) = (0, 0, 0);
+    let mut old = stored.points.iter().peekable();
+    for &(code, value) in &fresh.points {
+        while old.next_if(|p| p.0 < code).is_some() {}
+        match old.peek() {
+            Some(&&(c, v)) if c == code => {
+                if v == value {
+                    unchanged += 1;
+                } else {
+                    overwritten += 1;
+                }
+            }
+            _ => new += 1,
+        }
+    }
+    (new, unchanged, overwritten)
+}
+
+/// Which companies of a write set the write changed, and how many are not marked yet.
+struct Marks {
+    marked: Vec<bool>,
+    unmarked: usize,
+}
+
+impl Marks {
+    fn new(companies: usize) -> Marks {
+        Marks {
+            marked: vec![false; companies],
+            unmarked: companies,
+        }
+    }
+
+    /// Marks a company by its index in the set ([`NO_COMPANY`] marks nothing).
+    fn mark(&mut self, company: u32) {
+        if let Some(slot) = self.marked.get_mut(company as usize)
+            && !*slot
+        {
+            *slot = true;
+            self.unmarked -= 1;
+        }
+    }
+}
+
+/// Marks the companies of the set that a chunk stored as built holds points for. Nothing is
+/// read once every company is marked, which for a wide file happens within its first
+/// metric's chunks.
+fn mark_companies(set: &WriteSet, chunk: &PackedChunk, changed: &mut Marks) -> Result<()> {
+    if changed.unmarked == 0 {
+        return Ok(());
+    }
+    let mut reader = chunk::Reader::new(&chunk.bytes)?;
+    while let Some(entry) = reader.next_entry()? {
+        if let Some(i) = set.index_of_key(entry.key) {
+            changed.mark(i);
+        }
+    }
+    Ok(())
 }
 
 /// Hands memory a large write freed back to the system: the allocator keeps freed pages
@@ -376,16 +507,22 @@ fn rebuild_without(catalog: &Catalog, id: &str) -> Catalog {
     c
 }
 
-/// What rewriting one metric's chunks puts into the batch.
+/// What rewriting one metric's chunks puts into the batch, and what it found.
 #[derive(Default)]
 struct Rewrite {
     removes: Vec<Value>,
     inserts: Vec<(Vec<u8>, Vec<u8>)>,
     deleted: usize,
+    new: usize,
+    unchanged: usize,
+    overwritten: usize,
+    /// Companies (of the write set) with a point new or overwritten.
+    changed: Vec<u32>,
 }
 
-/// A metric id and the changes to its series, by symbol key.
-type MetricChanges = (String, Vec<(String, Change)>);
+/// A metric id and the changes to its series: symbol key, the company's index in the write
+/// set ([`NO_COMPANY`] for a deletion), the change.
+type MetricChanges = (String, Vec<(String, u32, Change)>);
 
 /// One change to one company's series.
 enum Change {

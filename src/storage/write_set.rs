@@ -154,6 +154,11 @@ impl WriteSet {
             .collect()
     }
 
+    /// The index of a company in this set by its symbol key, if the set touches it.
+    pub(super) fn index_of_key(&self, key: &str) -> Option<u32> {
+        self.symbol_index.get(key).copied()
+    }
+
     /// An attribute this set writes for a company.
     pub fn attr_of(&self, symbol: &str, name: &str) -> Option<String> {
         let c = *self.symbol_index.get(&symbol_key(symbol))?;
@@ -240,13 +245,14 @@ impl WriteSet {
     }
 }
 
-/// One encoded chunk of a bulk import: its first and last symbol keys, and the cells read
-/// into it (its points, plus any a later row of the file replaced).
+/// One encoded chunk of a bulk import: its first and last symbol keys, the cells read into
+/// it (its points, plus any a later row of the file repeated), and the points it holds.
 #[derive(Debug, Clone)]
 pub struct PackedChunk {
     pub first: String,
     pub last: String,
     pub points: usize,
+    pub stored: usize,
     /// Already in the store's buffer type, so the batch takes it without a copy.
     pub bytes: Value,
 }

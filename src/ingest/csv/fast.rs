@@ -79,11 +79,13 @@ impl Column {
             return;
         };
         let (first, last) = (first.to_string(), last.to_string());
-        let points = self.builder.points() + std::mem::take(&mut self.replaced);
+        let stored = self.builder.points();
+        let points = stored + std::mem::take(&mut self.replaced);
         self.chunks.push(PackedChunk {
             first,
             last,
             points,
+            stored,
             // Copied into the store's buffer type once here, while the chunk is fresh in
             // cache, so storing it later copies nothing.
             bytes: self.builder.finish().into(),

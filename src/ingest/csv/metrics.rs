@@ -36,7 +36,8 @@ pub(super) struct MetricEntry {
 
 /// What the values of a new metric say about its unit: money when most are whole numbers
 /// of magnitude 1,000,000 or more (statement items in a currency's units), else ratio
-/// (DATA_FORMATS.md).
+/// (DATA_FORMATS.md). A zero says nothing about a unit and is not counted: a statement line
+/// most companies leave at 0 (NYSE's `Deferred Asset Charges`) is still money.
 #[derive(Clone, Copy, Default, Debug, PartialEq)]
 pub(in crate::ingest) struct UnitEvidence {
     values: u64,
@@ -46,6 +47,9 @@ pub(in crate::ingest) struct UnitEvidence {
 impl UnitEvidence {
     #[inline]
     pub(in crate::ingest) fn add(&mut self, v: f64) {
+        if v == 0.0 {
+            return;
+        }
         self.values += 1;
         self.money_like += u64::from(v.abs() >= 1e6 && v.fract() == 0.0);
     }

@@ -157,6 +157,8 @@ fn plan_columns(
     let pending: Vec<usize> = (0..uses.len())
         .filter(|&i| uses.get(i) == Some(&Use::Pending))
         .collect();
+    // Columns that became attributes because they hold text.
+    let mut texts: Vec<usize> = Vec::new();
     if !pending.is_empty() {
         if src.partial {
             // Deciding needs every row; the caller reads the whole file instead.
@@ -165,6 +167,7 @@ fn plan_columns(
         for (&i, cells) in pending.iter().zip(scan(src, &pending, false)) {
             let key = header.keys.get(i).map_or("", String::as_str);
             let u = if cells.mostly_text() {
+                texts.push(i);
                 Use::Attr(key.to_string())
             } else {
                 match metrics.resolve(set, header.name(i)) {
@@ -182,6 +185,9 @@ fn plan_columns(
     }
     if companies && !opts.companies {
         figures_without_a_period(src, header, &uses, &maps, metrics)?;
+    }
+    if !companies && !texts.is_empty() && !uses.iter().any(|u| matches!(u, Use::Metric { .. })) {
+        return Err(no_figures(src, header, &texts));
     }
     one_column_each(src, header, header_record, &uses, metrics)?;
     Ok(uses)
@@ -286,6 +292,21 @@ fn figures_without_a_period(
     Err(src.file_error(format!(
         "has no period column, so its figures would be stored as text: {columns} numbers. Name the period column with {period_col}, or give every row one period with --period (or, to store them as text, say it is a companies file with --companies)"
     )))
+}
+
+/// A points file (it has a period) from which no column of figures is read: its columns
+/// hold text, so each would only become a company attribute and the period would go
+/// unused. Figures written in a way finq does not read (`$1,234`) look like this.
+fn no_figures(src: &Source, header: &Header, texts: &[usize]) -> crate::error::Error {
+    let names: Vec<String> = texts
+        .iter()
+        .map(|&i| format!("'{}'", header.name(i)))
+        .collect();
+    src.file_error(format!(
+        "has a period but no column of numbers ({} {} text), so nothing would be stored as a point. Write its figures as numbers (-12.93, 12.5%, 5.18B), or, to store the text as company attributes, import it with --companies",
+        names.join(", "),
+        if names.len() == 1 { "holds" } else { "hold" }
+    ))
 }
 
 /// What the cells of one column hold, over the data rows.

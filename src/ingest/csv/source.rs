@@ -236,7 +236,7 @@ pub(super) fn row_number(
             record,
             col,
             format!(
-                "'{}' in column '{}' is not a number",
+                "'{}' in column '{}' is not a number (write one such as -12.93, 12.5%, 1.5e9 or 5.18B, or leave the cell empty)",
                 text.trim(),
                 header.name(col)
             ),

@@ -99,24 +99,14 @@ pub fn import_bytes(
     r
 }
 
-/// What an import says: notes and warnings, then its one-line summary.
+/// What an import says: its warnings, then its one-line summary (what changed: companies,
+/// points, attributes, the metrics it registered with their units; then the time).
 pub fn import_outputs(report: &ImportReport) -> Vec<Output> {
-    let mut out = Vec::new();
-    let n = report.registered.len();
-    if n > 0 {
-        out.push(Output::Message(format!(
-            "note: {} registered {n} new metric{} (unit ratio, direction higher, dimension other): {}",
-            report.file,
-            if n == 1 { "" } else { "s" },
-            report.registered.join(", ")
-        )));
-    }
-    out.extend(
-        report
-            .warnings
-            .iter()
-            .map(|w| Output::Message(format!("warning: {w}"))),
-    );
+    let mut out: Vec<Output> = report
+        .warnings
+        .iter()
+        .map(|w| Output::Message(format!("warning: {w}")))
+        .collect();
     out.push(Output::Message(report.summary()));
     out
 }

@@ -53,6 +53,7 @@ macro_rules! suite {
                 layout::a_new_database_holds_its_format_version,
                 write::upserts_create_companies_series_and_indexes,
                 write::an_overwrite_replaces_the_point_and_keeps_the_rest,
+                write::stats_say_what_changed,
                 write::deletes_remove_a_point_a_series_or_a_company,
                 write::a_changed_industry_moves_the_index_entry,
                 write::packed_chunks_are_stored_as_built_on_a_first_import,

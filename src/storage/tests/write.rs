@@ -4,11 +4,13 @@ use super::*;
 use crate::storage::keys::{Tag, prefix};
 use crate::storage::{PackedChunk, WriteStats, block, chunk};
 
+/// The stats of a write whose points are all new.
 fn stats(companies: usize, added: usize, points: usize) -> WriteStats {
     WriteStats {
         companies,
         companies_added: added,
         points,
+        points_new: points,
         ..WriteStats::default()
     }
 }
@@ -91,7 +93,15 @@ pub fn an_overwrite_replaces_the_point_and_keeps_the_rest(db: &mut Database) {
     set.push(b, roe, period("2024"), 2.0);
     set.set_attr(b, "name", "First");
     set.set_attr(b, "name", "Second");
-    assert_eq!(db.apply(set).expect("applies"), stats(1, 0, 2));
+    assert_eq!(
+        db.apply(set).expect("applies"),
+        WriteStats {
+            companies_updated: 1,
+            points_new: 1,
+            attributes_changed: [("name".to_string(), 1)].into(),
+            ..stats(1, 0, 2)
+        }
+    );
     assert_eq!(points(db, "roe", "B").last(), Some(&(code("2024"), 2.0)));
     let company = db.company("B").expect("reads").expect("stored");
     assert_eq!(
@@ -99,6 +109,83 @@ pub fn an_overwrite_replaces_the_point_and_keeps_the_rest(db: &mut Database) {
         ("Second", Some("Tech"))
     );
     assert_eq!(db.metric_counts().expect("reads")["roe"], (3, 7));
+    assert_sound(db);
+}
+
+/// What a write reports: points new, unchanged or overwritten against what is stored;
+/// companies added, and stored ones it changed; attributes whose value it replaced.
+pub fn stats_say_what_changed(db: &mut Database) {
+    sample(db);
+    let mut set = WriteSet::new();
+    let (a, b, c, d) = (
+        set.company("A"),
+        set.company("b"),
+        set.company("C"),
+        set.company("D"),
+    );
+    let roe = set.metric("roe");
+    set.push(a, roe, period("2022"), 0.1);
+    set.push(a, roe, period("2023"), 0.25);
+    set.push(a, roe, period("2024"), 0.3);
+    // C's point is the one stored, and its industry too: C is not changed.
+    set.push(c, roe, period("2023"), 2.2);
+    set.set_attr(c, "industry", "Retail");
+    set.set_attr(b, "sector", "S9");
+    set.set_attr(b, "website", "b.example");
+    set.set_attr(d, "sector", "S9");
+    let s = db.apply(set).expect("applies");
+    assert_eq!(
+        s,
+        WriteStats {
+            companies: 4,
+            companies_added: 1,
+            companies_updated: 2,
+            points: 4,
+            points_new: 1,
+            points_unchanged: 2,
+            points_overwritten: 1,
+            // A new attribute (B's website) and a new company's are not changes of a value.
+            attributes_changed: [("sector".to_string(), 1)].into(),
+            ..WriteStats::default()
+        }
+    );
+    // Chunks a bulk import built are counted the same way when they merge.
+    let mut set = WriteSet::new();
+    for symbol in ["A", "C"] {
+        set.company(symbol);
+    }
+    let m = set.metric("roe");
+    let (y22, y23) = (code("2022"), code("2023"));
+    set.push_packed(
+        m,
+        packed(&[("A", &[(y22, 0.1), (y23, 9.0)]), ("C", &[(y22, 2.1)])]),
+    );
+    let s = db.apply(set).expect("applies");
+    assert_eq!(
+        (
+            s.points_new,
+            s.points_unchanged,
+            s.points_overwritten,
+            s.companies_updated
+        ),
+        (0, 2, 1, 1)
+    );
+    // Stored as built (nothing in their range yet): every point is new, and every company
+    // in the chunks is changed.
+    let mut set = WriteSet::new();
+    for symbol in ["A", "B", "C"] {
+        set.company(symbol);
+    }
+    let m = set.metric("revenue");
+    set.push_packed(
+        m,
+        packed(&[("A", &[(y22, 1.0)]), ("B", &[(y22, 2.0), (y23, 3.0)])]),
+    );
+    let s = db.apply(set).expect("applies");
+    assert_eq!(
+        (s.points_new, s.points_unchanged, s.companies_updated),
+        (3, 0, 2)
+    );
     assert_sound(db);
 }
 
@@ -173,6 +260,7 @@ fn packed(entries: &[(&str, &[(u32, f64)])]) -> PackedChunk {
         first,
         last,
         points: b.points(),
+        stored: b.points(),
         bytes: b.finish().into(),
     }
 }
@@ -258,7 +346,14 @@ pub fn many_companies_span_blocks_and_chunks(db: &mut Database) {
         let c = set.company(s);
         set.push(c, m, period("2030"), -1.0);
     }
-    assert_eq!(db.apply(set).expect("applies"), stats(5, 0, 5));
+    // Each of the five existing companies gets a new point, so each is updated.
+    assert_eq!(
+        db.apply(set).expect("applies"),
+        WriteStats {
+            companies_updated: 5,
+            ..stats(5, 0, 5)
+        }
+    );
     // A new company in the middle of the range joins its block.
     set_point(db, "C00700A", "roe", "2030", 4.0);
     assert_eq!(db.companies().expect("reads").len(), n + 1);

@@ -7,13 +7,13 @@ fn bad_number_on_line_3_names_file_line_and_column() {
     let text = "symbol,period,roe,pb\nA,2024,0.1,1.2\nB,2024,0.5,x1\n";
     assert_eq!(
         err(text),
-        "error: t.csv:3:12: 'x1' in column 'pb' is not a number"
+        "error: t.csv:3:12: 'x1' in column 'pb' is not a number (write one such as -12.93, 12.5%, 1.5e9 or 5.18B, or leave the cell empty)"
     );
     // Columns count characters, not bytes.
     let text = "symbol,period,name,pb\nA,2024,Zürich AG,1\nB,2024,Köln,x1\n";
     assert_eq!(
         err(text),
-        "error: t.csv:3:13: 'x1' in column 'pb' is not a number"
+        "error: t.csv:3:13: 'x1' in column 'pb' is not a number (write one such as -12.93, 12.5%, 1.5e9 or 5.18B, or leave the cell empty)"
     );
     let e = read_opts(
         "symbol,period,roe,pb\nA,2024,0.1,1.2\nB,2024,0.5,x1\n",
@@ -72,7 +72,7 @@ fn long_shape_rejects_extra_columns() {
     );
     assert_eq!(
         err("symbol,metric,period,value\nA,roe,2024,abc\n"),
-        "error: t.csv:2:12: 'abc' in column 'value' is not a number"
+        "error: t.csv:2:12: 'abc' in column 'value' is not a number (write one such as -12.93, 12.5%, 1.5e9 or 5.18B, or leave the cell empty)"
     );
     assert_eq!(
         err("symbol,metric,period,value\nA,,2024,1\n"),

@@ -120,7 +120,7 @@ fn byte_order_mark_and_crlf_are_accepted() {
     assert_eq!(points(&set, "B", "roe"), pts(&[("2024", 0.2)]));
     assert_eq!(
         err("\u{feff}symbol,period,roe\r\nA,2024,0.1\r\nB,2024,x\r\n"),
-        "error: t.csv:3:8: 'x' in column 'roe' is not a number"
+        "error: t.csv:3:8: 'x' in column 'roe' is not a number (write one such as -12.93, 12.5%, 1.5e9 or 5.18B, or leave the cell empty)"
     );
 }
 
@@ -138,13 +138,13 @@ fn quoted_fields_keep_commas_and_newlines_and_line_numbers_stay_physical() {
     let bad = "symbol,period,overview,roe\nA,2024,\"one\ntwo\",0.1\nB,2024,\"x, y\",zz\n";
     assert_eq!(
         err(bad),
-        "error: t.csv:4:15: 'zz' in column 'roe' is not a number"
+        "error: t.csv:4:15: 'zz' in column 'roe' is not a number (write one such as -12.93, 12.5%, 1.5e9 or 5.18B, or leave the cell empty)"
     );
     // A cell after a quoted newline in its own row is found on the next line.
     let bad = "symbol,period,overview,roe\nA,2024,\"one\ntwo\",bad\n";
     assert_eq!(
         err(bad),
-        "error: t.csv:3:6: 'bad' in column 'roe' is not a number"
+        "error: t.csv:3:6: 'bad' in column 'roe' is not a number (write one such as -12.93, 12.5%, 1.5e9 or 5.18B, or leave the cell empty)"
     );
 }
 
@@ -225,7 +225,7 @@ fn mostly_text_columns_become_attributes_and_the_last_value_wins() {
     let text = "symbol,period,score\nA,2024,1\nB,2024,2\nC,2024,n/a\n";
     assert_eq!(
         err(text),
-        "error: t.csv:4:8: 'n/a' in column 'score' is not a number"
+        "error: t.csv:4:8: 'n/a' in column 'score' is not a number (write one such as -12.93, 12.5%, 1.5e9 or 5.18B, or leave the cell empty)"
     );
 }
 

@@ -242,6 +242,29 @@ fn figures_without_a_period_are_an_error_unless_it_is_a_companies_file() {
     assert_eq!(points(&set, "A", "net_income"), pts(&[("2015-09-26", 2.0)]));
 }
 
+/// A points file whose figures are all written as text (`$1,234`) would store nothing but
+/// attributes: an error, unless the text columns are meant (a map, a standard attribute,
+/// `--companies`) or some column holds numbers.
+#[test]
+fn a_points_file_without_a_column_of_numbers_is_an_error() {
+    let text = "symbol,period,name,Revenue USD,Note\nA,2015,Alpha,\"$1,234\",x\nB,2015,Beta,\"$2,345\",y\n";
+    assert_eq!(
+        err(text),
+        "error: t.csv: has a period but no column of numbers ('Revenue USD', 'Note' hold text), so nothing would be stored as a point. Write its figures as numbers (-12.93, 12.5%, 5.18B), or, to store the text as company attributes, import it with --companies"
+    );
+    let companies = ImportOptions {
+        companies: true,
+        ..ImportOptions::default()
+    };
+    let set = ok_opts(text, &companies);
+    assert_eq!(attr(&set, "A", "revenue_usd").as_deref(), Some("$1,234"));
+    // One column of numbers is enough; names and standard attributes alone are meant.
+    let set = ok("symbol,period,Note,roe\nA,2015,x,0.1\n");
+    assert_eq!(points(&set, "A", "roe"), pts(&[("2015", 0.1)]));
+    assert!(ok("symbol,period,name,industry\nA,2015,Alpha,Chips\n").point_count() == 0);
+    assert!(ok("symbol,period,Note\n").point_count() == 0);
+}
+
 #[test]
 fn map_parses_a_factor_and_a_unit() {
     let m = map("Total Revenue=revenue_total*1000:money");
@@ -309,6 +332,16 @@ fn a_registered_metric_gets_its_unit_from_the_map_the_catalog_or_its_values() {
     // is applied first (thousands of dollars become dollars).
     let set = ok("symbol,period,x\nA,2015,2000000\nB,2015,0.5\nC,2015,3\n");
     assert_eq!(units(&set), [("x".to_string(), Unit::Ratio)]);
+    // Zeros are not counted: a line most companies leave at 0 is money when the rest are;
+    // a column of zeros only is a ratio.
+    let set = ok("symbol,period,x,z\nA,2015,0,0\nB,2015,0.0,0\nC,2015,3000000.0,0\n");
+    assert_eq!(
+        units(&set),
+        [
+            ("x".to_string(), Unit::Money),
+            ("z".to_string(), Unit::Ratio)
+        ]
+    );
     let set = ok_opts(
         "symbol,period,Debt\nA,2015,2500\nB,2015,7000\n",
         &ImportOptions {
