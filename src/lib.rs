@@ -2,9 +2,11 @@
 //!
 //! Companies and their metric time series live in a sled database ([`storage`]); files come
 //! in through [`ingest`]; statements of the query language ([`query`]) run through one
-//! [`Session::execute`], which the REPL, scripts, tests and benchmarks all share.
+//! [`Session::execute`], which the REPL, scripts, tests and benchmarks all share;
+//! [`charts`] draws results as SVG for `--format svg`.
 
 pub mod analysis;
+pub mod charts;
 pub mod cli;
 pub mod columns;
 pub mod demo;
