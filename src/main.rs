@@ -7,6 +7,7 @@ use finq::model::{Period, PeriodKind};
 use finq::output::Format;
 use finq::{cli, demo, r#gen as datagen};
 use std::io::IsTerminal;
+use std::net::IpAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -61,6 +62,22 @@ enum Command {
     Demo,
     /// Verify the database's invariants; exit 0 when sound.
     Check,
+    /// Serve company pages, a query console and a JSON API over HTTP.
+    Serve {
+        /// Port to listen on; 0 takes any free port (printed on start).
+        #[arg(long, default_value_t = 8080)]
+        port: u16,
+        /// Address to listen on. Anything but a loopback address opens the server to other
+        /// machines.
+        #[arg(long, default_value = "127.0.0.1")]
+        bind: IpAddr,
+        /// Refuse every statement that writes.
+        #[arg(long)]
+        read_only: bool,
+        /// The longest a request's statements may run, in seconds.
+        #[arg(long, default_value_t = 30.0, value_name = "SECONDS", value_parser = parse_seconds)]
+        timeout: f64,
+    },
 }
 
 /// How results are shown: one of the text formats, or a chart.
@@ -104,6 +121,15 @@ fn parse_format(s: &str) -> Result<Shown, String> {
     Format::parse(s)
         .map(Shown::Text)
         .ok_or_else(|| format!("'{s}' is not a format (table, csv, json, markdown, svg)"))
+}
+
+fn parse_seconds(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(v) if v > 0.0 && v <= 86_400.0 => Ok(v),
+        _ => Err(format!(
+            "'{s}' is not a number of seconds between 0 and 86400"
+        )),
+    }
 }
 
 fn parse_kind(s: &str) -> Result<Kind, String> {
@@ -219,6 +245,20 @@ fn run(args: Cli) -> Result<i32, Error> {
             let session = finq::Session::open(&db_path)?;
             Ok(cli::check(&session))
         }
+        Some(Command::Serve {
+            port,
+            bind,
+            read_only,
+            timeout,
+        }) => finq::web::serve(
+            &db_path,
+            &finq::web::ServeOptions {
+                bind,
+                port,
+                read_only,
+                timeout: std::time::Duration::from_secs_f64(timeout),
+            },
+        ),
         Some(Command::Run { files, keep_going }) => {
             let mut session = finq::Session::open(&db_path)?;
             session.set_format(format);
