@@ -3,7 +3,8 @@
 
 use crate::cli::{self, RunOptions};
 use crate::error::{Error, Result};
-use crate::ingest::ImportOptions;
+use crate::ingest::{ColumnMap, ImportOptions};
+use crate::model::Period;
 use crate::session::Session;
 use std::path::Path;
 
@@ -20,6 +21,14 @@ pub const SAMPLE_FILES: [(&str, &str); 3] = [
     ("points.csv", include_str!("../data/sample/points.csv")),
 ];
 
+/// The S&P 500 snapshot (data/sp500/README.md): valuation figures of 2026-08-22, then the
+/// GICS list, which gives each current member its sector and sub-industry.
+const SP500_FINANCIALS: &str = include_str!("../data/sp500/constituents-financials.csv");
+const SP500_GICS: &str = include_str!("../data/sp500/constituents-gics.csv");
+
+/// The day the S&P 500 figures are stored at: the date of the source's update.
+pub const SP500_DAY: &str = "2026-08-22";
+
 /// The tour: statements with `--` comments that are printed as narration.
 pub const TOUR: &str = include_str!("../data/sample/tour.fq");
 
@@ -32,6 +41,43 @@ pub fn load_sample(session: &mut Session) -> Result<()> {
             &ImportOptions::default(),
         )?;
     }
+    Ok(())
+}
+
+/// Loads the S&P 500 snapshot into an open session's database, as `finq import` would with
+/// the options data/sp500/README.md describes.
+pub fn load_sp500(session: &mut Session) -> Result<()> {
+    let maps = |specs: &[&str]| -> Result<Vec<ColumnMap>> {
+        specs.iter().map(|m| ColumnMap::parse(m)).collect()
+    };
+    let financials = ImportOptions {
+        period: Period::parse(SP500_DAY),
+        maps: maps(&[
+            "Sector=industry",
+            "Price/Earnings=pe_ttm",
+            "Earnings/Share=eps",
+            "52 Week Low=low_52w:money",
+            "52 Week High=high_52w:money",
+            "EBITDA=ebitda:money",
+        ])?,
+        skip: vec!["SEC Filings".to_string()],
+        ..ImportOptions::default()
+    };
+    session.import_bytes(
+        "sp500/constituents-financials.csv",
+        SP500_FINANCIALS.as_bytes(),
+        &financials,
+    )?;
+    let gics = ImportOptions {
+        companies: true,
+        maps: maps(&[
+            "Security=name",
+            "GICS Sector=sector",
+            "GICS Sub-Industry=industry",
+        ])?,
+        ..ImportOptions::default()
+    };
+    session.import_bytes("sp500/constituents-gics.csv", SP500_GICS.as_bytes(), &gics)?;
     Ok(())
 }
 
@@ -50,9 +96,12 @@ pub fn run(path: &Path, opts: &RunOptions) -> Result<i32> {
     let mut session = Session::open(path)?;
     session.set_format(opts.format);
     load_sample(&mut session)?;
-    let companies = session.companies()?.len();
+    let sample = session.companies()?.len();
+    load_sp500(&mut session)?;
+    let sp500 = session.companies()?.len() - sample;
     cli::print(&format!(
-        "finq demo: built {} from the bundled sample ({companies} companies)\n",
+        "finq demo: built {} from the bundled data: the seed sample ({sample} companies) and \
+         an S&P 500 snapshot of {SP500_DAY} ({sp500} companies)\n",
         path.display()
     ));
     let mut code = 0;

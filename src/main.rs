@@ -55,6 +55,9 @@ enum Command {
         periods: usize,
         #[arg(long, default_value_t = 7)]
         seed: u64,
+        /// The fraction of metric cells left empty (as the reference generator's --missing).
+        #[arg(long, default_value_t = 0.02)]
+        missing: f64,
         #[arg(long)]
         out: PathBuf,
     },
@@ -100,15 +103,22 @@ struct ImportArgs {
     /// The column holding the period.
     #[arg(long)]
     period_col: Option<String>,
-    /// How to read a date in the period column: fy, q or day.
+    /// How to read a date in the period column: fy (fiscal year), h (half), q (quarter) or
+    /// day. Fiscal labels: a date in a month's first 7 days counts as the month before, so a
+    /// 52/53-week year ending 2016-01-02 is 2015 (2015Q4) and 2015-09-26 is 2015 (2015Q3).
     #[arg(long, value_parser = parse_period_kind)]
     period_kind: Option<PeriodKind>,
     /// One period for every row, when the file has no period column.
     #[arg(long, value_parser = parse_period)]
     period: Option<Period>,
-    /// COL=METRIC[*FACTOR]: a column's metric and multiplier (repeatable).
+    /// COL=METRIC[*FACTOR][:UNIT]: a column's metric (or attribute), a multiplier, and the
+    /// unit (money, percent, ratio, count) of a metric the import registers (repeatable).
     #[arg(long = "map", value_parser = parse_map)]
     maps: Vec<ColumnMap>,
+    /// COL: leave this column out (repeatable), such as a file's own rounded ratios or the
+    /// second of two columns that name one metric.
+    #[arg(long = "skip", value_name = "COL")]
+    skip: Vec<String>,
     /// The file is a companies file.
     #[arg(long)]
     companies: bool,
@@ -139,9 +149,10 @@ fn parse_kind(s: &str) -> Result<Kind, String> {
 fn parse_period_kind(s: &str) -> Result<PeriodKind, String> {
     match s.to_ascii_lowercase().as_str() {
         "fy" | "year" => Ok(PeriodKind::Year),
+        "h" | "half" => Ok(PeriodKind::Half),
         "q" | "quarter" => Ok(PeriodKind::Quarter),
         "day" | "date" => Ok(PeriodKind::Day),
-        _ => Err(format!("'{s}' is not a period kind (fy, q, day)")),
+        _ => Err(format!("'{s}' is not a period kind (fy, h, q, day)")),
     }
 }
 
@@ -202,14 +213,15 @@ fn run(args: Cli) -> Result<i32, Error> {
             companies,
             periods,
             seed,
+            missing,
             out,
         }) => {
             let o = datagen::GenOptions {
                 companies,
                 periods,
                 seed,
+                missing,
                 out: out.clone(),
-                ..datagen::GenOptions::default()
             };
             let start = std::time::Instant::now();
             let s = datagen::generate(&o).map_err(|e| match e.kind() {
@@ -236,6 +248,7 @@ fn run(args: Cli) -> Result<i32, Error> {
                 period_kind: a.period_kind,
                 period: a.period,
                 maps: a.maps,
+                skip: a.skip,
                 companies: a.companies,
             };
             let mut session = finq::Session::open(&db_path)?;

@@ -45,7 +45,7 @@ fn small_db() -> tempfile::TempDir {
     assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
     assert_eq!(
         text(&o.stdout).trim(),
-        "ok: 3 companies, 6 series, 8 points, 57 metrics in the catalog, format 2"
+        "ok: 3 companies, 6 series, 8 points, 71 metrics in the catalog, format 2"
     );
     dir
 }

@@ -1041,14 +1041,16 @@ fn import_options() -> BoxedStrategy<ImportOptions> {
         opt(one_of(&["2024", "2024Q3", "2026-08-22"])),
         opt(select(vec![
             PeriodKind::Year,
+            PeriodKind::Half,
             PeriodKind::Quarter,
             PeriodKind::Day,
         ])),
         opt(one_of(&["ticker", "Symbol", "nope"])),
         opt(one_of(&["Period Ending", "period", "nope"])),
+        prop::collection::vec(one_of(&["roe", "name", "symbol", "nope"]), 0..2),
     )
         .prop_map(
-            |(maps, companies, period, period_kind, symbol_col, period_col)| ImportOptions {
+            |(maps, companies, period, period_kind, symbol_col, period_col, skip)| ImportOptions {
                 kind: None,
                 symbol_col: symbol_col.map(String::from),
                 period_col: period_col.map(String::from),
@@ -1058,6 +1060,7 @@ fn import_options() -> BoxedStrategy<ImportOptions> {
                     .into_iter()
                     .map(|m| ColumnMap::parse(m).unwrap())
                     .collect(),
+                skip: skip.into_iter().map(String::from).collect(),
                 companies,
             },
         )

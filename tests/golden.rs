@@ -38,6 +38,7 @@ fn transcript(script: &str, backend: Backend) -> String {
         if let Some(v) = line.strip_prefix("-- setup:") {
             match v.trim() {
                 "sample" => demo::load_sample(&mut session).expect("sample loads"),
+                "sp500" => demo::load_sp500(&mut session).expect("S&P 500 snapshot loads"),
                 other => panic!("unknown setup '{other}'"),
             }
         }

@@ -451,6 +451,9 @@ fn real_files_import() {
             map("Gross Margin=gross_margin*0.01"),
             map("Profit Margin=profit_margin*0.01"),
             map("After Tax ROE=roe*0.01"),
+            // The file's `Liabilities` is a cash-flow line (the change in liabilities), not
+            // the balance `Total Liabilities` holds.
+            map("Liabilities=change_in_liabilities"),
         ],
         ..ImportOptions::default()
     };

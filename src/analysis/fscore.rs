@@ -66,6 +66,17 @@ impl FScore {
     pub fn available(&self) -> usize {
         self.signals.iter().filter(|s| s.pass.is_some()).count()
     }
+
+    /// The F-score as a value: the passing signals, or missing (not 0) when none of the
+    /// nine is available (SCORING.md), so `where fscore <= 1` finds weak companies, not
+    /// companies without data.
+    pub fn value(&self) -> f64 {
+        if self.available() == 0 {
+            f64::NAN
+        } else {
+            self.total() as f64
+        }
+    }
 }
 
 /// The value of a series at a period: that period exactly, or for a day the latest point on

@@ -1,5 +1,6 @@
 //! Peer analytics: the statistics of SCORING.md that queries and scorecards share.
 
+pub mod derive;
 pub mod fscore;
 pub mod peers;
 pub mod score;

@@ -3,7 +3,7 @@
 
 use super::fscore::{self, FScore};
 use super::score::{INDICATORS, ScoreTable};
-use crate::columns::{Columns, MetricColumn, SeriesRef};
+use crate::columns::{Companies, MetricColumn, SeriesRef};
 use crate::error::Result;
 use crate::model::Period;
 use crate::storage::Database;
@@ -24,90 +24,88 @@ impl Tables {
         self.fscores.clear();
     }
 
-    /// Every company's scorecard within its peer group (SCORING.md), at `at`.
+    /// Every company's scorecard within its peer group (SCORING.md), at `at`. `indicator`
+    /// gives each indicator's column as statements read it (stored points, and derived
+    /// ones where none is stored): only the point at `at` is used, so an anchored column
+    /// (one point per company) serves as well as a whole one.
     pub fn scores(
         &mut self,
-        columns: &mut Columns,
-        db: &Database,
+        companies: &Companies,
         at: Option<Period>,
+        indicator: &mut dyn FnMut(&str) -> Result<Arc<MetricColumn>>,
     ) -> Result<Arc<ScoreTable>> {
         if let Some(t) = self.scores.get(&at) {
             return Ok(t.clone());
         }
-        let companies = columns.companies(db)?;
         let mut values = Vec::with_capacity(INDICATORS.len());
-        // One point per company and indicator, not whole columns, unless those are loaded.
         for (id, _, _) in INDICATORS {
-            let col = columns.anchored(db, id, at)?;
+            let col = indicator(id)?;
             values.push(
                 (0..companies.len())
                     .map(|c| col.series(c).value_at(at))
                     .collect(),
             );
         }
-        let t = Arc::new(ScoreTable::build(&companies, values));
+        let t = Arc::new(ScoreTable::build(companies, values));
         self.scores.insert(at, t.clone());
         Ok(t)
     }
 
-    /// Every company's F-score at `at` (SCORING.md).
+    /// Every company's F-score at `at` (SCORING.md). `input` gives an input's whole column
+    /// when it is in memory already or must be derived; any other input is read side by
+    /// side with the rest, company by company, straight from its chunks, so no whole column
+    /// is kept for one score per company.
     pub fn fscores(
         &mut self,
-        columns: &mut Columns,
+        companies: &Companies,
         db: &Database,
         at: Option<Period>,
+        input: &mut dyn FnMut(&str) -> Result<Option<Arc<MetricColumn>>>,
     ) -> Result<Arc<Vec<FScore>>> {
         if let Some(t) = self.fscores.get(&at) {
             return Ok(t.clone());
         }
-        let companies = columns.companies(db)?;
-        let cols: Option<Vec<Arc<MetricColumn>>> =
-            fscore::INPUTS.iter().map(|id| columns.loaded(id)).collect();
-        let all: Vec<FScore> = match cols {
-            Some(cols) => (0..companies.len())
-                .map(|c| {
-                    let series: [SeriesRef; 9] = std::array::from_fn(|k| cols[k].series(c));
-                    fscore::fscore(&series, at)
-                })
-                .collect(),
-            // The nine inputs are read side by side, company by company, straight from
-            // their chunks: no whole column is kept for one score per company.
-            None => {
-                let mut cursors: Vec<_> = fscore::INPUTS
-                    .iter()
-                    .map(|id| db.series_in_order(id).peekable())
-                    .collect();
-                let mut current: [(Vec<u32>, Vec<f64>); 9] = Default::default();
-                let mut out = Vec::with_capacity(companies.len());
-                for row in &companies.rows {
-                    for (k, cursor) in cursors.iter_mut().enumerate() {
-                        current[k].0.clear();
-                        current[k].1.clear();
-                        // Entries before this company's belong to no company here.
-                        loop {
-                            match cursor.peek() {
-                                None => break,
-                                Some(Ok(e)) if e.0.as_str() > &*row.key => break,
-                                Some(_) => {}
-                            }
-                            let Some(next) = cursor.next() else { break };
-                            let (key, codes, values) = next?;
-                            if *key == *row.key {
-                                current[k] = (codes, values);
-                                break;
-                            }
-                        }
+        let cols: Vec<Option<Arc<MetricColumn>>> = fscore::INPUTS
+            .iter()
+            .map(|id| input(id))
+            .collect::<Result<_>>()?;
+        let mut cursors: Vec<Option<_>> = fscore::INPUTS
+            .iter()
+            .zip(&cols)
+            .map(|(id, col)| col.is_none().then(|| db.series_in_order(id).peekable()))
+            .collect();
+        let mut current: [(Vec<u32>, Vec<f64>); 9] = Default::default();
+        let mut out = Vec::with_capacity(companies.len());
+        for (r, row) in companies.rows.iter().enumerate() {
+            for (k, cursor) in cursors.iter_mut().enumerate() {
+                let Some(cursor) = cursor else { continue };
+                current[k].0.clear();
+                current[k].1.clear();
+                // Entries before this company's belong to no company here.
+                loop {
+                    match cursor.peek() {
+                        None => break,
+                        Some(Ok(e)) if e.0.as_str() > &*row.key => break,
+                        Some(_) => {}
                     }
-                    let series: [SeriesRef; 9] = std::array::from_fn(|k| SeriesRef {
-                        codes: &current[k].0,
-                        values: &current[k].1,
-                    });
-                    out.push(fscore::fscore(&series, at));
+                    let Some(next) = cursor.next() else { break };
+                    let (key, codes, values) = next?;
+                    if *key == *row.key {
+                        current[k] = (codes, values);
+                        break;
+                    }
                 }
-                out
             }
-        };
-        let t = Arc::new(all);
+            let series: [SeriesRef; 9] = std::array::from_fn(|k| match &cols[k] {
+                Some(col) => col.series(r),
+                None => SeriesRef {
+                    codes: &current[k].0,
+                    values: &current[k].1,
+                },
+            });
+            out.push(fscore::fscore(&series, at));
+        }
+        let t = Arc::new(out);
         self.fscores.insert(at, t.clone());
         Ok(t)
     }

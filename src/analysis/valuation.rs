@@ -32,6 +32,16 @@ pub fn band(s: SeriesRef, years: i32) -> (f64, f64, f64) {
     (high, stats::quantile(&window, 0.5), low)
 }
 
+/// How many years a series' points span, from its first period's end to its last's (0 for
+/// one point or none).
+pub fn years_covered(s: SeriesRef) -> f64 {
+    let end = |c: &u32| Period::from_code(*c).map(|p| p.end_date().days_since_epoch());
+    match (s.codes.first().and_then(end), s.codes.last().and_then(end)) {
+        (Some(a), Some(b)) => (b - a) as f64 / 365.25,
+        _ => 0.0,
+    }
+}
+
 /// Sort key for ranking a current value, best first: for the multiples, non-negative values
 /// ascending and then negatives from closest to zero (a loss-maker is not cheap); for the
 /// yield, descending.

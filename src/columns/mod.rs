@@ -31,6 +31,19 @@ pub struct MetricColumn {
 }
 
 impl MetricColumn {
+    /// A column that keeps, for each company of `whole`, only the point [`SeriesRef::anchor`]
+    /// picks at `at` (what a statement reading one point per company needs).
+    pub fn anchored_from(whole: &MetricColumn, rows: usize, at: Option<Period>) -> MetricColumn {
+        let mut b = ColumnBuilder::new(rows);
+        for row in 0..rows {
+            let s = whole.series(row);
+            if let Some(i) = s.anchor(at) {
+                b.push(row, &s.codes[i..=i], &s.values[i..=i]);
+            }
+        }
+        b.finish()
+    }
+
     pub fn series(&self, company: usize) -> SeriesRef<'_> {
         let company = match self.only {
             Some(r) if r == company => 0,

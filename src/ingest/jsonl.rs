@@ -62,6 +62,7 @@ pub fn read(
         }
     }
     progress(bytes.len() as u64);
+    reader.metrics.register_new(&mut reader.set);
     Ok(reader.set)
 }
 
@@ -306,6 +307,27 @@ mod tests {
         );
         assert_eq!(points(&set, "KC.US", "revenue"), pts(&[("2024", 5.18e9)]));
         assert_eq!(set.point_count(), 3);
+    }
+
+    #[test]
+    fn new_metrics_get_units_from_their_values() {
+        let set = ok(concat!(
+            "{\"symbol\": \"A\", \"metric\": \"Goodwill\", \"period\": \"2024\", \"value\": 2500000000}\n",
+            "{\"symbol\": \"B\", \"metric\": \"goodwill\", \"period\": \"2024\", \"value\": \"1.2B\"}\n",
+            "{\"symbol\": \"A\", \"metric\": \"beta\", \"period\": \"2024\", \"value\": 1.1}\n",
+        ));
+        let units: Vec<(&str, crate::model::Unit)> = set
+            .new_metrics()
+            .iter()
+            .map(|d| (d.id.as_str(), d.unit))
+            .collect();
+        assert_eq!(
+            units,
+            [
+                ("goodwill", crate::model::Unit::Money),
+                ("beta", crate::model::Unit::Ratio)
+            ]
+        );
     }
 
     #[test]

@@ -6,7 +6,7 @@ pub mod jsonl;
 pub mod quote;
 
 use crate::error::{Error, Result};
-use crate::model::{Catalog, Period, PeriodKind};
+use crate::model::{Catalog, Period, PeriodKind, Unit};
 use crate::storage::{Database, WriteSet, WriteStats};
 use std::path::Path;
 use std::time::Instant;
@@ -30,18 +30,43 @@ impl Kind {
     }
 }
 
-/// `--map "COL=METRIC[*FACTOR]"`: a column's metric (or attribute) and a multiplier.
+/// `--map "COL=METRIC[*FACTOR][:UNIT]"`: a column's metric (or attribute), a multiplier,
+/// and the unit of a metric the import registers.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ColumnMap {
     pub column: String,
     pub target: String,
     pub factor: f64,
+    pub unit: Option<Unit>,
 }
+
+/// The units a `--map` may give a new metric.
+const MAP_UNITS: [Unit; 4] = [Unit::Money, Unit::Percent, Unit::Ratio, Unit::Count];
 
 impl ColumnMap {
     pub fn parse(spec: &str) -> Result<ColumnMap> {
-        let bad = || Error::Usage(format!("--map expects COL=METRIC[*FACTOR], not '{spec}'"));
+        let bad = || {
+            Error::Usage(format!(
+                "--map expects COL=METRIC[*FACTOR][:UNIT], not '{spec}'"
+            ))
+        };
+        // The last '=' ends the column's name, which may hold any character; the metric
+        // part holds no '=' or ':' of its own.
         let (column, rest) = spec.rsplit_once('=').ok_or_else(bad)?;
+        let (rest, unit) = match rest.rsplit_once(':') {
+            Some((r, u)) => {
+                let unit = Unit::parse(u.trim())
+                    .filter(|u| MAP_UNITS.contains(u))
+                    .ok_or_else(|| {
+                        Error::Usage(format!(
+                            "--map '{spec}': '{}' is not a unit (money, percent, ratio, count)",
+                            u.trim()
+                        ))
+                    })?;
+                (r, Some(unit))
+            }
+            None => (rest, None),
+        };
         let (target, factor) = match rest.rsplit_once('*') {
             Some((t, f)) => (
                 t,
@@ -56,6 +81,7 @@ impl ColumnMap {
             column: column.trim().to_string(),
             target: target.trim().to_string(),
             factor,
+            unit,
         })
     }
 }
@@ -72,6 +98,8 @@ pub struct ImportOptions {
     /// `--period P`: one period for every row.
     pub period: Option<Period>,
     pub maps: Vec<ColumnMap>,
+    /// `--skip COL` (repeatable): columns to leave out.
+    pub skip: Vec<String>,
     /// `--companies`: the file is a companies file.
     pub companies: bool,
 }

@@ -208,11 +208,12 @@ fn is_numeric(v: &Value) -> bool {
     matches!(v, Value::Num(_) | Value::Quantity(..))
 }
 
-/// Longest text a table cell shows; CSV and JSON always carry the whole text.
+/// Longest text a table cell shows on a terminal; piped tables, CSV and JSON always carry
+/// the whole text.
 const MAX_CELL: usize = 72;
 
-fn clip(s: String) -> String {
-    if s.chars().count() <= MAX_CELL {
+fn clip(s: String, style: &Style) -> String {
+    if style.width.is_none() || s.chars().count() <= MAX_CELL {
         return s;
     }
     let mut out: String = s.chars().take(MAX_CELL - 1).collect();
@@ -231,7 +232,7 @@ fn render_table(t: &Table, style: &Style) -> String {
         .map(|r| {
             r.iter()
                 .zip(&t.columns)
-                .map(|(v, c)| clip(cell_text(v, c.unit)))
+                .map(|(v, c)| clip(cell_text(v, c.unit), style))
                 .collect()
         })
         .collect();

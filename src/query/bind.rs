@@ -373,7 +373,14 @@ impl<'a> Binder<'a> {
         }
         if let Some(def) = self.catalog.get(&n.name) {
             let def = def.clone();
-            if let Some(text) = &def.expr {
+            // A user's formula for a built-in metric (`define metric roe = ...`) is applied
+            // where the metric's column is read, so stored points still win over it; other
+            // computed metrics are expanded here.
+            if let Some(text) = def
+                .expr
+                .as_ref()
+                .filter(|_| !self.catalog.is_builtin(&def.id))
+            {
                 let b = self.expand_computed(n, &def.id, text, def.direction)?;
                 return Ok(Bound {
                     unit: Some(def.unit),

@@ -1,19 +1,46 @@
-//! What a session keeps between statements: loaded columns ([`Columns`]) and the tables
-//! computed from them ([`Tables`]). One value, so a write clears both in one place.
+//! What a session keeps between statements: loaded columns ([`Columns`]), the columns of
+//! derived metrics, and the tables computed from them ([`Tables`]). One value, so a write
+//! clears all of it in one place.
+//!
+//! Every metric is read here as statements see it (DERIVATIONS.md): its stored points,
+//! and where a built-in rule derives it ([`derive::rule_for`]) the derived value at every
+//! period without a stored one. A metric is derivable when each input of its rule has
+//! stored points somewhere or is derivable itself; a metric that is not derivable costs
+//! nothing more than its stored column (one key read says an input has no data at all).
 
+use crate::analysis::derive::{self, Rule};
 use crate::analysis::fscore::FScore;
 use crate::analysis::score::ScoreTable;
 use crate::analysis::tables::Tables;
 use crate::columns::{Columns, Companies, MetricColumn};
 use crate::error::Result;
-use crate::model::{Period, Series};
+use crate::model::{Period, Series, SeriesRef};
+use crate::query::bind::{BExpr, Binder};
+use crate::query::eval::Ctx;
 use crate::storage::Database;
+use std::collections::HashMap;
 use std::sync::Arc;
 
 #[derive(Default)]
 pub struct Cache {
     columns: Columns,
     tables: Tables,
+    /// Whole columns of derived metrics (stored points merged with derived ones).
+    derived: HashMap<String, Arc<MetricColumn>>,
+    /// The same, one point per company at a period.
+    derived_anchored: HashMap<(String, Option<Period>), Arc<MetricColumn>>,
+    /// Whether a metric is derivable on this database, by id.
+    derivable: HashMap<String, bool>,
+    /// One company's derived series, by (metric, symbol key).
+    derived_series: HashMap<(String, String), Arc<Series>>,
+}
+
+/// A user's formula for a built-in metric (`define metric roe = net_income / total_equity`),
+/// bound: arithmetic over the metrics of its slots.
+struct Formula {
+    text: String,
+    expr: BExpr,
+    metrics: Vec<String>,
 }
 
 impl Cache {
@@ -21,34 +48,472 @@ impl Cache {
     pub fn clear(&mut self) {
         self.columns.clear();
         self.tables.clear();
+        self.derived.clear();
+        self.derived_anchored.clear();
+        self.derivable.clear();
+        self.derived_series.clear();
     }
 
     pub fn companies(&mut self, db: &Database) -> Result<Arc<Companies>> {
         self.columns.companies(db)
     }
 
-    pub fn metric(&mut self, db: &Database, id: &str) -> Result<Arc<MetricColumn>> {
+    /// The rule that derives `id` here, if any: a built-in rule all of whose inputs have
+    /// data (stored, or derivable in turn). `stack` holds the metrics being resolved, so a
+    /// rule never uses itself.
+    fn rule(
+        &mut self,
+        db: &Database,
+        id: &str,
+        stack: &mut Vec<String>,
+    ) -> Result<Option<&'static Rule>> {
+        let Some(rule) = derive::rule_for(id) else {
+            return Ok(None);
+        };
+        if user_formula_text(db, id).is_some() {
+            return Ok(None);
+        }
+        if let Some(&known) = self.derivable.get(id) {
+            return Ok(known.then_some(rule));
+        }
+        if stack.iter().any(|s| s == id) {
+            return Ok(None);
+        }
+        stack.push(id.to_string());
+        let mut ok = true;
+        for input in rule.inputs {
+            let has = db.has_series(input.id)?
+                || (!input.stored_only && self.rule(db, input.id, stack)?.is_some());
+            if !has {
+                ok = false;
+                break;
+            }
+        }
+        stack.pop();
+        self.derivable.insert(id.to_string(), ok);
+        Ok(ok.then_some(rule))
+    }
+
+    /// Whether statements read `id` through a derivation on this database: a built-in rule
+    /// whose inputs have data, or a user's formula.
+    pub fn is_derived(&mut self, db: &Database, id: &str) -> Result<bool> {
+        Ok(user_formula_text(db, id).is_some() || self.rule(db, id, &mut Vec::new())?.is_some())
+    }
+
+    /// The user's formula replacing `id`'s built-in one, bound against the companies.
+    fn formula(&mut self, db: &Database, id: &str) -> Result<Option<Formula>> {
+        let Some(text) = user_formula_text(db, id) else {
+            return Ok(None);
+        };
+        let catalog = db.shared_catalog();
+        let companies = self.columns.companies(db)?;
+        let parsed = crate::query::parser::parse_expression(&text)?;
+        let mut binder = Binder::new(&catalog, &companies);
+        let bound = binder.bind(&parsed)?;
+        Ok(Some(Formula {
+            text,
+            expr: bound.expr,
+            metrics: binder.metrics,
+        }))
+    }
+
+    /// A column from a user's formula: each company's stored points, and the formula's value
+    /// at every other period where all its metrics have a point.
+    fn formula_column(
+        &mut self,
+        db: &Database,
+        id: &str,
+        f: &Formula,
+        stack: &mut Vec<String>,
+    ) -> Result<MetricColumn> {
+        stack.push(id.to_string());
+        let mut inputs = Vec::with_capacity(f.metrics.len());
+        for m in &f.metrics {
+            // The formula may read the metric it replaces: its stored points, then.
+            inputs.push(if stack.iter().any(|s| s == m) {
+                self.columns.metric(db, m)?
+            } else {
+                self.effective(db, m, stack)?
+            });
+        }
+        stack.pop();
+        let companies = self.columns.companies(db)?;
+        let stored = self.columns.metric(db, id)?;
+        let ctx = Ctx {
+            companies: &companies,
+            metrics: &inputs,
+            at: None,
+            items: &[],
+            scores: None,
+            fscores: None,
+        };
+        let mut b = crate::columns::ColumnBuilder::new(companies.len());
+        let (mut codes, mut values) = (Vec::new(), Vec::new());
+        for row in 0..companies.len() {
+            let own = stored.series(row);
+            let (fc, fv) = ctx.series_of(&f.expr, row)?.unwrap_or_default();
+            merge_stored_first(own, &fc, &fv, &mut codes, &mut values);
+            if !codes.is_empty() {
+                b.push(row, &codes, &values);
+            }
+        }
+        Ok(b.finish())
+    }
+
+    /// A metric's stored points only, whole (what `show companies` counts).
+    pub fn stored(&mut self, db: &Database, id: &str) -> Result<Arc<MetricColumn>> {
         self.columns.metric(db, id)
     }
 
+    /// One company's stored points of a metric, nothing derived.
+    pub fn stored_series(&mut self, db: &Database, id: &str, symbol: &str) -> Result<Arc<Series>> {
+        self.columns.series(db, id, symbol)
+    }
+
+    /// A metric's whole column as statements read it.
+    pub fn metric(&mut self, db: &Database, id: &str) -> Result<Arc<MetricColumn>> {
+        self.effective(db, id, &mut Vec::new())
+    }
+
+    fn effective(
+        &mut self,
+        db: &Database,
+        id: &str,
+        stack: &mut Vec<String>,
+    ) -> Result<Arc<MetricColumn>> {
+        if let Some(c) = self.derived.get(id) {
+            return Ok(c.clone());
+        }
+        if let Some(f) = self.formula(db, id)? {
+            if stack.iter().any(|s| s == id) {
+                return self.columns.metric(db, id);
+            }
+            let col = Arc::new(self.formula_column(db, id, &f, stack)?);
+            self.derived.insert(id.to_string(), col.clone());
+            return Ok(col);
+        }
+        let Some(rule) = self.rule(db, id, stack)? else {
+            return self.columns.metric(db, id);
+        };
+        stack.push(id.to_string());
+        let mut inputs = Vec::with_capacity(rule.inputs.len());
+        for input in rule.inputs {
+            inputs.push(if input.stored_only {
+                self.columns.metric(db, input.id)?
+            } else {
+                self.effective(db, input.id, stack)?
+            });
+        }
+        stack.pop();
+        let stored = self.columns.metric(db, id)?;
+        let rows = self.columns.companies(db)?.len();
+        let refs: Vec<&MetricColumn> = inputs.iter().map(|c| &**c).collect();
+        let col = Arc::new(derive::derive_column(rule, &stored, &refs, rows));
+        self.derived.insert(id.to_string(), col.clone());
+        Ok(col)
+    }
+
+    /// A metric as one point per company at `at` (what a statement reading nothing else of
+    /// it needs). A stored-only metric reads just those points from storage; a derived one
+    /// is taken from its whole column.
     pub fn anchored(
         &mut self,
         db: &Database,
         id: &str,
         at: Option<Period>,
     ) -> Result<Arc<MetricColumn>> {
-        self.columns.anchored(db, id, at)
+        if !self.is_derived(db, id)? {
+            return self.columns.anchored(db, id, at);
+        }
+        let key = (id.to_string(), at);
+        if let Some(c) = self.derived_anchored.get(&key) {
+            return Ok(c.clone());
+        }
+        let whole = self.metric(db, id)?;
+        let rows = self.columns.companies(db)?.len();
+        let col = Arc::new(MetricColumn::anchored_from(&whole, rows, at));
+        self.derived_anchored.insert(key, col.clone());
+        Ok(col)
     }
 
+    /// One company's series of a metric as statements read it, derived from that company's
+    /// inputs alone when the metric is derived (no whole column is built for `series`).
     pub fn series(&mut self, db: &Database, id: &str, symbol: &str) -> Result<Arc<Series>> {
-        self.columns.series(db, id, symbol)
+        self.company_series(db, id, symbol, &mut Vec::new())
     }
 
+    fn company_series(
+        &mut self,
+        db: &Database,
+        id: &str,
+        symbol: &str,
+        stack: &mut Vec<String>,
+    ) -> Result<Arc<Series>> {
+        let user = user_formula_text(db, id).is_some();
+        let rule = self.rule(db, id, stack)?;
+        if !user && rule.is_none() {
+            return self.columns.series(db, id, symbol);
+        }
+        let key = (id.to_string(), crate::model::symbol_key(symbol));
+        if let Some(s) = self.derived_series.get(&key) {
+            return Ok(s.clone());
+        }
+        // A whole column already built serves as well; a user's formula is always read
+        // from its whole column.
+        if user && !stack.iter().any(|s| s == id) {
+            self.effective(db, id, stack)?;
+        }
+        if let Some(col) = self.derived.get(id).cloned() {
+            let companies = self.columns.companies(db)?;
+            let s = match companies.index_of(symbol) {
+                Some(row) => {
+                    let r = col.series(row);
+                    Series {
+                        points: r
+                            .codes
+                            .iter()
+                            .copied()
+                            .zip(r.values.iter().copied())
+                            .collect(),
+                    }
+                }
+                None => Series::default(),
+            };
+            let s = Arc::new(s);
+            self.derived_series.insert(key, s.clone());
+            return Ok(s);
+        }
+        let Some(rule) = rule else {
+            return self.columns.series(db, id, symbol);
+        };
+        stack.push(id.to_string());
+        let mut inputs = Vec::with_capacity(rule.inputs.len());
+        for input in rule.inputs {
+            inputs.push(if input.stored_only {
+                self.columns.series(db, input.id, symbol)?
+            } else {
+                self.company_series(db, input.id, symbol, stack)?
+            });
+        }
+        stack.pop();
+        let stored = self.columns.series(db, id, symbol)?;
+        let unzipped: Vec<(Vec<u32>, Vec<f64>)> = inputs.iter().map(|s| s.unzipped()).collect();
+        let refs: Vec<SeriesRef> = unzipped
+            .iter()
+            .map(|(c, v)| SeriesRef {
+                codes: c,
+                values: v,
+            })
+            .collect();
+        let (sc, sv) = stored.unzipped();
+        let (mut scratch, mut codes, mut values) = (Vec::new(), Vec::new(), Vec::new());
+        derive::derive_series(
+            rule.formula,
+            SeriesRef {
+                codes: &sc,
+                values: &sv,
+            },
+            &refs,
+            &mut scratch,
+            &mut codes,
+            &mut values,
+        );
+        let s = Arc::new(Series {
+            points: codes.into_iter().zip(values).collect(),
+        });
+        self.derived_series.insert(key, s.clone());
+        Ok(s)
+    }
+
+    /// Where one company's value of `id` at `at` comes from (DERIVATIONS.md, provenance): the
+    /// value a statement reads, its period, and `stored`, `derived from net_income 2015,
+    /// total_equity 2015, total_equity 2014`, or `missing: no total_equity at 2015`.
+    pub fn provenance(
+        &mut self,
+        db: &Database,
+        id: &str,
+        symbol: &str,
+        at: Option<Period>,
+    ) -> Result<(f64, Option<Period>, String)> {
+        let effective = self.series(db, id, symbol)?;
+        let (codes, values) = effective.unzipped();
+        let s = SeriesRef {
+            codes: &codes,
+            values: &values,
+        };
+        let rule = self.rule(db, id, &mut Vec::new())?;
+        if let Some(i) = s.anchor(at) {
+            let code = codes[i];
+            let period = Period::from_code(code);
+            let stored = self.columns.series(db, id, symbol)?;
+            if stored.points.binary_search_by_key(&code, |p| p.0).is_ok() {
+                return Ok((values[i], period, "stored".into()));
+            }
+            if let Some(f) = self.formula(db, id)? {
+                return Ok((
+                    values[i],
+                    period,
+                    format!("derived by your formula: {}", f.text),
+                ));
+            }
+            if let Some(rule) = rule {
+                let (_, how) = self.explain_rule(db, rule, symbol, code)?;
+                return Ok((values[i], period, how));
+            }
+            return Ok((values[i], period, "stored".into()));
+        }
+        // Nothing to read: say why, at the period asked for or the latest an input has.
+        if let Some(f) = self.formula(db, id)? {
+            return Ok((
+                f64::NAN,
+                at,
+                format!(
+                    "missing: no stored point, and your formula ({}) gives none",
+                    f.text
+                ),
+            ));
+        }
+        let derivable = rule.is_some();
+        let why = match derive::rule_for(id) {
+            None => format!("missing: no {id} point"),
+            Some(r) if !derivable => {
+                let mut absent: Vec<&str> = Vec::new();
+                for input in r.inputs {
+                    let has = db.has_series(input.id)?
+                        || (!input.stored_only && self.is_derived(db, input.id)?);
+                    if !has {
+                        absent.push(input.id);
+                    }
+                }
+                format!(
+                    "missing: no {id} point, and no {} in the database to derive it from",
+                    absent.join(" or ")
+                )
+            }
+            Some(r) => {
+                let first = self.company_series(db, r.inputs[0].id, symbol, &mut Vec::new())?;
+                let code = match at {
+                    Some(p) => Some(p.code()),
+                    None => first.points.last().map(|p| p.0),
+                };
+                match code {
+                    Some(code) => self.explain_rule(db, r, symbol, code)?.1,
+                    None => format!("missing: no {} for this company", r.inputs[0].id),
+                }
+            }
+        };
+        Ok((f64::NAN, at, why))
+    }
+
+    /// `derived from ...` or `missing: ...` for one company's value of a rule at `code`.
+    fn explain_rule(
+        &mut self,
+        db: &Database,
+        rule: &'static Rule,
+        symbol: &str,
+        code: u32,
+    ) -> Result<(f64, String)> {
+        let mut inputs = Vec::with_capacity(rule.inputs.len());
+        for input in rule.inputs {
+            inputs.push(if input.stored_only {
+                self.columns.series(db, input.id, symbol)?
+            } else {
+                self.company_series(db, input.id, symbol, &mut Vec::new())?
+            });
+        }
+        let unzipped: Vec<(Vec<u32>, Vec<f64>)> = inputs.iter().map(|s| s.unzipped()).collect();
+        let refs: Vec<SeriesRef> = unzipped
+            .iter()
+            .map(|(c, v)| SeriesRef {
+                codes: c,
+                values: v,
+            })
+            .collect();
+        Ok(match derive::explain(rule, &refs, code) {
+            (v, derive::Provenance::Derived(used)) => {
+                let mut parts = Vec::with_capacity(used.len());
+                for (input, c) in used {
+                    let stored = self.columns.series(db, input, symbol)?;
+                    let derived = stored.points.binary_search_by_key(&c, |p| p.0).is_err();
+                    let period = Period::from_code(c).map_or("?".into(), |p| p.to_string());
+                    parts.push(if derived {
+                        format!("{input} {period} (derived)")
+                    } else {
+                        format!("{input} {period}")
+                    });
+                }
+                (v, format!("derived from {}", parts.join(", ")))
+            }
+            (_, derive::Provenance::Missing(why)) => (f64::NAN, format!("missing: {why}")),
+            (v, derive::Provenance::Stored) => (v, "stored".into()),
+        })
+    }
+
+    /// Every company's scorecard at `at`, from the indicators as statements read them.
     pub fn scores(&mut self, db: &Database, at: Option<Period>) -> Result<Arc<ScoreTable>> {
-        self.tables.scores(&mut self.columns, db, at)
+        let companies = self.companies(db)?;
+        let mut tables = std::mem::take(&mut self.tables);
+        let r = tables.scores(&companies, at, &mut |id| self.anchored(db, id, at));
+        self.tables = tables;
+        r
     }
 
+    /// Every company's F-score at `at`. Inputs that are derived (gross margin from
+    /// statements) or already loaded whole come from memory; the rest stream from storage.
     pub fn fscores(&mut self, db: &Database, at: Option<Period>) -> Result<Arc<Vec<FScore>>> {
-        self.tables.fscores(&mut self.columns, db, at)
+        let companies = self.companies(db)?;
+        let mut tables = std::mem::take(&mut self.tables);
+        let r = tables.fscores(&companies, db, at, &mut |id| {
+            if self.is_derived(db, id)? {
+                return self.metric(db, id).map(Some);
+            }
+            Ok(self.columns.loaded(id))
+        });
+        self.tables = tables;
+        r
+    }
+}
+
+/// The text of a user's formula replacing a built-in metric's, if there is one.
+fn user_formula_text(db: &Database, id: &str) -> Option<String> {
+    let catalog = db.catalog();
+    let def = catalog.get(id).filter(|d| d.id == id)?;
+    if !catalog.is_builtin(id) {
+        return None;
+    }
+    def.expr.clone()
+}
+
+/// `own` (stored points) merged with a computed series: a stored point wins at its period.
+fn merge_stored_first(
+    own: SeriesRef,
+    codes_in: &[u32],
+    values_in: &[f64],
+    codes: &mut Vec<u32>,
+    values: &mut Vec<f64>,
+) {
+    codes.clear();
+    values.clear();
+    let (mut i, mut j) = (0, 0);
+    while i < own.codes.len() || j < codes_in.len() {
+        let take_own = match (own.codes.get(i), codes_in.get(j)) {
+            (Some(a), Some(b)) => a <= b,
+            (Some(_), None) => true,
+            _ => false,
+        };
+        if take_own {
+            if codes_in.get(j) == own.codes.get(i) {
+                j += 1;
+            }
+            codes.push(own.codes[i]);
+            values.push(own.values[i]);
+            i += 1;
+        } else {
+            if values_in[j].is_finite() {
+                codes.push(codes_in[j]);
+                values.push(values_in[j]);
+            }
+            j += 1;
+        }
     }
 }

@@ -167,15 +167,23 @@ pub fn peers(env: &mut Env, card: &CardPlan, limit: Option<usize>) -> Result<Vec
         .then_with(|| key(a).cmp(key(b)))
     });
     stats::order_ties_by(&mut order, &scores, EPS, |a, b| key(a).cmp(key(b)));
+    // Under a limit, the first N members that have a score (SCORING.md); those without one
+    // are counted in a footer. The subject stays in the table wherever it ranks.
+    let mut unlisted = 0;
     if let Some(n) = limit {
-        // The subject stays in the table even when it ranks below the limit.
         let mine = order.iter().position(|&i| g.members[i] == row);
         let subject = mine.map(|p| order[p]);
+        let scored = order.iter().filter(|&&i| !scores[i].is_nan()).count();
+        unlisted = order.len() - scored;
+        order.retain(|&i| !scores[i].is_nan());
         order.truncate(n);
-        if let (Some(p), Some(s)) = (mine, subject)
-            && p >= n
+        if let Some(s) = subject
+            && !order.contains(&s)
         {
             order.push(s);
+            if scores[s].is_nan() {
+                unlisted -= 1;
+            }
         }
     }
     let mut t = Table {
@@ -220,7 +228,14 @@ pub fn peers(env: &mut Env, card: &CardPlan, limit: Option<usize>) -> Result<Vec
         });
         t.rows.push(out);
     }
-    Ok(vec![Output::Table(t)])
+    let mut out = vec![Output::Table(t)];
+    if unlisted > 0 {
+        let s = if unlisted == 1 { "" } else { "s" };
+        out.push(Output::Message(format!(
+            "{unlisted} member{s} without a score not listed"
+        )));
+    }
+    Ok(out)
 }
 
 /// `valuation SYMBOL [over N years]`.
@@ -240,6 +255,7 @@ pub fn valuation(env: &mut Env, card: &CardPlan, years: usize) -> Result<Vec<Out
             Column::new("high", None),
             Column::new("median", None),
             Column::new("low", None),
+            Column::new("band", None),
         ],
         rows: Vec::new(),
         card: None,
@@ -254,8 +270,6 @@ pub fn valuation(env: &mut Env, card: &CardPlan, years: usize) -> Result<Vec<Out
             .iter()
             .map(|&m| col.series(m).value_at(None))
             .collect();
-        let ranking = valuation::industry_rank(current, &peers, lower);
-        let (high, median, low) = valuation::band(mine, years.min(1000) as i32);
         let q = |v: f64| {
             if v.is_nan() {
                 Value::Null
@@ -263,14 +277,45 @@ pub fn valuation(env: &mut Env, card: &CardPlan, years: usize) -> Result<Vec<Out
                 Value::Quantity(v, unit)
             }
         };
-        t.rows.push(vec![
-            Value::text(id),
-            q(current),
-            ranking.map_or(Value::Null, |(k, n)| Value::text(format!("{k} / {n}"))),
-            q(high),
-            q(median),
-            q(low),
-        ]);
+        // With two years of its own points the band is the company's own; with fewer, a
+        // quote page's published band (at the multiple's latest period) is shown instead,
+        // and never a band of a single point (SCORING.md).
+        let own_years = valuation::years_covered(mine);
+        let published = if own_years < 2.0 {
+            published_band(env, &companies.rows[row].symbol, id, mine)?
+        } else {
+            None
+        };
+        let row_out = match published {
+            Some(p) => vec![
+                Value::text(id),
+                q(current),
+                p.rank.map_or(Value::Null, Value::text),
+                q(p.high),
+                q(p.median),
+                q(p.low),
+                Value::text("published"),
+            ],
+            None => {
+                let ranking = valuation::industry_rank(current, &peers, lower);
+                let (high, median, low, basis) = if mine.len() >= 2 {
+                    let (h, m, l) = valuation::band(mine, years.min(1000) as i32);
+                    (h, m, l, Value::text("own points"))
+                } else {
+                    (f64::NAN, f64::NAN, f64::NAN, Value::Null)
+                };
+                vec![
+                    Value::text(id),
+                    q(current),
+                    ranking.map_or(Value::Null, |(k, n)| Value::text(format!("{k} / {n}"))),
+                    q(high),
+                    q(median),
+                    q(low),
+                    basis,
+                ]
+            }
+        };
+        t.rows.push(row_out);
     }
     Ok(vec![Output::Table(t)])
 }
@@ -283,11 +328,14 @@ pub fn fscore(env: &mut Env, card: &CardPlan, at: Option<Period>) -> Result<Vec<
     let year = f
         .period
         .map_or("no net income point".to_string(), |p| format!("year {p}"));
+    let total = match f.available() {
+        0 => "no F-score".to_string(),
+        _ => format!("{} / 9", f.total()),
+    };
     let mut t = Table {
         title: Some(format!(
-            "F-score of {} — {} / 9 ({} of 9 signals available; {year})",
+            "F-score of {} — {total} ({} of 9 signals available; {year})",
             companies.rows[row].symbol,
-            f.total(),
             f.available()
         )),
         columns: vec![
@@ -330,7 +378,109 @@ pub fn fscore(env: &mut Env, card: &CardPlan, at: Option<Period>) -> Result<Vec<
         Value::Null,
         Value::Null,
         Value::text(f.period.map_or(String::new(), |p| p.to_string())),
-        Value::count(f.total()),
+        if f.available() == 0 {
+            Value::Null
+        } else {
+            Value::count(f.total())
+        },
     ]);
     Ok(vec![Output::Table(t)])
+}
+
+/// `explain score SYMBOL [at PERIOD]`: for each indicator the value the scorecard used, its
+/// period, and where it came from (stored, derived from which inputs at which periods) or
+/// why it is missing; the title names the peer group and its size.
+pub fn explain_score(env: &mut Env, card: &CardPlan, at: Option<Period>) -> Result<Vec<Output>> {
+    let (companies, row, symbol) = (&card.companies, card.row, card.symbol.as_str());
+    let table = env.cache.scores(env.db, at)?;
+    let (group, me) = table
+        .own(row)
+        .ok_or_else(|| crate::errdata!("no scorecard for {symbol}"))?;
+    let catalog = env.db.shared_catalog();
+    let when = at.map_or("latest values".to_string(), |p| format!("at {p}"));
+    let mut t = Table {
+        title: Some(format!(
+            "Scorecard inputs of {} ({when}) — peer group {} ({} companies, {} scored)",
+            companies.rows[row].symbol,
+            group.label,
+            group.members.len(),
+            group.scored
+        )),
+        columns: vec![
+            Column::new("indicator", None),
+            Column::new("dimension", None),
+            Column::new("value", None),
+            Column::new("period", None),
+            Column::new("percentile", Some(Unit::Score)),
+            Column::new("source", None),
+        ],
+        rows: Vec::new(),
+        card: None,
+        sparks: Vec::new(),
+    };
+    for (k, (id, dim, _)) in INDICATORS.iter().enumerate() {
+        let (_, period, source) = env.cache.provenance(env.db, id, symbol, at)?;
+        // The value the scorecard graded (the provenance reads the same point).
+        let value = table.values[k][row];
+        let unit = catalog.get(id).map_or(Unit::Ratio, |d| d.unit);
+        t.rows.push(vec![
+            Value::text(*id),
+            Value::text(dim.name()),
+            if value.is_nan() {
+                Value::Null
+            } else {
+                Value::Quantity(value, unit)
+            },
+            Value::opt_text(period.map(|p| p.to_string()).as_deref()),
+            num(me.pct[k]),
+            Value::text(source),
+        ]);
+    }
+    Ok(vec![Output::Table(t)])
+}
+
+/// A quote page's published valuation band for one multiple.
+struct Published {
+    high: f64,
+    median: f64,
+    low: f64,
+    /// `k / n` (or `k` without the size).
+    rank: Option<String>,
+}
+
+/// The published band of multiple `id` (its `_high`, `_median`, `_low`, `_industry_rank`
+/// and `_industry_size` points) at the period of the company's latest `id` point, if the
+/// page gave one.
+fn published_band(
+    env: &mut Env,
+    symbol: &str,
+    id: &str,
+    mine: crate::model::SeriesRef,
+) -> Result<Option<Published>> {
+    let Some(&latest) = mine.codes.last() else {
+        return Ok(None);
+    };
+    let mut at = |suffix: &str| -> Result<f64> {
+        let s = env
+            .cache
+            .series(env.db, &format!("{id}_{suffix}"), symbol)?;
+        Ok(s.points
+            .binary_search_by_key(&latest, |p| p.0)
+            .map_or(f64::NAN, |i| s.points[i].1))
+    };
+    let (high, median, low) = (at("high")?, at("median")?, at("low")?);
+    if high.is_nan() && median.is_nan() && low.is_nan() {
+        return Ok(None);
+    }
+    let (k, n) = (at("industry_rank")?, at("industry_size")?);
+    let rank = (!k.is_nan()).then(|| match n.is_nan() {
+        true => format!("{k}"),
+        false => format!("{k} / {n}"),
+    });
+    Ok(Some(Published {
+        high,
+        median,
+        low,
+        rank,
+    }))
 }

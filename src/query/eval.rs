@@ -192,9 +192,7 @@ impl Ctx<'_> {
         let missing = || Error::Data("internal error: scores were not prepared".into());
         if col == ScoreCol::FScore {
             let f = self.fscores.ok_or_else(missing)?;
-            return Ok(Col::Num(
-                rows.iter().map(|&r| f[r].total() as f64).collect(),
-            ));
+            return Ok(Col::Num(rows.iter().map(|&r| f[r].value()).collect()));
         }
         let t = self.scores.ok_or_else(missing)?;
         let grade = |v: f64| stats::grade(v).map(|g| Arc::from(g.to_string().as_str()));
@@ -471,6 +469,7 @@ pub fn series_value(f: TsFn, s: SeriesRef, k: usize, at: Option<Period>) -> f64 
             .years_before(i, 1)
             .map_or(f64::NAN, |j| growth(v[i], v[j])),
         TsFn::YoyDiff => s.years_before(i, 1).map_or(f64::NAN, |j| v[i] - v[j]),
+        TsFn::Ttm => crate::analysis::derive::ttm(&s, i),
         TsFn::Qoq => {
             let prev = Period::from_code(s.codes[i]).and_then(Period::previous_quarter);
             prev.and_then(|p| s.codes.binary_search(&p.code()).ok())

@@ -86,6 +86,15 @@ fn describe(plan: &Plan, out: &mut Vec<Step>) {
         Plan::ShowCompanies(s) => {
             select_steps(s, "List companies with metric and point counts", out)
         }
+        Plan::ExplainScore(c) => {
+            out.push(one(
+                format!(
+                    "Explain the scorecard of {}: each indicator's value, period and source",
+                    c.symbol
+                ),
+                Estimate::Exact(11),
+            ));
+        }
         Plan::Explain(inner) => {
             out.push(one("Explain (print the plan, run nothing)", Estimate::None));
             describe(inner, out);

@@ -163,7 +163,6 @@ fn check_nesting(text: &str) -> Result<()> {
     Ok(())
 }
 
-
 fn statement(pair: Pair<Rule>, text: &str) -> Result<Statement> {
     let rule = pair.as_rule();
     let mut parts = Parts::new(pair);

@@ -56,6 +56,8 @@ pub enum Plan {
         select: Box<SelectPlan>,
     },
     Explain(Box<Plan>),
+    /// `explain score SYMBOL [at P]`: each indicator's value, period and provenance.
+    ExplainScore(CardPlan),
 }
 
 /// Where a select's companies come from.
@@ -167,7 +169,17 @@ pub struct CardPlan {
 pub fn plan(env: &mut Env, statement: &Statement) -> Result<Plan> {
     Ok(match statement {
         Statement::Select(s) => Plan::Select(Box::new(plan_select(env, s, 0)?)),
-        Statement::Explain(inner) => Plan::Explain(Box::new(plan(env, inner)?)),
+        // `explain score` explains the scorecard's inputs (DERIVATIONS.md, provenance);
+        // any other statement's explanation is its plan.
+        Statement::Explain(inner) => match &**inner {
+            Statement::Score { symbol, at } => {
+                match card(env, symbol, CardKind::Score { at: *at })? {
+                    Plan::Card(c) => Plan::ExplainScore(c),
+                    other => other,
+                }
+            }
+            _ => Plan::Explain(Box::new(plan(env, inner)?)),
+        },
         Statement::Series {
             metrics,
             symbol,

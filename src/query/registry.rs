@@ -252,6 +252,8 @@ pub enum TsFn {
     Mdev,
     First,
     Points,
+    /// Trailing twelve months of a flow.
+    Ttm,
     /// The period of the point a row uses.
     PeriodOf,
     /// Days from that period's end to the as-of date.
@@ -568,6 +570,13 @@ pub const FUNCTIONS: &[FunctionDef] = &[
         &[X_SERIES],
         COUNT,
         "how many points there are up to the selected period",
+    ),
+    ts(
+        "ttm",
+        TsFn::Ttm,
+        &[X_SERIES],
+        Yields::Like,
+        "trailing twelve months of a flow: the four quarters ending there, else the year",
     ),
     ts(
         "period",

@@ -237,6 +237,14 @@ impl Database {
 
     /// Calls `f` with every company's series of one metric, in symbol order: one contiguous
     /// scan of the metric's chunks.
+    /// True when some company has a stored point of `metric` (one key read, no decoding).
+    pub fn has_series(&self, metric: &str) -> Result<bool> {
+        match self.kv.scan_prefix(&prefix(Tag::Series, &[metric])).next() {
+            Some(item) => item.map(|_| true),
+            None => Ok(false),
+        }
+    }
+
     pub fn for_each_series(&self, metric: &str, mut f: impl FnMut(chunk::Entry)) -> Result<()> {
         for item in self.kv.scan_prefix(&prefix(Tag::Series, &[metric])) {
             let (_, bytes) = item?;

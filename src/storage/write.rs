@@ -37,7 +37,11 @@ impl Database {
         for def in &set.new_metrics {
             if catalog
                 .get(&def.id)
-                .is_none_or(|d| d.id != def.id || !catalog.is_builtin(&def.id))
+                // A built-in entry is only ever replaced by a user's formula for it
+                // (`define metric roe = ...`); `drop metric` restores the built-in one.
+                .is_none_or(|d| {
+                    d.id != def.id || !catalog.is_builtin(&def.id) || def.expr.is_some()
+                })
             {
                 if catalog.get(&def.id).is_none() {
                     stats.metrics_added += 1;
@@ -364,7 +368,8 @@ fn release_freed_memory() {
 fn rebuild_without(catalog: &Catalog, id: &str) -> Catalog {
     let mut c = Catalog::builtin();
     for d in catalog.defs() {
-        if d.id != id && !c.is_builtin(&d.id) {
+        // Registered metrics, and users' formulas for other built-in metrics, stay.
+        if d.id != id && (!c.is_builtin(&d.id) || d.expr.is_some()) {
             c.add(d.clone());
         }
     }

@@ -1,17 +1,20 @@
 //! The bulk path of a wide import: rows go straight into encoded series chunks.
 //!
 //! A large file without quotes whose companies come in symbol order (as exports and
-//! generators write them) is cut in two at a company boundary; each half streams from disk on
-//! its own thread through a plain byte loop, and every company's run of rows becomes one chunk entry per metric as
-//! soon as the next company starts. No point is ever held as a `(period, value)` pair in a
-//! map, so the file costs about its encoded size in memory. Anything this loop is not sure
-//! about — a ragged row, a cell that is not a number, symbols out of order, a quote —
-//! makes it give up, and the careful reader reads the file again: it either takes the general
-//! path or names the error with its line and column.
+//! generators write them) is cut in two at a company boundary; each half streams from disk
+//! on its own thread through a plain byte loop, and every company's run of rows becomes one
+//! chunk entry per metric as soon as the next company starts. No point is ever held as a
+//! `(period, value)` pair in a map, so the file costs about its encoded size in memory.
+//! Anything this loop is not sure about — a ragged row, a cell that is not a number,
+//! symbols out of order, a quote, two rows giving one period different values — makes it
+//! give up, and the careful reader reads the file again: it either takes the general path
+//! or names the error with its line and column.
 
-use super::{PeriodFrom, Scale, Table, Use, is_blank, read_period};
+use super::conflict::clashing_codes;
+use super::metrics::UnitEvidence;
+use super::{Metrics, PeriodFrom, Scale, Table, Use, is_blank, read_period};
 use crate::model::number::{parse_number, parse_plain};
-use crate::model::{MetricDef, Series, symbol_key};
+use crate::model::{Series, symbol_key};
 use crate::storage::{PackedChunk, WriteSet, chunk};
 use std::collections::HashMap;
 
@@ -33,24 +36,31 @@ struct Column {
     /// Cells read whose point a later row replaced: the import's count is of cells read,
     /// whichever path reads them.
     replaced: usize,
+    /// For a metric the file registers: what its values say about its unit.
+    evidence: Option<UnitEvidence>,
 }
 
 impl Column {
     /// Moves the current company's points into the chunk being built, sealing it when full.
-    fn flush(&mut self, key: &str) {
+    /// `None` when two of its rows give one period different values: the careful reader
+    /// then reads the file again and names both rows.
+    fn flush(&mut self, key: &str) -> Option<()> {
         if self.codes.is_empty() {
-            return;
+            return Some(());
         }
         if !self.codes.windows(2).all(|w| w[0] < w[1]) {
-            // Rows of one company out of period order, or a period twice: the later value
-            // wins, as everywhere else.
-            let s = Series::from_points(
-                self.codes
-                    .iter()
-                    .copied()
-                    .zip(self.values.iter().copied())
-                    .collect(),
-            );
+            // Rows of one company out of period order, or a period twice with the same
+            // values (different ones are a mistake in the file).
+            let points: Vec<(u32, f64)> = self
+                .codes
+                .iter()
+                .copied()
+                .zip(self.values.iter().copied())
+                .collect();
+            if !clashing_codes(&points).is_empty() {
+                return None;
+            }
+            let s = Series::from_points(points);
             self.replaced += self.codes.len() - s.len();
             self.codes = s.points.iter().map(|p| p.0).collect();
             self.values = s.points.iter().map(|p| p.1).collect();
@@ -61,6 +71,7 @@ impl Column {
         if self.builder.points() >= chunk::TARGET_POINTS {
             self.seal();
         }
+        Some(())
     }
 
     fn seal(&mut self) {
@@ -98,7 +109,7 @@ struct Half<'t> {
 
 impl<'t> Half<'t> {
     /// `None` when a column is still undecided (the careful reader must look at the file).
-    fn new(table: &'t Table<'t>, base: &WriteSet) -> Option<Half<'t>> {
+    fn new(table: &'t Table<'t>, metrics: &Metrics, base: &WriteSet) -> Option<Half<'t>> {
         let mut half = Half {
             table,
             set: base.clone(),
@@ -122,6 +133,11 @@ impl<'t> Half<'t> {
                     codes: Vec::new(),
                     values: Vec::new(),
                     replaced: 0,
+                    evidence: metrics
+                        .entries
+                        .get(*entry)
+                        .is_some_and(|e| e.new)
+                        .then(UnitEvidence::default),
                 }),
                 Use::Attr(name) => half.attrs.push((at, name.as_str())),
                 Use::Skip => {}
@@ -181,6 +197,9 @@ impl<'t> Half<'t> {
                     None => parse_number(std::str::from_utf8(cell).ok()?)?,
                 };
                 let v = c.scale.apply(v);
+                if let Some(evidence) = &mut c.evidence {
+                    evidence.add(v);
+                }
                 if !v.is_finite() {
                     return None;
                 }
@@ -210,7 +229,7 @@ impl<'t> Half<'t> {
                 return None;
             }
             for c in &mut self.columns {
-                c.flush(previous);
+                c.flush(previous)?;
             }
         } else {
             self.first_key = Some(key.clone());
@@ -236,14 +255,14 @@ impl<'t> Half<'t> {
     }
 
     /// The last company's points become chunk entries and every chunk is sealed.
-    fn finish(mut self) -> Half<'t> {
+    fn finish(mut self) -> Option<Half<'t>> {
         if let Some(last) = self.last_key.clone() {
             for c in &mut self.columns {
-                c.flush(&last);
+                c.flush(&last)?;
                 c.seal();
             }
         }
-        self
+        Some(self)
     }
 }
 
@@ -258,7 +277,7 @@ pub(super) fn read_packed_file(
     file_len: usize,
     data_start: usize,
     table: &Table,
-    metrics: &super::Metrics,
+    metrics: &Metrics,
     set: &WriteSet,
     progress: &mut dyn FnMut(u64),
 ) -> Option<WriteSet> {
@@ -288,7 +307,7 @@ pub(super) fn read_packed_file(
     }
     let split = w_start + split;
     let read = |from: usize, to: usize, progress: &mut dyn FnMut(u64)| -> Option<Half> {
-        let mut half = Half::new(table, set)?;
+        let mut half = Half::new(table, metrics, set)?;
         let mut carry: Vec<u8> = Vec::new();
         let mut offset = from;
         while offset < to {
@@ -313,7 +332,7 @@ pub(super) fn read_packed_file(
         if !carry.is_empty() {
             half.feed(&carry, to - carry.len(), progress)?;
         }
-        Some(half.finish())
+        half.finish()
     };
     let (first, second) = std::thread::scope(|scope| {
         let second = scope.spawn(|| read(split, file_len, &mut |_| {}));
@@ -324,7 +343,7 @@ pub(super) fn read_packed_file(
 }
 
 /// Puts two halves together into one write set, if the second starts after the first ends.
-fn join(first: Half, second: Half, metrics: &super::Metrics) -> Option<WriteSet> {
+fn join(first: Half, second: Half, metrics: &Metrics) -> Option<WriteSet> {
     if let (Some(a), Some(b)) = (&first.last_key, &second.first_key)
         && a >= b
     {
@@ -337,8 +356,10 @@ fn join(first: Half, second: Half, metrics: &super::Metrics) -> Option<WriteSet>
         for c in a.chunks.into_iter().chain(b.chunks) {
             out.push_packed(e.index, c);
         }
-        if e.unregistered && out.has_packed(e.index) {
-            out.register(MetricDef::registered(&e.id));
+        if e.new && out.has_packed(e.index) {
+            let mut evidence = a.evidence.unwrap_or_default();
+            evidence.join(b.evidence.unwrap_or_default());
+            out.register(e.def(evidence));
         }
     }
     Some(out)
@@ -399,10 +420,14 @@ mod tests {
 
     /// The careful reader: a file held in memory never takes the bulk path.
     fn read_text(text: &str) -> crate::error::Result<WriteSet> {
+        read_text_with(text, &ImportOptions::default())
+    }
+
+    fn read_text_with(text: &str, opts: &ImportOptions) -> crate::error::Result<WriteSet> {
         read(
             "big.csv",
             text.as_bytes(),
-            &ImportOptions::default(),
+            opts,
             &Catalog::builtin(),
             &mut |_| {},
         )
@@ -411,12 +436,16 @@ mod tests {
     /// `text` written to big.csv in a temp folder and imported as a file (streamed when the
     /// bulk path takes it).
     fn read_file(text: &str) -> crate::error::Result<WriteSet> {
+        read_file_with(text, &ImportOptions::default())
+    }
+
+    fn read_file_with(text: &str, opts: &ImportOptions) -> crate::error::Result<WriteSet> {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("big.csv");
         std::fs::write(&path, text).unwrap();
         crate::ingest::read_file(
             &path,
-            &ImportOptions::default(),
+            opts,
             &Catalog::builtin(),
             &mut |_| {},
             &mut Vec::new(),
@@ -425,9 +454,10 @@ mod tests {
 
     /// A wide file over 4 MB: `companies` symbols in order, 12 quarters each, blanks, a
     /// percent, a magnitude, an attribute column, one company's rows out of period order and
-    /// one period given twice (the later row wins).
+    /// one row given twice (the same values, which is no mistake).
     fn big_file(companies: usize) -> String {
         let mut t = String::from("symbol,period,roe,pe_ttm,market_cap,name\n");
+        let mut first_row = String::new();
         for c in 0..companies {
             let quarters: Vec<usize> = if c == 7 {
                 (0..12).rev().collect()
@@ -446,13 +476,14 @@ mod tests {
                 } else {
                     format!("{}.{:02}", c % 40, q)
                 };
-                t.push_str(&format!(
-                    "C{c:06}.US,{period},{roe},{pe},{}.5B,Name {c}\n",
-                    c % 300
-                ));
+                let row = format!("C{c:06}.US,{period},{roe},{pe},{}.5B,Name {c}\n", c % 300);
+                if q == 0 {
+                    first_row.clone_from(&row);
+                }
+                t.push_str(&row);
             }
             if c == 9 {
-                t.push_str("C000009.US,2020Q1,0.5,1,1B,Name 9\n");
+                t.push_str(&first_row);
             }
         }
         t
@@ -482,14 +513,11 @@ mod tests {
                 Some("Name 9999")
             );
         }
-        // Company 9: the later 2020Q1 row wins; company 7 comes back in period order.
+        // Company 9's repeated row is one point; company 7 comes back in period order.
         let p = points(&careful);
         let nine = &p[&("C000009.US".to_string(), "roe".to_string())];
         let q1 = Period::parse("2020Q1").unwrap().code();
-        assert_eq!(
-            nine.iter().find(|x| x.0 == q1).map(|x| f64::from_bits(x.1)),
-            Some(0.5)
-        );
+        assert_eq!(nine.iter().filter(|x| x.0 == q1).count(), 1);
         let seven = &p[&("C000007.US".to_string(), "pe_ttm".to_string())];
         assert!(seven.windows(2).all(|w| w[0].0 < w[1].0));
         assert_eq!(
@@ -544,5 +572,99 @@ mod tests {
             "the bulk path was taken"
         );
         assert_eq!(points(&fast), points(&careful));
+    }
+
+    /// The bulk path reads dates by the fiscal-label rule too: 52/53-week years ending in the
+    /// first days of January are the year before.
+    #[test]
+    fn the_bulk_path_reads_fiscal_labels() {
+        let mut text = String::from("symbol,Period Ending,revenue,net_income\n");
+        let ends = ["2014-01-04", "2015-01-03", "2016-01-02", "2016-12-31"];
+        for c in 0..40_000 {
+            for (i, end) in ends.iter().enumerate() {
+                text.push_str(&format!("C{c:06}.US,{end},{}.5,{i}\n", c % 1000));
+            }
+        }
+        assert!(text.len() > super::super::PARALLEL_BYTES);
+        let opts = ImportOptions {
+            period_col: Some("Period Ending".into()),
+            period_kind: Some(crate::model::PeriodKind::Year),
+            ..ImportOptions::default()
+        };
+        let fast = read_file_with(&text, &opts).unwrap();
+        assert!(
+            fast.packed_chunks().next().is_some(),
+            "the bulk path was taken"
+        );
+        let careful = read_text_with(&text, &opts).unwrap();
+        assert_eq!(points(&fast), points(&careful));
+        let years: Vec<String> = points(&fast)
+            [&("C000001.US".to_string(), "net_income".to_string())]
+            .iter()
+            .map(|p| Period::from_code(p.0).unwrap().to_string())
+            .collect();
+        assert_eq!(years, ["2013", "2014", "2015", "2016"]);
+    }
+
+    /// A row that gives a period another value than an earlier row: the bulk path gives up
+    /// and the careful reader names both rows.
+    #[test]
+    fn two_rows_for_one_period_with_different_values_name_both_lines() {
+        let extra = "C004000.US,2020Q2,0.5,1,1B,Name 4000";
+        // After company 4000's first row, before its own 2020Q2 row.
+        let text = big_file(10_000).replacen(",Name 4000\n", &format!(",Name 4000\n{extra}\n"), 1);
+        let first = text.lines().position(|l| l == extra).unwrap() + 1;
+        let e = read_file(&text).unwrap_err().to_string();
+        let second = first + 1;
+        assert!(
+            e.ends_with(&format!(
+                "big.csv:{second}:12: C004000.US has two rows for 2020Q2 (2020Q2 on line {first}, 2020Q2 on line {second}) with different values: 'roe' 0.5 and 123.974122 (and 2 more columns); keep one of them"
+            )),
+            "{e}"
+        );
+    }
+
+    /// The bulk path gives the metrics it registers their units from all their values, as
+    /// the careful reader does. (Columns named after no metric are decided by their contents
+    /// first, which the careful reader does: here maps name them.)
+    #[test]
+    fn the_bulk_path_registers_new_metrics_with_their_units() {
+        let mut text = String::from("symbol,period,Lease Obligations,Cash Ratio\n");
+        for c in 0..60_000 {
+            for y in 2013..2016 {
+                text.push_str(&format!("C{c:06}.US,{y},{}000000.0,0.{c}\n", c % 700 + 1));
+            }
+        }
+        assert!(text.len() > super::super::PARALLEL_BYTES);
+        let units = |set: &WriteSet| {
+            let mut u: Vec<(String, crate::model::Unit)> = set
+                .new_metrics()
+                .iter()
+                .map(|d| (d.id.clone(), d.unit))
+                .collect();
+            u.sort_by(|a, b| a.0.cmp(&b.0));
+            u
+        };
+        let opts = ImportOptions {
+            maps: [
+                "Lease Obligations=lease_obligations",
+                "Cash Ratio=cash_ratio",
+            ]
+            .iter()
+            .map(|m| crate::ingest::ColumnMap::parse(m).unwrap())
+            .collect(),
+            ..ImportOptions::default()
+        };
+        let fast = read_file_with(&text, &opts).unwrap();
+        assert!(
+            fast.packed_chunks().next().is_some(),
+            "the bulk path was taken"
+        );
+        let expected = [
+            ("cash_ratio".to_string(), crate::model::Unit::Ratio),
+            ("lease_obligations".to_string(), crate::model::Unit::Money),
+        ];
+        assert_eq!(units(&fast), expected);
+        assert_eq!(units(&read_text_with(&text, &opts).unwrap()), expected);
     }
 }

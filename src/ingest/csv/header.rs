@@ -2,9 +2,9 @@
 //! points, or a table (wide points or companies), with the symbol and period columns that
 //! the options or the header's names pick.
 
-use super::ImportOptions;
 use super::source::{Source, locate};
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, suggest};
+use crate::ingest::{ColumnMap, ImportOptions};
 use crate::model::Period;
 use crate::model::catalog::snake_case;
 use csv::ByteRecord;
@@ -18,10 +18,14 @@ const SYMBOL_NAMES: [&str; 3] = ["symbol", "ticker", "ticker_symbol"];
 pub(super) struct Header {
     pub(super) names: Vec<String>,
     pub(super) keys: Vec<String>,
+    /// Columns that `--skip` leaves out.
+    left_out: Vec<bool>,
 }
 
 impl Header {
-    pub(super) fn read(src: &Source, record: &ByteRecord) -> Result<Header> {
+    /// Reads the header row and marks the columns `skip` names as left out (each must be
+    /// there: a misspelt `--skip` would otherwise leave in what it meant to leave out).
+    pub(super) fn read(src: &Source, record: &ByteRecord, skip: &[String]) -> Result<Header> {
         let mut names = Vec::with_capacity(record.len());
         let mut keys = Vec::with_capacity(record.len());
         for (i, cell) in record.iter().enumerate() {
@@ -31,7 +35,19 @@ impl Header {
             keys.push(snake_case(name));
             names.push(name.to_string());
         }
-        let header = Header { names, keys };
+        let mut header = Header {
+            left_out: vec![false; names.len()],
+            names,
+            keys,
+        };
+        for wanted in skip {
+            let i = header.column(src, wanted, &format!("--skip \"{wanted}\""))?;
+            if let Some(slot) = header.left_out.get_mut(i) {
+                *slot = true;
+            }
+        }
+        // A repeated name is checked after --skip, which is how a file that repeats one
+        // can still be imported: leave one of the two out.
         let mut seen: HashMap<&str, usize> = HashMap::new();
         for (i, key) in header.keys.iter().enumerate() {
             if header.skipped(i) {
@@ -42,7 +58,7 @@ impl Header {
                     record,
                     i,
                     format!(
-                        "column '{}' repeats column '{}'",
+                        "column '{0}' repeats column '{1}' (leave one out with --skip \"{0}\")",
                         header.name(i),
                         header.name(first)
                     ),
@@ -57,9 +73,10 @@ impl Header {
         self.names.get(i).map_or("", String::as_str)
     }
 
-    /// A column whose name has no letter or digit (empty, `#`) is a saved row index: skipped.
+    /// A column left out: one whose name has no letter or digit (empty, `#`: a saved row
+    /// index), or one that `--skip` names.
     pub(super) fn skipped(&self, i: usize) -> bool {
-        self.keys.get(i).is_none_or(|k| k.is_empty())
+        self.keys.get(i).is_none_or(|k| k.is_empty()) || self.left_out.get(i) == Some(&true)
     }
 
     /// The column a command-line option names: exactly as written first, then by snake_case.
@@ -73,19 +90,89 @@ impl Header {
         })
     }
 
+    /// The column an option (`--map "Gross Margn=..."`, shown as `option`) names, or an
+    /// error that lists the header's columns and the nearest name: an option that names
+    /// no column would otherwise be ignored and the import would store the wrong thing.
+    pub(super) fn column(&self, src: &Source, wanted: &str, option: &str) -> Result<usize> {
+        if let Some(i) = self.find(wanted) {
+            return Ok(i);
+        }
+        let names = (0..self.names.len())
+            .filter(|&i| self.keys.get(i).is_some_and(|k| !k.is_empty()))
+            .map(|i| self.name(i));
+        let wanted = wanted.trim();
+        Err(src.file_error(match suggest(wanted, names) {
+            Some(near) => format!(
+                "has no column '{wanted}' ({option}) — did you mean '{near}'? Its columns are {}",
+                self.list()
+            ),
+            None => format!(
+                "has no column '{wanted}' ({option}); its columns are {}",
+                self.list()
+            ),
+        }))
+    }
+
+    /// The column an option names, which must not be one `--skip` leaves out.
+    fn kept_column(&self, src: &Source, wanted: &str, option: &str) -> Result<usize> {
+        let i = self.column(src, wanted, option)?;
+        if self.skipped(i) {
+            return Err(src.file_error(format!(
+                "{option} names column '{}', which --skip leaves out",
+                self.name(i)
+            )));
+        }
+        Ok(i)
+    }
+
     fn key_position(&self, key: &str, except: &[usize]) -> Option<usize> {
         self.keys
             .iter()
             .enumerate()
-            .position(|(i, k)| k == key && !except.contains(&i))
+            .position(|(i, k)| k == key && !except.contains(&i) && !self.skipped(i))
     }
 
     pub(super) fn list(&self) -> String {
         let shown: Vec<String> = (0..self.names.len())
-            .filter(|&i| !self.skipped(i))
+            .filter(|&i| self.keys.get(i).is_some_and(|k| !k.is_empty()))
             .map(|i| format!("'{}'", self.name(i)))
             .collect();
         shown.join(", ")
+    }
+
+    /// The column of each `--map`, by position (`None` where no map names the column); a
+    /// map of a column the header lacks, of one `--skip` leaves out, of the symbol or period
+    /// column, or two maps of one column, are errors.
+    pub(super) fn maps<'o>(
+        &self,
+        src: &Source,
+        maps: &'o [ColumnMap],
+        taken: &[usize],
+    ) -> Result<Vec<Option<&'o ColumnMap>>> {
+        let mut by_column: Vec<Option<&ColumnMap>> = vec![None; self.names.len()];
+        for m in maps {
+            let option = format!("--map \"{}={}\"", m.column, m.target);
+            let i = self.kept_column(src, &m.column, &option)?;
+            if taken.contains(&i) {
+                return Err(src.file_error(format!(
+                    "{option} names column '{}', which holds the symbol or the period",
+                    self.name(i)
+                )));
+            }
+            match by_column.get_mut(i) {
+                Some(Some(first)) => {
+                    return Err(src.file_error(format!(
+                        "--map names column '{}' twice ('{}' and '{}'): give it one map",
+                        self.name(i),
+                        first.target,
+                        m.target
+                    )));
+                }
+                Some(slot) => *slot = Some(m),
+                None => {}
+            }
+        }
+        Ok(by_column)
     }
 }
 
@@ -118,12 +205,7 @@ pub(super) enum Shape {
 impl Shape {
     pub(super) fn choose(src: &Source, header: &Header, opts: &ImportOptions) -> Result<Shape> {
         let symbol = match &opts.symbol_col {
-            Some(c) => header.find(c).ok_or_else(|| {
-                src.file_error(format!(
-                    "has no column '{c}' (--symbol-col); its columns are {}",
-                    header.list()
-                ))
-            })?,
+            Some(c) => header.kept_column(src, c, "--symbol-col")?,
             None => SYMBOL_NAMES
                 .iter()
                 .find_map(|n| header.key_position(n, &[]))
@@ -136,12 +218,7 @@ impl Shape {
         };
         let period_col = match &opts.period_col {
             Some(c) => {
-                let i = header.find(c).ok_or_else(|| {
-                    src.file_error(format!(
-                        "has no column '{c}' (--period-col); its columns are {}",
-                        header.list()
-                    ))
-                })?;
+                let i = header.kept_column(src, c, "--period-col")?;
                 if i == symbol {
                     return Err(src.file_error(format!(
                         "column '{c}' cannot hold both the symbol and the period"
@@ -181,7 +258,7 @@ impl Shape {
                     line,
                     column,
                     message: format!(
-                        "column '{}' does not belong in a long file (its columns are symbol, metric, period, value)",
+                        "column '{0}' does not belong in a long file (its columns are symbol, metric, period, value; leave it out with --skip \"{0}\")",
                         header.name(extra)
                     ),
                 });

@@ -14,6 +14,7 @@
 //! wide or companies file is), `metrics.rs` (metric names resolved once per file),
 //! `wide.rs` and `long.rs` (the careful row loops), `fast.rs` (the bulk path).
 
+mod conflict;
 mod fast;
 mod header;
 mod long;
@@ -66,20 +67,23 @@ pub fn read(
     {
         return Err(src.file_error("is empty"));
     }
-    let header = Header::read(&src, &record)?;
+    let header = Header::read(&src, &record, &opts.skip)?;
     let mut set = WriteSet::new();
     let mut metrics = Metrics::new(catalog);
     match Shape::choose(&src, &header, opts)? {
-        Shape::Long(cols) => read_long(
-            &src,
-            &mut rdr,
-            &header,
-            &cols,
-            opts,
-            &mut metrics,
-            &mut set,
-            progress,
-        )?,
+        Shape::Long(cols) => {
+            read_long(
+                &src,
+                &mut rdr,
+                &header,
+                &cols,
+                opts,
+                &mut metrics,
+                &mut set,
+                progress,
+            )?;
+            conflict::check_long(&src, &cols, opts.period_kind, &metrics, &set)?;
+        }
         Shape::Table { symbol, period } => {
             let table = Table::plan(
                 &src,
@@ -92,12 +96,14 @@ pub fn read(
                 &mut set,
             )?;
             let data_start = usize::try_from(rdr.position().byte()).unwrap_or(usize::MAX);
-            match read_table_in_halves(&src, data_start, &table, &metrics, &set, progress) {
+            match read_table_in_halves(&src, data_start, &table, &mut metrics, &set, progress) {
                 Some(done) => set = done,
                 None => read_table(&src, &mut rdr, &table, &mut metrics, &mut set, progress)?,
             }
+            conflict::check_table(&src, &table, &set)?;
         }
     }
+    metrics.register_new(&mut set);
     progress(bytes.len() as u64);
     Ok(set)
 }
@@ -152,7 +158,7 @@ pub(super) fn read_streaming(
         return Ok(None);
     }
     // Any problem with the header is left to the whole-file read, which reports it.
-    let Ok(header) = Header::read(&src, &record) else {
+    let Ok(header) = Header::read(&src, &record, &opts.skip) else {
         return Ok(None);
     };
     let Ok(Shape::Table { symbol, period }) = Shape::choose(&src, &header, opts) else {

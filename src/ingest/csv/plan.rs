@@ -6,9 +6,10 @@ use super::metrics::Metrics;
 use super::source::Source;
 use super::{ImportOptions, is_blank};
 use crate::error::Result;
+use crate::ingest::ColumnMap;
 use crate::model::catalog::snake_case;
 use crate::model::number::parse_number;
-use crate::model::{PeriodKind, STANDARD_ATTRIBUTES};
+use crate::model::{Period, PeriodKind, STANDARD_ATTRIBUTES};
 use crate::storage::WriteSet;
 use csv::ByteRecord;
 use std::collections::HashMap;
@@ -75,20 +76,19 @@ fn plan_columns(
     set: &mut WriteSet,
 ) -> Result<Vec<Use>> {
     let companies = matches!(period, PeriodFrom::Nothing);
+    let taken: Vec<usize> = match period {
+        PeriodFrom::Column(c) => vec![symbol, c],
+        PeriodFrom::Fixed(_) | PeriodFrom::Nothing => vec![symbol],
+    };
+    let maps = header.maps(src, &opts.maps, &taken)?;
     let mut uses = Vec::with_capacity(header.names.len());
-    for i in 0..header.names.len() {
-        let is_period = matches!(period, PeriodFrom::Column(c) if c == i);
-        if i == symbol || is_period || header.skipped(i) {
+    for (i, map) in maps.iter().enumerate() {
+        if taken.contains(&i) || header.skipped(i) {
             uses.push(Use::Skip);
             continue;
         }
         let name = header.name(i);
         let key = header.keys.get(i).map_or("", String::as_str);
-        let map = opts
-            .maps
-            .iter()
-            .find(|m| m.column.trim() == name)
-            .or_else(|| opts.maps.iter().find(|m| snake_case(&m.column) == key));
         let u = if let Some(m) = map {
             let target = snake_case(&m.target);
             if target.is_empty() {
@@ -99,6 +99,13 @@ fn plan_columns(
             }
             let is_metric = metrics.catalog.get(&m.target).is_some();
             if STANDARD_ATTRIBUTES.contains(&target.as_str()) || (companies && !is_metric) {
+                if let Some(unit) = m.unit {
+                    return Err(src.file_error(format!(
+                        "--map \"{name}={}\" sends the column to attribute '{target}', which is text and has no unit ({})",
+                        m.target,
+                        unit.name()
+                    )));
+                }
                 Use::Attr(target)
             } else if companies {
                 return Err(src.error(
@@ -116,6 +123,16 @@ fn plan_columns(
                         m.target
                     ))
                 })?;
+                let like = metrics.catalog.get(name).map(|d| d.unit);
+                if let Err(known) = metrics.set_unit(entry, m.unit, like) {
+                    return Err(src.file_error(format!(
+                        "--map \"{name}={}\" gives metric '{}' unit {}, but it is {} in the catalog (map the column to a new metric to give it another unit)",
+                        m.target,
+                        metrics.id(entry),
+                        m.unit.map_or("", |u| u.name()),
+                        known.name()
+                    )));
+                }
                 Use::Metric {
                     entry,
                     scale: Scale::of(m.factor),
@@ -145,9 +162,9 @@ fn plan_columns(
             // Deciding needs every row; the caller reads the whole file instead.
             return Err(src.file_error("has columns to decide by their contents"));
         }
-        for (i, (filled, text)) in pending.iter().copied().zip(scan_text(src, &pending)) {
+        for (&i, cells) in pending.iter().zip(scan(src, &pending, false)) {
             let key = header.keys.get(i).map_or("", String::as_str);
-            let u = if text * 2 > filled {
+            let u = if cells.mostly_text() {
                 Use::Attr(key.to_string())
             } else {
                 match metrics.resolve(set, header.name(i)) {
@@ -163,9 +180,23 @@ fn plan_columns(
             }
         }
     }
+    if companies && !opts.companies {
+        figures_without_a_period(src, header, &uses, &maps, metrics)?;
+    }
+    one_column_each(src, header, header_record, &uses, metrics)?;
+    Ok(uses)
+}
 
-    // Two columns feeding one metric or one attribute would overwrite each other row by row;
-    // that is almost always a mistake in the file or the maps, so say which columns clash.
+/// Two columns feeding one metric or one attribute would overwrite each other row by row;
+/// that is almost always a mistake in the file or the maps, so say which columns clash and
+/// how to keep one.
+fn one_column_each(
+    src: &Source,
+    header: &Header,
+    header_record: &ByteRecord,
+    uses: &[Use],
+    metrics: &Metrics,
+) -> Result<()> {
     let mut owners: HashMap<String, usize> = HashMap::new();
     for (i, u) in uses.iter().enumerate() {
         let what = match u {
@@ -174,24 +205,109 @@ fn plan_columns(
             Use::Skip | Use::Pending => continue,
         };
         if let Some(&first) = owners.get(&what) {
+            let (a, b) = (header.name(first), header.name(i));
             return Err(src.error(
                 header_record,
                 i,
                 format!(
-                    "columns '{}' and '{}' both hold {what} (use --map to send one elsewhere)",
-                    header.name(first),
-                    header.name(i)
+                    "columns '{a}' and '{b}' both hold {what}: leave one out (--skip \"{a}\" or --skip \"{b}\"), or send one elsewhere with --map"
                 ),
             ));
         }
         owners.insert(what, i);
     }
-    Ok(uses)
+    Ok(())
 }
 
-/// For each of `cols`: (non-empty cells, cells that are not numbers), over the data rows.
-fn scan_text(src: &Source, cols: &[usize]) -> Vec<(u64, u64)> {
-    let mut counts = vec![(0u64, 0u64); cols.len()];
+/// A file without a period column and without `--period` is a companies file, whose
+/// columns are text attributes. When its columns are plainly figures — one names a catalog
+/// metric, or most of them hold numbers — storing them as text is not what was meant
+/// (issue 13: the NYSE fundamentals became 448 companies and no points), so it is an error
+/// that says how to give the period, unless `--companies` says it is a companies file.
+fn figures_without_a_period(
+    src: &Source,
+    header: &Header,
+    uses: &[Use],
+    maps: &[Option<&ColumnMap>],
+    metrics: &Metrics,
+) -> Result<()> {
+    let text_columns = uses.iter().filter(|u| matches!(u, Use::Attr(_))).count();
+    // Columns a map or a standard name makes attributes were meant to be text.
+    let open: Vec<usize> = (0..uses.len())
+        .filter(|&i| {
+            matches!(uses.get(i), Some(Use::Attr(a)) if !STANDARD_ATTRIBUTES.contains(&a.as_str()))
+                && maps.get(i).is_some_and(Option::is_none)
+        })
+        .collect();
+    if open.is_empty() {
+        return Ok(());
+    }
+    if src.partial {
+        return Err(src.file_error("has columns to decide by their contents"));
+    }
+    let cells = scan(src, &open, true);
+    let figures: Vec<usize> = open
+        .iter()
+        .zip(&cells)
+        .filter(|(_, c)| c.filled > 0 && !c.mostly_text())
+        .map(|(&i, _)| i)
+        .collect();
+    let named = figures
+        .iter()
+        .any(|&i| metrics.catalog.get(header.name(i)).is_some());
+    if !named && figures.len() * 2 <= text_columns {
+        return Ok(());
+    }
+    // Metric names first: they show best that these are figures.
+    let mut shown: Vec<usize> = figures.clone();
+    shown.sort_by_key(|&i| metrics.catalog.get(header.name(i)).is_none());
+    let mut list: Vec<String> = shown
+        .iter()
+        .take(3)
+        .map(|&i| format!("'{}'", header.name(i)))
+        .collect();
+    let more = figures.len().saturating_sub(list.len());
+    let columns = if more > 0 {
+        format!("{} and {more} more columns hold", list.join(", "))
+    } else if list.len() > 1 {
+        let last = list.pop().unwrap_or_default();
+        format!("{} and {last} hold", list.join(", "))
+    } else {
+        format!("{} holds", list.join(""))
+    };
+    let period_col = open
+        .iter()
+        .zip(&cells)
+        .find(|(_, c)| c.mostly_text() && c.periods * 2 > c.filled)
+        .map_or_else(
+            || "--period-col COLUMN".to_string(),
+            |(&i, _)| format!("--period-col \"{}\"", header.name(i)),
+        );
+    Err(src.file_error(format!(
+        "has no period column, so its figures would be stored as text: {columns} numbers. Name the period column with {period_col}, or give every row one period with --period (or, to store them as text, say it is a companies file with --companies)"
+    )))
+}
+
+/// What the cells of one column hold, over the data rows.
+#[derive(Clone, Copy, Default)]
+struct Cells {
+    /// Cells that are not blank.
+    filled: u64,
+    /// Cells that are not numbers.
+    text: u64,
+    /// Cells that are periods (counted only when asked).
+    periods: u64,
+}
+
+impl Cells {
+    fn mostly_text(&self) -> bool {
+        self.text * 2 > self.filled
+    }
+}
+
+/// What the cells of each of `cols` hold, over the data rows.
+fn scan(src: &Source, cols: &[usize], periods: bool) -> Vec<Cells> {
+    let mut counts = vec![Cells::default(); cols.len()];
     let mut rdr = src.reader();
     let mut record = ByteRecord::new();
     let mut header = true;
@@ -204,13 +320,13 @@ fn scan_text(src: &Source, cols: &[usize]) -> Vec<(u64, u64)> {
             if is_blank(cell) {
                 continue;
             }
-            count.0 += 1;
-            if std::str::from_utf8(cell)
-                .ok()
-                .and_then(parse_number)
-                .is_none()
-            {
-                count.1 += 1;
+            count.filled += 1;
+            let text = std::str::from_utf8(cell).ok();
+            if text.and_then(parse_number).is_none() {
+                count.text += 1;
+            }
+            if periods && text.and_then(|t| Period::parse(t.trim())).is_some() {
+                count.periods += 1;
             }
         }
     }

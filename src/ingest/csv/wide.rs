@@ -19,7 +19,7 @@ pub(super) fn read_table_in_halves(
     src: &Source,
     data_start: usize,
     table: &Table,
-    metrics: &Metrics,
+    metrics: &mut Metrics,
     set: &WriteSet,
     progress: &mut dyn FnMut(u64),
 ) -> Option<WriteSet> {
@@ -73,6 +73,8 @@ pub(super) fn read_table_in_halves(
     match (first, second) {
         (Ok(()), Ok(Ok(()))) => {
             first_set.absorb(second_set);
+            metrics.absorb(&first_metrics);
+            metrics.absorb(&second_metrics);
             Some(first_set)
         }
         _ => None,

@@ -178,8 +178,11 @@ impl<'c> Page<'c> {
             if let Some(v) = number(cell(current)) {
                 self.point(&id, v, Source::Valuation);
             }
-            if let Some((k, _)) = rank(cell(ranking)) {
+            if let Some((k, n)) = rank(cell(ranking)) {
                 self.point(&format!("{id}_industry_rank"), k, Source::Valuation);
+                if let Some(n) = n {
+                    self.point(&format!("{id}_industry_size"), n, Source::Valuation);
+                }
             }
             for (i, suffix) in [(high, "high"), (median, "median"), (low, "low")] {
                 if let Some(v) = number(cell(i)) {

@@ -202,16 +202,34 @@ pub fn describe(env: &mut Env, symbol: &Spanned) -> Result<Vec<Output>> {
             Column::new("period", None),
             Column::new("points", Some(Unit::Count)),
             Column::new("first", None),
+            Column::new("source", None),
         ],
         rows: Vec::new(),
         card: None,
         sparks: Vec::new(),
     };
-    for (def, series) in env.db.company_series(&company.symbol)? {
-        let Some((period, value)) = series.latest() else {
+    // Every metric the company has a value of, as statements read it: stored points, and
+    // for a derived metric the periods its statements give (`source` says which).
+    let catalog = env.db.shared_catalog();
+    for def in catalog.defs() {
+        let derived = def.expr.is_none() || catalog.is_builtin(&def.id);
+        if !derived {
+            continue;
+        }
+        let effective = env.cache.series(env.db, &def.id, &company.symbol)?;
+        let Some((period, value)) = effective.latest() else {
             continue;
         };
-        let first = series
+        let stored = env.cache.stored_series(env.db, &def.id, &company.symbol)?;
+        let is_stored = |c: u32| stored.points.binary_search_by_key(&c, |p| p.0).is_ok();
+        let stored_points = effective.points.iter().filter(|p| is_stored(p.0)).count();
+        let source = match stored_points {
+            n if n == effective.len() => "stored",
+            0 => "derived",
+            _ if is_stored(period.code()) => "stored (some derived)",
+            _ => "derived (some stored)",
+        };
+        let first = effective
             .points
             .first()
             .and_then(|p| Period::from_code(p.0))
@@ -221,8 +239,9 @@ pub fn describe(env: &mut Env, symbol: &Spanned) -> Result<Vec<Output>> {
             Value::text(&def.display),
             Value::Quantity(value, def.unit),
             Value::text(period.to_string()),
-            Value::count(series.len()),
+            Value::count(effective.len()),
             Value::opt_text(first.as_deref()),
+            Value::text(source),
         ]);
     }
     Ok(vec![Output::Table(attrs), Output::Table(metrics)])
@@ -252,7 +271,8 @@ pub fn describe_metric(env: &mut Env, id: &str) -> Result<Table> {
         "registered by an import or set"
     };
     rows.push(("catalog", Value::text(origin)));
-    match &def.expr {
+    let builtin = catalog.is_builtin(&def.id);
+    match def.expr.as_ref().filter(|_| !builtin) {
         Some(formula) => {
             rows.push(("computed", Value::text(format!("= {formula}"))));
             let companies = env.cache.companies(env.db)?;
@@ -299,6 +319,7 @@ pub fn describe_metric(env: &mut Env, id: &str) -> Result<Table> {
             let period = |c: u32| Period::from_code(c).map(|p| p.to_string());
             rows.push(("first period", Value::opt_text(period(first).as_deref())));
             rows.push(("last period", Value::opt_text(period(last).as_deref())));
+            derivation_rows(env, &def, &mut rows)?;
         }
     }
     Ok(Table {
@@ -311,6 +332,59 @@ pub fn describe_metric(env: &mut Env, id: &str) -> Result<Table> {
         card: None,
         sparks: Vec::new(),
     })
+}
+
+/// For a metric with a built-in rule (DERIVATIONS.md) or a user's formula replacing it: the
+/// formula in force, whether this database can derive it, and how many companies have
+/// derived values (periods without a stored point).
+fn derivation_rows(
+    env: &mut Env,
+    def: &crate::model::MetricDef,
+    rows: &mut Vec<(&'static str, Value)>,
+) -> Result<()> {
+    let rule = crate::analysis::derive::rule_for(&def.id);
+    let formula = match (&def.expr, rule) {
+        (Some(own), Some(r)) => format!("= {own} (your formula; the built-in one is {})", r.text()),
+        (Some(own), None) => format!("= {own} (your formula)"),
+        (None, Some(r)) => format!("= {} (built in; stored points win)", r.text()),
+        (None, None) => return Ok(()),
+    };
+    rows.push(("derived", Value::text(formula)));
+    if !env.cache.is_derived(env.db, &def.id)? {
+        let absent: Vec<&str> = rule
+            .map(|r| r.inputs.iter().map(|i| i.id).collect())
+            .unwrap_or_default();
+        rows.push((
+            "derivable",
+            Value::text(format!(
+                "no: this database lacks some of {}",
+                absent.join(", ")
+            )),
+        ));
+        return Ok(());
+    }
+    let effective = env.cache.metric(env.db, &def.id)?;
+    let stored = env.cache.stored(env.db, &def.id)?;
+    let rows_n = env.cache.companies(env.db)?.len();
+    let (mut companies, mut points) = (0usize, 0usize);
+    for row in 0..rows_n {
+        let own = stored.series(row);
+        let extra = effective
+            .series(row)
+            .codes
+            .iter()
+            .filter(|c| own.codes.binary_search(c).is_err())
+            .count();
+        if extra > 0 {
+            companies += 1;
+            points += extra;
+        }
+    }
+    rows.push((
+        "derived values",
+        Value::text(format!("{points} points of {companies} companies")),
+    ));
+    Ok(())
 }
 
 /// `show screens`: each saved screen with its text.
@@ -344,7 +418,7 @@ pub fn show_companies(env: &mut Env, plan: &SelectPlan) -> Result<Table> {
         .map(|d| d.id.clone())
         .collect();
     for id in ids {
-        let m = env.cache.metric(env.db, &id)?;
+        let m = env.cache.stored(env.db, &id)?;
         for &r in &rows {
             let n = m.series(r).len();
             if n > 0 {

@@ -41,6 +41,10 @@ pub fn run(env: &mut Env, plan: &Plan) -> Result<Vec<Output>> {
         Plan::Select(s) => table(select::run_select(env, s)?.table),
         Plan::ShowCompanies(s) => table(inspect::show_companies(env, s)?),
         Plan::Explain(inner) => table(super::explain::render(inner)),
+        Plan::ExplainScore(c) => match c.kind {
+            CardKind::Score { at } => super::cards::explain_score(env, c, at),
+            _ => Err(Error::Data("explain: only a scorecard is explained".into())),
+        },
         Plan::Series(s) => table(inspect::series(env, s)?),
         Plan::Describe { symbol } => inspect::describe(env, symbol),
         Plan::DescribeMetric { id } => table(inspect::describe_metric(env, id)?),

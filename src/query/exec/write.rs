@@ -265,6 +265,33 @@ pub fn plan_define_metric(
     let unit = unit.map(parse_unit).transpose()?;
     let id = snake_case_name(&name.name);
     let companies = env.cache.companies(env.db)?;
+    // A built-in derived metric's formula may be replaced (DERIVATIONS.md).
+    if let Some(def) = env.db.catalog().get(&name.name)
+        && env.db.catalog().is_builtin(&def.id)
+        && crate::analysis::derive::rule_for(&def.id).is_some()
+    {
+        let mut def = def.clone();
+        let catalog = env.db.shared_catalog();
+        let b = Binder::new(&catalog, &companies).bind(expr)?;
+        if b.ty != Ty::Num || !is_arithmetic(&b.expr) {
+            return Err(Error::Data(format!(
+                "a formula replacing a built-in metric is arithmetic on metrics, such as net_income / total_equity, so it gives a value at every period (got {expr})"
+            )));
+        }
+        def.expr = Some(text.trim().to_string());
+        def.unit = unit.unwrap_or(def.unit);
+        def.direction = direction.unwrap_or(def.direction);
+        let id = def.id.clone();
+        let mut set = WriteSet::new();
+        set.register(def);
+        return Ok(WritePlan {
+            set,
+            done: Done::Said(format!(
+                "defined metric {id} = {} (replaces the built-in formula; stored points still win; drop metric {id} restores it)",
+                text.trim()
+            )),
+        });
+    }
     if id.is_empty()
         || env.db.catalog().get(&name.name).is_some()
         || companies.attribute_names.contains(&id)
@@ -301,6 +328,26 @@ pub fn plan_define_metric(
         set,
         done: Done::Said(format!("defined metric {id} = {}", text.trim())),
     })
+}
+
+/// Arithmetic on metrics and numbers only: what can be evaluated at every period.
+fn is_arithmetic(e: &crate::query::bind::BExpr) -> bool {
+    use crate::query::bind::BExpr;
+    match e {
+        BExpr::Metric(_) | BExpr::Num(_) => true,
+        BExpr::Neg(a) => is_arithmetic(a),
+        BExpr::Bin(op, a, b) => {
+            matches!(
+                op,
+                crate::query::ast::BinOp::Add
+                    | crate::query::ast::BinOp::Sub
+                    | crate::query::ast::BinOp::Mul
+                    | crate::query::ast::BinOp::Div
+            ) && is_arithmetic(a)
+                && is_arithmetic(b)
+        }
+        _ => false,
+    }
 }
 
 /// A unit as written in `unit U`.
@@ -381,7 +428,19 @@ pub fn plan_drop(env: &mut Env, kind: DefKind, name: &Spanned) -> Result<WritePl
     let mut set = WriteSet::new();
     match kind {
         DefKind::Metric => match env.db.catalog().get(&name.name) {
-            Some(d) if d.expr.is_some() => set.drop_metric(&d.id),
+            Some(d) if d.expr.is_some() => {
+                if env.db.catalog().is_builtin(&d.id) {
+                    let id = d.id.clone();
+                    set.drop_metric(&id);
+                    return Ok(WritePlan {
+                        set,
+                        done: Done::Said(format!(
+                            "dropped metric {id}: the built-in formula applies again"
+                        )),
+                    });
+                }
+                set.drop_metric(&d.id)
+            }
             Some(d) => {
                 return Err(Error::name_at(
                     name.pos,

@@ -3,43 +3,6 @@
 use super::*;
 
 #[test]
-fn period_option_gives_every_row_a_period_unless_a_column_has_one() {
-    let opts = ImportOptions {
-        period: Period::parse("2026-08-22"),
-        ..ImportOptions::default()
-    };
-    let set = ok_opts("Symbol,Name,Price/Book\nABBV,AbbVie,-78.88\n", &opts);
-    assert_eq!(points(&set, "ABBV", "pb"), pts(&[("2026-08-22", -78.88)]));
-    assert_eq!(attr(&set, "ABBV", "name").as_deref(), Some("AbbVie"));
-    let set = ok_opts("symbol,period,pb\nA,2024Q1,1\n", &opts);
-    assert_eq!(points(&set, "A", "pb"), pts(&[("2024Q1", 1.0)]));
-    // Without --period the same file is a companies file.
-    let set = ok("Symbol,Name,Price/Book\nABBV,AbbVie,-78.88\n");
-    assert_eq!(attr(&set, "ABBV", "price_book").as_deref(), Some("-78.88"));
-    assert!(set.point_runs().next().is_none());
-}
-
-#[test]
-fn companies_option_forces_the_companies_shape() {
-    let opts = ImportOptions {
-        companies: true,
-        ..ImportOptions::default()
-    };
-    let set = ok_opts("symbol,period,name\nA,2024,Alpha\n", &opts);
-    assert_eq!(attr(&set, "A", "period").as_deref(), Some("2024"));
-    assert!(set.point_runs().next().is_none());
-    let opts = ImportOptions {
-        companies: true,
-        maps: vec![map("Price/Book=pb")],
-        ..ImportOptions::default()
-    };
-    assert_eq!(
-        err_opts("Symbol,Price/Book\nA,1\n", &opts),
-        "error: t.csv:1:8: --map sends column 'Price/Book' to metric 'pb', but a companies file has no period (give --period)"
-    );
-}
-
-#[test]
 fn bad_number_on_line_3_names_file_line_and_column() {
     let text = "symbol,period,roe,pb\nA,2024,0.1,1.2\nB,2024,0.5,x1\n";
     assert_eq!(
@@ -105,7 +68,7 @@ fn missing_symbol_is_an_error() {
 fn long_shape_rejects_extra_columns() {
     assert_eq!(
         err("symbol,metric,period,value,note\nA,roe,2024,1,x\n"),
-        "error: t.csv:1:28: column 'note' does not belong in a long file (its columns are symbol, metric, period, value)"
+        "error: t.csv:1:28: column 'note' does not belong in a long file (its columns are symbol, metric, period, value; leave it out with --skip \"note\")"
     );
     assert_eq!(
         err("symbol,metric,period,value\nA,roe,2024,abc\n"),
@@ -129,11 +92,11 @@ fn empty_and_header_only_files() {
 fn duplicate_and_clashing_columns_are_errors() {
     assert_eq!(
         err("symbol,roe,ROE\nA,1,2\n"),
-        "error: t.csv:1:12: column 'ROE' repeats column 'roe'"
+        "error: t.csv:1:12: column 'ROE' repeats column 'roe' (leave one out with --skip \"ROE\")"
     );
     assert_eq!(
         err("symbol,period,pe,P/E (TTM)\nA,2024,1,2\n"),
-        "error: t.csv:1:18: columns 'pe' and 'P/E (TTM)' both hold metric 'pe_ttm' (use --map to send one elsewhere)"
+        "error: t.csv:1:18: columns 'pe' and 'P/E (TTM)' both hold metric 'pe_ttm': leave one out (--skip \"pe\" or --skip \"P/E (TTM)\"), or send one elsewhere with --map"
     );
 }
 

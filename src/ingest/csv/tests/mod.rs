@@ -1,12 +1,13 @@
 //! Tests of the CSV reader: the shapes, options and values (here) and errors (`errors.rs`).
 
 mod errors;
+mod rules;
 
 use super::source::locate;
 use super::*;
 use crate::error::Error;
 use crate::ingest::ColumnMap;
-use crate::model::{Period, PeriodKind};
+use crate::model::{Period, PeriodKind, Unit};
 
 fn read_opts(text: &str, opts: &ImportOptions) -> Result<WriteSet> {
     read(
@@ -254,25 +255,29 @@ fn unknown_metrics_are_registered_once() {
     assert_eq!(ids, ["long_term_thing"]);
 }
 
-#[test]
-fn period_kind_reads_dates_as_years_quarters_or_days() {
-    let text = "symbol,Period Ending,roe\nA,2015-09-26,0.1\nA,2016-09-24 00:00:00,0.2\nA,2017-01-31T00:00:00Z,0.3\n";
-    let with = |kind| ImportOptions {
+/// Options that read the column `Period Ending` as periods of `kind`.
+fn ending_as(kind: PeriodKind) -> ImportOptions {
+    ImportOptions {
         period_col: Some("Period Ending".into()),
         period_kind: Some(kind),
         ..ImportOptions::default()
-    };
-    let set = ok_opts(text, &with(PeriodKind::Year));
+    }
+}
+
+#[test]
+fn period_kind_reads_dates_as_years_quarters_or_days() {
+    let text = "symbol,Period Ending,roe\nA,2015-09-26,0.1\nA,2016-09-24 00:00:00,0.2\nA,2017-01-31T00:00:00Z,0.3\n";
+    let set = ok_opts(text, &ending_as(PeriodKind::Year));
     assert_eq!(
         points(&set, "A", "roe"),
         pts(&[("2015", 0.1), ("2016", 0.2), ("2017", 0.3)])
     );
-    let set = ok_opts(text, &with(PeriodKind::Quarter));
+    let set = ok_opts(text, &ending_as(PeriodKind::Quarter));
     assert_eq!(
         points(&set, "A", "roe"),
         pts(&[("2015Q3", 0.1), ("2016Q3", 0.2), ("2017Q1", 0.3)])
     );
-    let set = ok_opts(text, &with(PeriodKind::Day));
+    let set = ok_opts(text, &ending_as(PeriodKind::Day));
     assert_eq!(
         points(&set, "A", "roe"),
         pts(&[
@@ -285,11 +290,100 @@ fn period_kind_reads_dates_as_years_quarters_or_days() {
     assert_eq!(
         err_opts(
             "symbol,Period Ending,roe\nA,2015,0.1\n",
-            &with(PeriodKind::Quarter)
+            &ending_as(PeriodKind::Quarter)
         ),
         "error: t.csv:2:3: '2015' spans more than the quarter that --period-kind asks for"
     );
     // Without a kind, dates stay dates.
     let set = ok("symbol,period,roe\nA,2015-09-26,0.1\n");
     assert_eq!(points(&set, "A", "roe"), pts(&[("2015-09-26", 0.1)]));
+}
+
+#[test]
+fn period_option_gives_every_row_a_period_unless_a_column_has_one() {
+    let opts = ImportOptions {
+        period: Period::parse("2026-08-22"),
+        ..ImportOptions::default()
+    };
+    let set = ok_opts("Symbol,Name,Price/Book\nABBV,AbbVie,-78.88\n", &opts);
+    assert_eq!(points(&set, "ABBV", "pb"), pts(&[("2026-08-22", -78.88)]));
+    assert_eq!(attr(&set, "ABBV", "name").as_deref(), Some("AbbVie"));
+    let set = ok_opts("symbol,period,pb\nA,2024Q1,1\n", &opts);
+    assert_eq!(points(&set, "A", "pb"), pts(&[("2024Q1", 1.0)]));
+    // Without --period the same file is a companies file only when --companies says so: its
+    // figures are then text.
+    let companies = ImportOptions {
+        companies: true,
+        ..ImportOptions::default()
+    };
+    let set = ok_opts("Symbol,Name,Price/Book\nABBV,AbbVie,-78.88\n", &companies);
+    assert_eq!(attr(&set, "ABBV", "price_book").as_deref(), Some("-78.88"));
+    assert!(set.point_runs().next().is_none());
+}
+
+#[test]
+fn companies_option_forces_the_companies_shape() {
+    let opts = ImportOptions {
+        companies: true,
+        ..ImportOptions::default()
+    };
+    let set = ok_opts("symbol,period,name\nA,2024,Alpha\n", &opts);
+    assert_eq!(attr(&set, "A", "period").as_deref(), Some("2024"));
+    assert!(set.point_runs().next().is_none());
+    let opts = ImportOptions {
+        companies: true,
+        maps: vec![map("Price/Book=pb")],
+        ..ImportOptions::default()
+    };
+    assert_eq!(
+        err_opts("Symbol,Price/Book\nA,1\n", &opts),
+        "error: t.csv:1:8: --map sends column 'Price/Book' to metric 'pb', but a companies file has no period (give --period)"
+    );
+}
+
+/// Issue 13: CERN's 52/53-week years ending 2015-01-03 and 2016-01-02 were read as the
+/// calendar years of their end dates, so the year ending 2015-01-03 became 2015 and took the
+/// place of the year that really is 2015. The fiscal-label rule of SPEC.md §1 reads a date in
+/// a month's first week as the month before.
+#[test]
+fn period_kind_follows_the_fiscal_label_rule() {
+    let text = "symbol,Period Ending,revenue\nCERN,2014-01-04,1\nCERN,2015-01-03,2\nCERN,2016-01-02,3\nCERN,2016-12-31,4\nAAPL,2015-09-26,5\nX,2015-07-07,6\nY,2015-07-08,7\n";
+    let set = ok_opts(text, &ending_as(PeriodKind::Year));
+    assert_eq!(
+        points(&set, "CERN", "revenue"),
+        pts(&[("2013", 1.0), ("2014", 2.0), ("2015", 3.0), ("2016", 4.0)])
+    );
+    assert_eq!(points(&set, "AAPL", "revenue"), pts(&[("2015", 5.0)]));
+    let set = ok_opts(text, &ending_as(PeriodKind::Quarter));
+    assert_eq!(
+        points(&set, "CERN", "revenue"),
+        pts(&[
+            ("2013Q4", 1.0),
+            ("2014Q4", 2.0),
+            ("2015Q4", 3.0),
+            ("2016Q4", 4.0)
+        ])
+    );
+    assert_eq!(points(&set, "AAPL", "revenue"), pts(&[("2015Q3", 5.0)]));
+    // The 7th of a month still counts back, the 8th does not.
+    assert_eq!(points(&set, "X", "revenue"), pts(&[("2015Q2", 6.0)]));
+    assert_eq!(points(&set, "Y", "revenue"), pts(&[("2015Q3", 7.0)]));
+    let set = ok_opts(text, &ending_as(PeriodKind::Half));
+    assert_eq!(points(&set, "X", "revenue"), pts(&[("2015H1", 6.0)]));
+    assert_eq!(points(&set, "Y", "revenue"), pts(&[("2015H2", 7.0)]));
+    // A quarter or a year as written ends on a month's last day and keeps its label.
+    let set = ok_opts(
+        "symbol,Period Ending,revenue\nA,2015Q4,1\nA,2016,2\n",
+        &ending_as(PeriodKind::Year),
+    );
+    assert_eq!(
+        points(&set, "A", "revenue"),
+        pts(&[("2015", 1.0), ("2016", 2.0)])
+    );
+    // Read as days, the dates stay as written.
+    let set = ok_opts(text, &ending_as(PeriodKind::Day));
+    assert_eq!(
+        points(&set, "CERN", "revenue").first(),
+        Some(&("2014-01-04".to_string(), 1.0))
+    );
 }
