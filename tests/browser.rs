@@ -16,7 +16,7 @@ use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
-use support::server::{Server, agent, cli_json, get, import_sp500, sample_db};
+use support::server::{Server, add_sp500, agent, cli_json, get, sample_db};
 
 /// The first of `names` found on PATH (or at one of `also`).
 fn find_program(names: &[&str], also: &[&str]) -> Option<PathBuf> {
@@ -152,7 +152,7 @@ struct Expected {
     score: Value,
     valuation: Value,
     series: Value,
-    sp500: Option<(Value, Value)>,
+    sp500: (Value, Value),
 }
 
 #[test]
@@ -168,18 +168,16 @@ fn the_pages_work_in_a_real_browser() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("demo.db");
     sample_db(&db);
-    let with_sp500 = import_sp500(&db);
+    add_sp500(&db);
     let json = |s: &str| -> Value { serde_json::from_str(&cli_json(&db, s)).unwrap() };
     let expected = Expected {
         score: json("score KC.US"),
         valuation: json("valuation KC.US"),
         series: json("series revenue, net_income, roe of KC.US"),
-        sp500: with_sp500.then(|| {
-            (
-                json("valuation AAPL"),
-                json("select pe_ttm from industry \"Technology Hardware, Storage & Peripherals\""),
-            )
-        }),
+        sp500: (
+            json("valuation AAPL"),
+            json("select pe_ttm from industry \"Technology Hardware, Storage & Peripherals\""),
+        ),
     };
     let driver = Driver::start(&driver);
     let runtime = tokio::runtime::Builder::new_current_thread()
@@ -195,9 +193,8 @@ fn the_pages_work_in_a_real_browser() {
         console(&c, &server, &docs).await;
         search_as_you_type(&c, &server).await;
         not_found_and_hostile_names(&c, &server).await;
-        if let Some((valuation, members)) = &expected.sp500 {
-            sp500(&c, &server, valuation, members).await;
-        }
+        let (valuation, members) = &expected.sp500;
+        sp500(&c, &server, valuation, members).await;
         assert!(server.stop().success());
         let server = Server::start(&db, &["--read-only"]);
         read_only(&c, &server).await;

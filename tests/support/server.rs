@@ -1,5 +1,5 @@
-//! Running `finq serve` in tests: databases to serve (the seed sample, with the S&P 500
-//! files when `../shared` has them), a server on a free loopback port, and a small HTTP
+//! Running `finq serve` in tests: databases to serve (the seed sample and the bundled S&P
+//! 500 snapshot), a server on a free loopback port, and a small HTTP
 //! client that reports every status instead of failing on 4xx/5xx.
 
 use std::io::{BufRead, BufReader, Read};
@@ -18,63 +18,11 @@ pub fn sample_db(path: &Path) {
     finq::demo::load_sample(&mut s).expect("load the sample");
 }
 
-/// Imports the two S&P 500 files into `db` as the README says; false (after a `skipped:`
-/// line, or a failure under CI) when `../shared` does not have them.
-pub fn import_sp500(db: &Path) -> bool {
-    let (Some(gics), Some(fin)) = (
-        super::shared_file("data/real/sp500-constituents-gics.csv"),
-        super::shared_file("data/real/sp500-constituents-financials.csv"),
-    ) else {
-        return false;
-    };
-    let run = |args: &[&str]| {
-        let o = Command::new(finq_bin())
-            .arg("--db")
-            .arg(db)
-            .args(args)
-            .output()
-            .expect("finq runs");
-        assert!(
-            o.status.success(),
-            "finq {args:?}: {}",
-            String::from_utf8_lossy(&o.stderr)
-        );
-    };
-    run(&[
-        "import",
-        gics.to_str().unwrap(),
-        "--symbol-col",
-        "Symbol",
-        "--map",
-        "Security=name",
-        "--map",
-        "GICS Sector=sector",
-        "--map",
-        "GICS Sub-Industry=industry",
-    ]);
-    run(&[
-        "import",
-        fin.to_str().unwrap(),
-        "--symbol-col",
-        "Symbol",
-        "--period",
-        "2026-08-22",
-        "--map",
-        "Price/Earnings=pe_ttm",
-        "--map",
-        "Sector=industry",
-        "--map",
-        "Price/Sales=ps_ttm",
-        "--map",
-        "Price/Book=pb",
-        "--map",
-        "Dividend Yield=dividend_yield",
-        "--map",
-        "Market Cap=market_cap",
-        "--map",
-        "Price=price",
-    ]);
-    true
+/// Adds the bundled S&P 500 snapshot (data/sp500) to the database at `path`, as `finq
+/// demo` does (closed again when this returns).
+pub fn add_sp500(path: &Path) {
+    let mut s = finq::Session::open(path).expect("open the database");
+    finq::demo::load_sp500(&mut s).expect("load the S&P 500 snapshot");
 }
 
 /// `finq --db DB --format json -c TEXT`'s standard output (the database must be free).
