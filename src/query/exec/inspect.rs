@@ -319,7 +319,7 @@ pub fn describe_metric(env: &mut Env, id: &str) -> Result<Table> {
             let period = |c: u32| Period::from_code(c).map(|p| p.to_string());
             rows.push(("first period", Value::opt_text(period(first).as_deref())));
             rows.push(("last period", Value::opt_text(period(last).as_deref())));
-            derivation_rows(env, &def, &mut rows)?;
+            derivation_rows(env, def, &mut rows)?;
         }
     }
     Ok(Table {
