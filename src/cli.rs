@@ -205,3 +205,81 @@ pub fn check(session: &Session) -> i32 {
         }
     }
 }
+
+/// `--format svg`: runs a script whose one statement is a `series`, `score` or `valuation`
+/// and prints its chart as a standalone SVG document, for a file or a browser. Returns the
+/// exit status: 2 when the script is not one such statement, 1 when it fails.
+pub fn run_svg(session: &mut Session, text: &str) -> i32 {
+    use crate::query::ast::Statement;
+    let statements = match crate::query::parse_script(text) {
+        Ok(s) => s,
+        Err(e) => {
+            crate::eprint_line!("{}", render_error(&e, text));
+            return 1;
+        }
+    };
+    let kind = match statements.as_slice() {
+        [one] => match &one.statement {
+            Statement::Series { .. } => Some(Chart::Lines),
+            Statement::Score { .. } => Some(Chart::Radar),
+            Statement::Valuation { .. } => Some(Chart::Band),
+            _ => None,
+        },
+        _ => None,
+    };
+    let Some(kind) = kind else {
+        crate::eprint_line!(
+            "error: --format svg draws the chart of one series, score or valuation statement"
+        );
+        return 2;
+    };
+    let outputs = match session.execute(text) {
+        Ok(o) => o,
+        Err(e) => {
+            crate::eprint_line!("{}", render_error(&e, text));
+            return 1;
+        }
+    };
+    let Some(table) = outputs.iter().find_map(|o| match o {
+        Output::Table(t) => Some(t),
+        Output::Message(_) => None,
+    }) else {
+        crate::eprint_line!("error: the statement gave no table to draw");
+        return 1;
+    };
+    match chart(kind, table) {
+        Ok(svg) => {
+            print(&svg);
+            0
+        }
+        Err(e) => {
+            crate::eprint_line!("{e}");
+            1
+        }
+    }
+}
+
+/// The chart each chartable statement gets.
+#[derive(Clone, Copy)]
+enum Chart {
+    Lines,
+    Radar,
+    Band,
+}
+
+fn chart(kind: Chart, t: &output::Table) -> crate::Result<String> {
+    use crate::charts::{self, read};
+    match kind {
+        Chart::Lines => {
+            let (title, panels) = read::series_panels(t);
+            charts::lines(&title, &panels)
+        }
+        Chart::Radar => match read::score_radar(t) {
+            Some(r) => charts::radar(&r),
+            None => Err(Error::Data(
+                "the scorecard has no dimensions to draw".into(),
+            )),
+        },
+        Chart::Band => charts::band(&read::valuation_band(t)),
+    }
+}

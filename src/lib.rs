@@ -2,9 +2,11 @@
 //!
 //! Companies and their metric time series live in a sled database ([`storage`]); files come
 //! in through [`ingest`]; statements of the query language ([`query`]) run through one
-//! [`Session::execute`], which the REPL, scripts, tests and benchmarks all share.
+//! [`Session::execute`], which the REPL, scripts, tests, benchmarks and the web server
+//! ([`web`]) all share; [`charts`] draws results as SVG for the pages and `--format svg`.
 
 pub mod analysis;
+pub mod charts;
 pub mod cli;
 pub mod columns;
 pub mod demo;
@@ -18,6 +20,7 @@ pub mod query;
 pub mod repl;
 pub mod session;
 pub mod storage;
+pub mod web;
 
 pub use error::{Error, Result};
 pub use session::Session;

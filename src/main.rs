@@ -7,6 +7,7 @@ use finq::model::{Period, PeriodKind};
 use finq::output::Format;
 use finq::{cli, demo, r#gen as datagen};
 use std::io::IsTerminal;
+use std::net::IpAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -20,9 +21,10 @@ struct Cli {
     /// Database folder (default: $FINQ_DB, else ./finq.db).
     #[arg(long, global = true)]
     db: Option<PathBuf>,
-    /// Output format: table, csv, json or markdown.
+    /// Output format: table, csv, json, markdown, or svg (the chart of one series, score or
+    /// valuation statement).
     #[arg(long, global = true, value_parser = parse_format)]
-    format: Option<Format>,
+    format: Option<Shown>,
     /// Write one JSON line per statement to stderr: {"statement", "ms", "rows"}.
     #[arg(long, global = true)]
     timings: bool,
@@ -63,6 +65,29 @@ enum Command {
     Demo,
     /// Verify the database's invariants; exit 0 when sound.
     Check,
+    /// Serve company pages, a query console and a JSON API over HTTP.
+    Serve {
+        /// Port to listen on; 0 takes any free port (printed on start).
+        #[arg(long, default_value_t = 8080)]
+        port: u16,
+        /// Address to listen on. Anything but a loopback address opens the server to other
+        /// machines.
+        #[arg(long, default_value = "127.0.0.1")]
+        bind: IpAddr,
+        /// Refuse every statement that writes.
+        #[arg(long)]
+        read_only: bool,
+        /// The longest a request's statements may run, in seconds.
+        #[arg(long, default_value_t = 30.0, value_name = "SECONDS", value_parser = parse_seconds)]
+        timeout: f64,
+    },
+}
+
+/// How results are shown: one of the text formats, or a chart.
+#[derive(Clone, Copy)]
+enum Shown {
+    Text(Format),
+    Svg,
 }
 
 #[derive(Args)]
@@ -99,8 +124,22 @@ struct ImportArgs {
     companies: bool,
 }
 
-fn parse_format(s: &str) -> Result<Format, String> {
-    Format::parse(s).ok_or_else(|| format!("'{s}' is not a format (table, csv, json, markdown)"))
+fn parse_format(s: &str) -> Result<Shown, String> {
+    if s.eq_ignore_ascii_case("svg") {
+        return Ok(Shown::Svg);
+    }
+    Format::parse(s)
+        .map(Shown::Text)
+        .ok_or_else(|| format!("'{s}' is not a format (table, csv, json, markdown, svg)"))
+}
+
+fn parse_seconds(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(v) if v > 0.0 && v <= 86_400.0 => Ok(v),
+        _ => Err(format!(
+            "'{s}' is not a number of seconds between 0 and 86400"
+        )),
+    }
 }
 
 fn parse_kind(s: &str) -> Result<Kind, String> {
@@ -149,7 +188,19 @@ fn run(args: Cli) -> Result<i32, Error> {
         ));
     }
     let stdout_tty = std::io::stdout().is_terminal();
-    let format = args.format.unwrap_or(Format::Table);
+    let svg = matches!(args.format, Some(Shown::Svg));
+    let format = match args.format {
+        Some(Shown::Text(f)) => f,
+        _ => Format::Table,
+    };
+    let statements_run =
+        args.statements.is_some() || matches!(args.command, None | Some(Command::Run { .. }));
+    if svg && !statements_run {
+        return Err(Error::Usage(
+            "--format svg draws the result of a statement: use it with -c, run or standard input"
+                .into(),
+        ));
+    }
     let opts = cli::RunOptions {
         format,
         timings: args.timings,
@@ -207,6 +258,20 @@ fn run(args: Cli) -> Result<i32, Error> {
             let session = finq::Session::open(&db_path)?;
             Ok(cli::check(&session))
         }
+        Some(Command::Serve {
+            port,
+            bind,
+            read_only,
+            timeout,
+        }) => finq::web::serve(
+            &db_path,
+            &finq::web::ServeOptions {
+                bind,
+                port,
+                read_only,
+                timeout: std::time::Duration::from_secs_f64(timeout),
+            },
+        ),
         Some(Command::Run { files, keep_going }) => {
             let mut session = finq::Session::open(&db_path)?;
             session.set_format(format);
@@ -215,7 +280,11 @@ fn run(args: Cli) -> Result<i32, Error> {
             for f in files {
                 let text = std::fs::read_to_string(&f)
                     .map_err(|e| Error::Io(format!("cannot read {}: {e}", f.display())))?;
-                code = cli::run_script(&mut session, &text, Some(&f.display().to_string()), &opts);
+                code = if svg {
+                    cli::run_svg(&mut session, &text)
+                } else {
+                    cli::run_script(&mut session, &text, Some(&f.display().to_string()), &opts)
+                };
                 if code != 0 && !keep_going {
                     break;
                 }
@@ -225,17 +294,31 @@ fn run(args: Cli) -> Result<i32, Error> {
         None => {
             let mut session = finq::Session::open(&db_path)?;
             session.set_format(format);
-            if let Some(text) = args.statements {
-                let code = cli::run_script(&mut session, &text, None, &opts);
-                return Ok(leave_cache(session, code));
-            }
-            if std::io::stdin().is_terminal() && stdout_tty {
+            let interactive = std::io::stdin().is_terminal() && stdout_tty;
+            if args.statements.is_none() && interactive {
+                if svg {
+                    return Err(Error::Usage(
+                        "--format svg draws the result of a statement: use it with -c, run or \
+                         standard input"
+                            .into(),
+                    ));
+                }
                 return finq::repl::run(&mut session, &opts);
             }
-            let mut text = String::new();
-            std::io::Read::read_to_string(&mut std::io::stdin(), &mut text)
-                .map_err(|e| Error::Io(format!("cannot read standard input: {e}")))?;
-            let code = cli::run_script(&mut session, &text, None, &opts);
+            let text = match args.statements {
+                Some(text) => text,
+                None => {
+                    let mut text = String::new();
+                    std::io::Read::read_to_string(&mut std::io::stdin(), &mut text)
+                        .map_err(|e| Error::Io(format!("cannot read standard input: {e}")))?;
+                    text
+                }
+            };
+            let code = if svg {
+                cli::run_svg(&mut session, &text)
+            } else {
+                cli::run_script(&mut session, &text, None, &opts)
+            };
             Ok(leave_cache(session, code))
         }
     }

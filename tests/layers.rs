@@ -10,6 +10,7 @@ const RULES: &[(&str, &[&str])] = &[
     ("model", &["error"]),
     ("error", &[]),
     ("output", &["model", "error"]),
+    ("charts", &["output", "model", "error"]),
     ("storage", &["model", "error", "fasthash"]),
     ("columns", &["storage", "model", "error", "fasthash"]),
     (
@@ -17,6 +18,13 @@ const RULES: &[(&str, &[&str])] = &[
         &["columns", "storage", "model", "error", "fasthash"],
     ),
     ("ingest", &["storage", "model", "error", "fasthash"]),
+    // A front end: statements go through the session, never around it to the store.
+    (
+        "web",
+        &[
+            "session", "query", "charts", "cli", "output", "model", "error",
+        ],
+    ),
 ];
 
 fn sources(dir: &Path, out: &mut Vec<PathBuf>) {

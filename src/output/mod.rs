@@ -171,6 +171,23 @@ fn format_plain(v: f64) -> String {
     }
 }
 
+/// Text made safe to place in HTML or SVG, as element content or a quoted attribute: the
+/// five characters markup gives meaning to become entities, everything else stays as it is.
+pub fn escape_markup(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' => out.push_str("&amp;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            other => out.push(other),
+        }
+    }
+    out
+}
+
 /// The exact stored number, for CSV and JSON (shortest text that reads back the same).
 pub fn raw_number(v: f64) -> String {
     if v.is_finite() {

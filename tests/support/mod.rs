@@ -5,6 +5,8 @@
 //! run must never pass silently.
 #![allow(dead_code)]
 
+pub mod server;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 

@@ -1,0 +1,128 @@
+//! `--format svg`: the chart of one `series`, `score` or `valuation` statement as a
+//! standalone SVG document on standard output — the same charts the web pages inline.
+
+mod support;
+
+use std::process::{Command, Output};
+use support::server::{finq_bin, sample_dir};
+
+fn finq(db: &std::path::Path, args: &[&str]) -> Output {
+    Command::new(finq_bin())
+        .arg("--db")
+        .arg(db)
+        .args(args)
+        .output()
+        .expect("finq runs")
+}
+
+fn svg(db: &std::path::Path, statement: &str) -> String {
+    let o = finq(db, &["--format", "svg", "-c", statement]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let text = String::from_utf8(o.stdout).unwrap();
+    assert!(
+        text.starts_with("<svg "),
+        "{statement}: a standalone document"
+    );
+    assert!(text.contains("xmlns=\"http://www.w3.org/2000/svg\""));
+    assert!(text.trim_end().ends_with("</svg>"));
+    text
+}
+
+#[test]
+fn score_draws_the_radar() {
+    let (_dir, db) = sample_dir();
+    let s = svg(&db, "score KC.US");
+    assert!(s.contains("<title>KC.US — Kingsoft Cloud Holdings Limited</title>"));
+    assert_eq!(s.matches("<circle").count(), 5, "a point per dimension");
+    for label in [
+        "Profit",
+        "Growth",
+        "Operation",
+        "Security",
+        "Cash",
+        "score 0.63 (B)",
+    ] {
+        assert!(s.contains(label), "{label}");
+    }
+}
+
+#[test]
+fn valuation_draws_the_band() {
+    let (_dir, db) = sample_dir();
+    let s = svg(&db, "valuation KC.US");
+    assert!(s.contains("<title>Valuation of KC.US</title>"));
+    assert_eq!(s.matches("<circle").count(), 4, "a point per multiple");
+    for label in [
+        "P/E (TTM)",
+        "P/B",
+        "P/S (TTM)",
+        "Dividend Yield",
+        "median",
+        "current",
+    ] {
+        assert!(s.contains(label), "{label}");
+    }
+}
+
+#[test]
+fn series_draws_a_panel_per_metric() {
+    let (_dir, db) = sample_dir();
+    let s = svg(
+        &db,
+        "series revenue, net_income of 688316.SH from 2019 to 2024",
+    );
+    // 2019–2023 years and the 2024H1 half of revenue (6), five years and two halves of
+    // net income (7).
+    assert_eq!(s.matches("<circle").count(), 13);
+    for label in ["Revenue", "Net Income", "fiscal year", "half year", "2020"] {
+        assert!(s.contains(label), "{label}");
+    }
+    // Standard input works as -c does.
+    let mut child = Command::new(finq_bin())
+        .arg("--db")
+        .arg(&db)
+        .args(["--format", "svg"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"series revenue of KC.US")
+        .unwrap();
+    let o = child.wait_with_output().unwrap();
+    assert!(o.status.success());
+    assert!(String::from_utf8_lossy(&o.stdout).starts_with("<svg "));
+}
+
+#[test]
+fn other_statements_have_no_chart() {
+    let (_dir, db) = sample_dir();
+    for statements in [
+        "select roe rank",
+        "score KC.US; score 688316.SH",
+        "show sectors",
+    ] {
+        let o = finq(&db, &["--format", "svg", "-c", statements]);
+        assert_eq!(o.status.code(), Some(2), "{statements}");
+        assert!(o.stdout.is_empty());
+        assert!(
+            String::from_utf8_lossy(&o.stderr).contains(
+                "--format svg draws the chart of one series, score or valuation statement"
+            )
+        );
+    }
+    let o = finq(&db, &["--format", "svg", "-c", "score NOPE.XX"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("unknown company"));
+    let o = finq(&db, &["--format", "svg", "check"]);
+    assert_eq!(o.status.code(), Some(2));
+}
