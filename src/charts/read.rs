@@ -39,6 +39,7 @@ pub fn shown(t: &Table, row: usize, name: &str) -> Option<String> {
     let i = column(t, name)?;
     match t.rows.get(row)?.get(i)? {
         Value::Null => None,
+        Value::NoGroup => Some("(none)".into()),
         Value::Num(n) => Some(format_number(*n, t.columns[i].unit)),
         Value::Quantity(n, u) => Some(format_number(*n, Some(*u))),
         Value::Text(s) => Some(s.clone()),

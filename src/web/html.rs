@@ -171,6 +171,7 @@ pub fn table(t: &Table, opts: &TableOptions) -> String {
 fn cell(column: &str, unit: Option<Unit>, v: &Value) -> String {
     match v {
         Value::Null => String::new(),
+        Value::NoGroup => "(none)".into(),
         Value::Num(n) => esc(&format_number(*n, unit)),
         Value::Quantity(n, u) => esc(&format_number(*n, Some(*u))),
         Value::Text(s) if is_grade_column(column) => grade(Some(s)),
