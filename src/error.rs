@@ -160,8 +160,10 @@ macro_rules! errdata {
 }
 
 /// Picks the known name closest to `wanted` for a did-you-mean hint, if one is close enough.
-/// Ties go to the shorter name, then the alphabetically first, so hints never vary; a known
-/// name that `wanted` begins (`FXTR` → `FXTR.US`) counts as close.
+/// Ties go to the name whose length is nearest `wanted`'s (`APPL` → `AAPL`, one letter
+/// changed, rather than `APP`, one dropped), then the shorter, then the alphabetically
+/// first, so hints never vary; a known name that `wanted` begins (`FXTR` → `FXTR.US`) counts
+/// as close.
 pub fn suggest<'a>(wanted: &str, known: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
     let wanted = wanted.to_lowercase();
     let wanted_chars = wanted.chars().count();
@@ -181,9 +183,13 @@ pub fn suggest<'a>(wanted: &str, known: impl IntoIterator<Item = &'a str>) -> Op
         if d > limit {
             continue;
         }
+        let rank = |d: usize, k: &str| {
+            let n = k.chars().count();
+            (d, n.abs_diff(wanted_chars), n, k.to_string())
+        };
         let better = match best {
             None => true,
-            Some((bd, bk)) => (d, k.len(), k) < (bd, bk.len(), bk),
+            Some((bd, bk)) => rank(d, k) < rank(bd, bk),
         };
         if better {
             best = Some((d, k));
@@ -239,6 +245,8 @@ mod tests {
         assert_eq!(suggest("reo", ["roe", "cfo", "pe"]), Some("roe"));
         assert_eq!(suggest("FXTR", ["FXTR.US", "ABC.US"]), Some("FXTR.US"));
         assert_eq!(did_you_mean("reo", ["roe"]), " — did you mean 'roe'?");
+        // One letter changed beats one dropped: APPL is AAPL mistyped, not APP.
+        assert_eq!(suggest("APPL", ["APP", "AAPL", "APPS"]), Some("AAPL"));
     }
 
     #[test]

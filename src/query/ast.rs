@@ -150,8 +150,14 @@ pub struct Item {
 }
 
 impl Item {
-    pub fn column_name(&self) -> &str {
-        self.alias.as_deref().unwrap_or(&self.text)
+    /// The result column's name: the alias, else the item as written, without the
+    /// backticks that quote names (`` `After Tax ROE` `` is the column `After Tax ROE`).
+    pub fn column_name(&self) -> std::borrow::Cow<'_, str> {
+        match &self.alias {
+            Some(a) => a.as_str().into(),
+            None if self.text.contains('`') => self.text.replace('`', "").into(),
+            None => self.text.as_str().into(),
+        }
     }
 }
 

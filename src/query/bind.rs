@@ -294,6 +294,26 @@ impl<'a> Binder<'a> {
     }
 
     fn bind_binary(&mut self, op: BinOp, a: &Expr, b: &Expr) -> Result<Bound> {
+        // `Price/Earnings` written bare is two names divided; when the whole is itself a
+        // metric's name or alias (pe_ttm's `price_earnings`), the division is almost
+        // certainly not what was meant: ask for backticks instead of dividing silently.
+        // Only `a/b` written as one word counts: `a / b` or `(a) / (b)` is a division.
+        if let (BinOp::Div, Expr::Name(x), Expr::Name(y)) = (op, a, b)
+            && y.pos == x.pos + x.name.len() + 1
+        {
+            let whole = format!("{}/{}", x.name, y.name);
+            if let Some(def) = self.catalog.get(&whole) {
+                return Err(Error::name_at(
+                    x.pos,
+                    format!(
+                        "'{whole}' reads as {} divided by {}, but it is also the name of \
+                         metric '{}': write `{whole}` (in backticks) for the metric, or \
+                         {} / {} (with spaces) for the division",
+                        x.name, y.name, def.id, x.name, y.name
+                    ),
+                ));
+            }
+        }
         let bound = |expr, ty, unit| Bound {
             expr,
             ty,

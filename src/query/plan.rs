@@ -541,6 +541,9 @@ pub fn plan_select(env: &mut Env, sel: &Select, depth: usize) -> Result<SelectPl
     let scores = all.iter().any(|e| e.uses(false));
     let fscores = all.iter().any(|e| e.uses(true));
 
+    if let Some(e) = &sel.filter {
+        check_attribute_values(&companies, e)?;
+    }
     let (index, filter) = match (filter, &sel.filter) {
         (Some(b), Some(e)) => split_index_conditions(b, e),
         _ => (Vec::new(), None),
@@ -785,6 +788,46 @@ pub fn change_column(name: &str, unit: Option<crate::model::Unit>) -> String {
 /// top-level `and` chain (answered by the group index) and the rest, with the rest's text.
 /// The index holds exactly the companies whose attribute equals the value ignoring case,
 /// which is what `=` on text means, so those conditions need no second check.
+/// A `where` condition `ATTRIBUTE = "text"` (at the top level of `and`) that no company
+/// matches, while a company has a value one typing slip away, is a mistake: the same
+/// did-you-mean as `from sector "Enrgy"` (a value nothing is close to just selects no rows).
+fn check_attribute_values(companies: &Companies, filter: &Expr) -> Result<()> {
+    match filter {
+        Expr::Binary(BinOp::And, a, b) => {
+            check_attribute_values(companies, a)?;
+            check_attribute_values(companies, b)
+        }
+        Expr::Binary(BinOp::Eq, a, b) => {
+            let ((Expr::Name(name), Expr::Text(value)) | (Expr::Text(value), Expr::Name(name))) =
+                (&**a, &**b)
+            else {
+                return Ok(());
+            };
+            let Some(values) = companies.attribute(&name.name.to_lowercase()) else {
+                return Ok(());
+            };
+            let wanted = value.to_lowercase();
+            let mut known: Vec<&str> = values.iter().flatten().map(|v| &**v).collect();
+            if known.iter().any(|v| v.to_lowercase() == wanted) {
+                return Ok(());
+            }
+            known.sort_unstable();
+            known.dedup();
+            match crate::error::suggest(value, known) {
+                Some(near) => Err(Error::name_at(
+                    name.pos,
+                    format!(
+                        "no company has {} \"{value}\" — did you mean '{near}'?",
+                        name.name
+                    ),
+                )),
+                None => Ok(()),
+            }
+        }
+        _ => Ok(()),
+    }
+}
+
 fn split_index_conditions(filter: Bound, source: &Expr) -> (Vec<IndexCondition>, Option<Filter>) {
     fn leaves<'e>(e: &'e BExpr, out: &mut Vec<&'e BExpr>) {
         match e {

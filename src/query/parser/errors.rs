@@ -135,6 +135,9 @@ pub(super) fn parse_error(text: &str, e: pest::error::Error<Rule>) -> Error {
     }
     let found = found_at(text, pos);
     let previous = previous_word(text, pos);
+    if let Some(message) = clause_out_of_order(text, pos) {
+        return Error::parse(message, line, column);
+    }
     let message = match &e.variant {
         ErrorVariant::ParsingError { positives, .. } => {
             // `screen NAME` may start the next statement, but offering it mid-statement
@@ -171,6 +174,58 @@ pub(super) fn parse_error(text: &str, e: pest::error::Error<Rule>) -> Error {
         ErrorVariant::CustomError { message } => message.clone(),
     };
     Error::parse(message, line, column)
+}
+
+/// A select's clauses, in the order the grammar takes them.
+const CLAUSE_ORDER: [&str; 7] = ["from", "where", "at", "by", "rank", "order", "limit"];
+
+/// "'where' must come before 'at'" when the word at `pos` starts a select clause that
+/// belongs before one the statement already has (`select roe at 2014 where ...`).
+fn clause_out_of_order(text: &str, pos: usize) -> Option<String> {
+    let pos = text.floor_char_boundary(pos);
+    let word = |s: &str| -> String {
+        s.trim_start()
+            .chars()
+            .take_while(|c| c.is_alphanumeric() || *c == '_')
+            .collect::<String>()
+            .to_lowercase()
+    };
+    let here = word(&text[pos..]);
+    let here_index = CLAUSE_ORDER.iter().position(|c| *c == here)?;
+    // The words of this statement so far, outside strings and backticks.
+    let before = &text[..pos];
+    let statement = before.rfind(';').map_or(0, |i| i + 1);
+    let start = statement + before[statement..].to_lowercase().rfind("select")?;
+    let mut words: Vec<String> = Vec::new();
+    let mut current = String::new();
+    let mut quote: Option<char> = None;
+    for c in before[start..].chars() {
+        match quote {
+            Some(q) if c == q => quote = None,
+            Some(_) => {}
+            None if c == '"' || c == '`' => {
+                quote = Some(c);
+                words.push(std::mem::take(&mut current));
+            }
+            None if c.is_alphanumeric() || c == '_' => current.push(c.to_ascii_lowercase()),
+            None => words.push(std::mem::take(&mut current)),
+        }
+    }
+    words.push(current);
+    words.retain(|w| !w.is_empty());
+    let mut later: Option<usize> = None;
+    for (i, w) in words.iter().enumerate() {
+        // `rank by` and `order by` are one clause.
+        if w == "by" && i > 0 && (words[i - 1] == "rank" || words[i - 1] == "order") {
+            continue;
+        }
+        if let Some(j) = CLAUSE_ORDER.iter().position(|c| c == w)
+            && j > here_index
+        {
+            later = Some(later.map_or(j, |l: usize| l.min(j)));
+        }
+    }
+    later.map(|j| format!("'{here}' must come before '{}'", CLAUSE_ORDER[j]))
 }
 
 /// The word just before a byte offset, skipping whitespace.
