@@ -15,7 +15,18 @@ use std::process::ExitCode;
 #[command(
     name = "finq",
     version,
-    about = "An embedded analytics store for company fundamentals"
+    about = "An embedded analytics store for company fundamentals",
+    long_about = "An embedded analytics store for company fundamentals.\n\n\
+        Without a command (and without -c), finq starts an interactive shell (a REPL) on the \
+        database when run on a terminal, or reads statements from standard input when piped.",
+    after_help = "Examples:\n  \
+        finq demo                                      build ./finq-demo.db and take the tour\n  \
+        finq --db finq-demo.db                         the REPL on that database (.help inside)\n  \
+        finq --db my.db import companies.csv prices.csv\n  \
+        finq --db my.db -c 'select roe where industry = \"Semiconductors\" rank limit 10'\n  \
+        finq --db my.db --format json run screens.fq\n  \
+        echo 'show sectors' | finq --db my.db --format csv\n  \
+        finq --db my.db serve --port 8080"
 )]
 struct Cli {
     /// Database folder (default: $FINQ_DB, else ./finq.db).
@@ -39,6 +50,7 @@ struct Cli {
 enum Command {
     /// Run script files of statements.
     Run {
+        /// Script files, run in order; statements end at `;` or at the end of a line.
         #[arg(required = true)]
         files: Vec<PathBuf>,
         /// Go on after a failing statement (the exit status is still 1).
@@ -49,15 +61,20 @@ enum Command {
     Import(ImportArgs),
     /// Write a synthetic benchmark dataset (companies.csv, metrics.csv).
     Gen {
+        /// How many companies to generate (BENCHMARKS.md: 10,000 for the S profile,
+        /// 100,000 for L).
         #[arg(long)]
         companies: usize,
+        /// Quarters of history per company.
         #[arg(long, default_value_t = 40)]
         periods: usize,
+        /// The random seed: the same seed and sizes give the same files, byte for byte.
         #[arg(long, default_value_t = 7)]
         seed: u64,
         /// The fraction of metric cells left empty (as the reference generator's --missing).
         #[arg(long, default_value_t = 0.02)]
         missing: f64,
+        /// The folder to write companies.csv and metrics.csv into (created if missing).
         #[arg(long)]
         out: PathBuf,
     },
@@ -92,6 +109,7 @@ enum Shown {
 
 #[derive(Args)]
 struct ImportArgs {
+    /// The files to import, in order; each one is imported whole or not at all.
     #[arg(required = true)]
     files: Vec<PathBuf>,
     /// csv, jsonl or quote (default: by extension and content).

@@ -452,3 +452,32 @@ fn errors_in_later_statements_point_into_the_script() {
         stderr(&o)
     );
 }
+
+/// Help says that no command starts the REPL, shows examples, and describes every option of
+/// `gen` (issue 16).
+#[test]
+fn help_names_the_repl_shows_examples_and_describes_options() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = finq(dir.path(), &["--help"]);
+    let out = stdout(&o);
+    assert!(out.contains("interactive shell (a REPL)"), "{out}");
+    assert!(
+        out.contains("Examples:") && out.contains("finq demo"),
+        "{out}"
+    );
+    let o = finq(dir.path(), &["gen", "--help"]);
+    let out = stdout(&o);
+    for (option, words) in [
+        ("--companies", "How many companies"),
+        ("--periods", "Quarters of history"),
+        ("--seed", "random seed"),
+        ("--missing", "empty"),
+        ("--out", "folder to write"),
+    ] {
+        let line = out
+            .lines()
+            .find(|l| l.trim_start().starts_with(option))
+            .unwrap_or_else(|| panic!("{option} in {out}"));
+        assert!(line.contains(words), "{option}: {line}");
+    }
+}
