@@ -187,8 +187,9 @@ fn a_session_of_statements_errors_formats_and_history() {
     assert!(!out.contains("unknown"), "the cancelled line ran: {out}");
     prompt(&mut p);
 
-    // .format json prints raw values.
+    // .format json says so, then prints raw values.
     enter(&mut p, ".format json");
+    expect(&mut p, "format: json");
     prompt(&mut p);
     enter(&mut p, r#"select roe where symbol = "KC.US""#);
     expect(&mut p, r#""roe": -0.1293"#);
@@ -230,6 +231,7 @@ fn meta_commands_read_output_stats_check_and_help() {
     prompt(&mut p);
 
     enter(&mut p, ".output result.txt");
+    expect(&mut p, "output: result.txt");
     prompt(&mut p);
     enter(&mut p, "show industries");
     expect(&mut p, "2 rows → result.txt");

@@ -26,8 +26,12 @@ impl Repl {
         match def.command {
             Meta::Quit => return false,
             Meta::Help => cli::print(&help(arg)),
+            // Each setting says what it is now, set or asked.
             Meta::Format => match Format::parse(arg) {
-                Some(f) => session.set_format(f),
+                Some(f) => {
+                    session.set_format(f);
+                    cli::print(&format!("format: {}\n", format_name(f)));
+                }
                 None if arg.is_empty() => {
                     cli::print(&format!("format: {}\n", format_name(session.format())))
                 }
@@ -36,8 +40,14 @@ impl Repl {
                 )),
             },
             Meta::Timer => match arg.to_ascii_lowercase().as_str() {
-                "on" => self.timer = true,
-                "off" => self.timer = false,
+                "on" => {
+                    self.timer = true;
+                    cli::print("timer: on\n");
+                }
+                "off" => {
+                    self.timer = false;
+                    cli::print("timer: off\n");
+                }
                 "" => cli::print(&format!(
                     "timer: {}\n",
                     if self.timer { "on" } else { "off" }
@@ -47,10 +57,14 @@ impl Repl {
             Meta::Output => {
                 if arg.is_empty() || arg == "stdout" || arg == "-" {
                     self.output = None;
+                    cli::print("output: stdout\n");
                 } else {
                     let path = unquote(arg);
                     match std::fs::File::create(&path) {
-                        Ok(f) => self.output = Some((path, f)),
+                        Ok(f) => {
+                            cli::print(&format!("output: {path}\n"));
+                            self.output = Some((path, f));
+                        }
                         Err(e) => self.error(&format!("error: cannot write {path}: {e}")),
                     }
                 }
