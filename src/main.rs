@@ -334,6 +334,8 @@ fn run(args: Cli) -> Result<i32, Error> {
             };
             let code = if svg {
                 cli::run_svg(&mut session, &text)
+            } else if finq::repl::has_meta_lines(&text) {
+                finq::repl::run_lines(&mut session, &text, &opts)
             } else {
                 cli::run_script(&mut session, &text, None, &opts)
             };

@@ -481,3 +481,48 @@ fn help_names_the_repl_shows_examples_and_describes_options() {
         assert!(line.contains(words), "{option}: {line}");
     }
 }
+
+/// Meta commands work in `-c` and in piped input as in the REPL (issue 16): settings confirm
+/// on stderr, so standard output holds only results; an unknown one is exit 1.
+#[test]
+fn meta_commands_in_c_and_piped_input() {
+    let dir = sample_db();
+    let o = finq(dir.path(), &["--db", "demo.db", "-c", ".stats"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(stdout(&o).contains("companies   23"), "{}", stdout(&o));
+
+    let mut child = Command::new(env!("CARGO_BIN_EXE_finq"))
+        .current_dir(dir.path())
+        .args(["--db", "demo.db"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(
+            b".format csv\nselect roe where symbol = \"KC.US\"\n.output out.csv\nshow sectors\n.output stdout\n",
+        )
+        .unwrap();
+    let o = child.wait_with_output().unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(
+        stdout(&o),
+        "symbol,name,roe\nKC.US,Kingsoft Cloud Holdings Limited,-0.1293\n"
+    );
+    assert!(stderr(&o).contains("format: csv"), "{}", stderr(&o));
+    assert!(stderr(&o).contains("output: out.csv"), "{}", stderr(&o));
+    let written = std::fs::read_to_string(dir.path().join("out.csv")).unwrap();
+    assert!(written.starts_with("sector,"), "{written}");
+
+    let o = finq(dir.path(), &["--db", "demo.db", "-c", ".nosuch"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("unknown command '.nosuch'"),
+        "{}",
+        stderr(&o)
+    );
+}

@@ -30,7 +30,7 @@ impl Repl {
             Meta::Format => match Format::parse(arg) {
                 Some(f) => {
                     session.set_format(f);
-                    cli::print(&format!("format: {}\n", format_name(f)));
+                    self.note(&format!("format: {}", format_name(f)));
                 }
                 None if arg.is_empty() => {
                     cli::print(&format!("format: {}\n", format_name(session.format())))
@@ -42,11 +42,11 @@ impl Repl {
             Meta::Timer => match arg.to_ascii_lowercase().as_str() {
                 "on" => {
                     self.timer = true;
-                    cli::print("timer: on\n");
+                    self.note("timer: on");
                 }
                 "off" => {
                     self.timer = false;
-                    cli::print("timer: off\n");
+                    self.note("timer: off");
                 }
                 "" => cli::print(&format!(
                     "timer: {}\n",
@@ -57,12 +57,12 @@ impl Repl {
             Meta::Output => {
                 if arg.is_empty() || arg == "stdout" || arg == "-" {
                     self.output = None;
-                    cli::print("output: stdout\n");
+                    self.note("output: stdout");
                 } else {
                     let path = unquote(arg);
                     match std::fs::File::create(&path) {
                         Ok(f) => {
-                            cli::print(&format!("output: {path}\n"));
+                            self.note(&format!("output: {path}"));
                             self.output = Some((path, f));
                         }
                         Err(e) => self.error(&format!("error: cannot write {path}: {e}")),
@@ -79,7 +79,7 @@ impl Repl {
                     match std::fs::read_to_string(&path) {
                         Ok(text) => {
                             self.depth += 1;
-                            self.read_script(session, &text, &path);
+                            self.read_script(session, &text, Some(&path));
                             self.depth -= 1;
                         }
                         Err(e) => self.error(&format!("error: cannot read {path}: {e}")),
@@ -112,7 +112,7 @@ impl Repl {
 
     /// `.read FILE`: meta-command lines run as such; the statements between them run as
     /// scripts, stopping at the first failure.
-    pub(super) fn read_script(&mut self, session: &mut Session, text: &str, path: &str) {
+    pub(super) fn read_script(&mut self, session: &mut Session, text: &str, path: Option<&str>) {
         let mut chunk = String::new();
         let mut chunk_line = 1;
         let lines: Vec<&str> = text.lines().collect();
@@ -141,11 +141,27 @@ impl Repl {
         session: &mut Session,
         chunk: &str,
         first_line: usize,
-        path: &str,
+        path: Option<&str>,
     ) -> bool {
         // Blank lines keep line numbers in errors those of the file.
         let text = format!("{}{chunk}", "\n".repeat(first_line - 1));
-        self.execute(session, &text, Some(path))
+        let ok = self.execute(session, &text, path);
+        if !ok {
+            self.failed.set(true);
+        }
+        ok
+    }
+}
+
+impl Repl {
+    /// A setting's confirmation: on the terminal, or on stderr for piped input so that
+    /// standard output holds only results.
+    fn note(&self, message: &str) {
+        if self.piped {
+            eprintln!("{message}");
+        } else {
+            cli::print(&format!("{message}\n"));
+        }
     }
 }
 

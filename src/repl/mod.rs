@@ -53,6 +53,35 @@ struct Repl {
     color: bool,
     /// Nesting of `.read`, so a file that reads itself stops.
     depth: usize,
+    /// Lines from `-c` or a pipe: no row-count footers (output stays what scripts print).
+    piped: bool,
+    /// Whether an error was reported (the exit status of piped input).
+    failed: std::cell::Cell<bool>,
+}
+
+/// Statements and meta commands (`.format csv`, `.stats`, `.output FILE`, …) from `-c` or
+/// from standard input that is not a terminal: meta-command lines run as in the REPL, the
+/// statements between them as a script. Returns the exit status (1 after any error).
+pub fn run_lines(session: &mut Session, text: &str, opts: &RunOptions) -> i32 {
+    session.set_format(opts.format);
+    let mut repl = Repl {
+        timer: false,
+        output: None,
+        color: false,
+        depth: 0,
+        piped: true,
+        failed: std::cell::Cell::new(false),
+    };
+    repl.read_script(session, text, None);
+    i32::from(repl.failed.get())
+}
+
+/// Whether a text has a meta-command line (one starting with `.`).
+pub fn has_meta_lines(text: &str) -> bool {
+    text.lines().any(|l| {
+        let l = l.trim_start();
+        l.starts_with('.') && l[1..].starts_with(|c: char| c.is_ascii_alphabetic())
+    })
 }
 
 /// Runs the REPL until Ctrl-D or `.quit`. Returns the exit status (0).
@@ -87,6 +116,8 @@ pub fn run(session: &mut Session, opts: &RunOptions) -> Result<i32> {
         output: None,
         color,
         depth: 0,
+        piped: false,
+        failed: std::cell::Cell::new(false),
     };
     let prompt = (
         "finq> ",
@@ -156,6 +187,7 @@ impl Repl {
     }
 
     fn error(&self, message: &str) {
+        self.failed.set(true);
         report(self.color, message);
     }
 
@@ -225,12 +257,14 @@ impl Repl {
                 Output::Message(m) => self.write(&format!("{m}\n")),
             }
         }
-        let rows = (tables > 0).then(|| r.rows());
+        let rows = (tables > 0 && !self.piped).then(|| r.rows());
         let footer_style = Style {
             color: self.color,
             ..Style::PLAIN
         };
         match (&self.output, format) {
+            // Piped: the confirmation of `.output` said where results go.
+            (Some(_), _) if self.piped => {}
             (Some((name, _)), _) => {
                 // On the terminal: what went to the file.
                 let counts = st::footer(rows, elapsed, &Style::PLAIN);
@@ -250,7 +284,7 @@ impl Repl {
                 }
             }
         }
-        if format == Format::Table && self.output.is_none() {
+        if format == Format::Table && self.output.is_none() && !self.piped {
             cli::print("\n");
         }
     }
