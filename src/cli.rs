@@ -50,7 +50,7 @@ pub fn render_output(o: &Output, format: Format) -> Option<String> {
 pub fn render_output_styled(o: &Output, format: Format, style: &output::Style) -> Option<String> {
     match o {
         Output::Table(t) => Some(output::render_styled(t, format, style)),
-        Output::Message(m) if matches!(format, Format::Csv | Format::Json) => {
+        Output::Message(m) if matches!(format, Format::Csv | Format::Json | Format::Jsonl) => {
             crate::eprint_line!("{m}");
             None
         }
@@ -98,7 +98,14 @@ pub fn run_script(session: &mut Session, text: &str, file: Option<&str>, opts: &
                 );
             }
             for o in &r.outputs {
-                if let Some(s) = render_output_styled(o, format, &opts.style) {
+                // JSON lines carry the statement's number in the script.
+                let rendered = match o {
+                    Output::Table(t) if format == Format::Jsonl => {
+                        Some(output::render_jsonl(t, r.index))
+                    }
+                    _ => render_output_styled(o, format, &opts.style),
+                };
+                if let Some(s) = rendered {
                     // A blank line between results keeps table output readable.
                     if printed_any && format == Format::Table {
                         print("\n");

@@ -32,8 +32,8 @@ struct Cli {
     /// Database folder (default: $FINQ_DB, else ./finq.db).
     #[arg(long, global = true)]
     db: Option<PathBuf>,
-    /// Output format: table, csv, json, markdown, or svg (the chart of one series, score or
-    /// valuation statement).
+    /// Output format: table, csv, json, jsonl (one object per row with its statement's
+    /// number), markdown, or svg (the chart of one series, score or valuation statement).
     #[arg(long, global = true, value_parser = parse_format)]
     format: Option<Shown>,
     /// Write one JSON line per statement to stderr: {"statement", "ms", "rows"}.
@@ -148,7 +148,7 @@ fn parse_format(s: &str) -> Result<Shown, String> {
     }
     Format::parse(s)
         .map(Shown::Text)
-        .ok_or_else(|| format!("'{s}' is not a format (table, csv, json, markdown, svg)"))
+        .ok_or_else(|| format!("'{s}' is not a format (table, csv, json, jsonl, markdown, svg)"))
 }
 
 fn parse_seconds(s: &str) -> Result<f64, String> {

@@ -526,3 +526,35 @@ fn meta_commands_in_c_and_piped_input() {
         stderr(&o)
     );
 }
+
+/// `--format jsonl`: one JSON object per row, numbered by the statement it answers, so a
+/// script's several results can be read from one stream (issue 16).
+#[test]
+fn jsonl_numbers_each_row_by_its_statement() {
+    let dir = sample_db();
+    let o = finq(
+        dir.path(),
+        &[
+            "--db",
+            "demo.db",
+            "--format",
+            "jsonl",
+            "-c",
+            "select roe where symbol = \"KC.US\"; select count() as n by sector",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let rows: Vec<serde_json::Value> = stdout(&o)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect();
+    assert_eq!(rows[0]["statement"], 1);
+    assert_eq!(rows[0]["symbol"], "KC.US");
+    assert_eq!(rows[0]["roe"], -0.1293);
+    assert!(rows.len() > 2, "{rows:?}");
+    assert!(
+        rows[1..]
+            .iter()
+            .all(|r| r["statement"] == 2 && r["n"].is_number())
+    );
+}

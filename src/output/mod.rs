@@ -93,6 +93,8 @@ pub enum Format {
     Table,
     Csv,
     Json,
+    /// JSON lines: one object per row, each with the number of the statement it answers.
+    Jsonl,
     Markdown,
 }
 
@@ -102,6 +104,7 @@ impl Format {
             "table" => Some(Format::Table),
             "csv" => Some(Format::Csv),
             "json" => Some(Format::Json),
+            "jsonl" => Some(Format::Jsonl),
             "markdown" | "md" => Some(Format::Markdown),
             _ => None,
         }
@@ -124,6 +127,7 @@ pub fn render_styled(table: &Table, format: Format, style: &Style) -> String {
         },
         Format::Csv => render_csv(table),
         Format::Json => render_json(table),
+        Format::Jsonl => render_jsonl(table, 1),
         Format::Markdown => render_markdown(table),
     }
 }
@@ -520,6 +524,25 @@ fn json_value(v: &Value) -> String {
 }
 
 /// One JSON array of row objects keyed by column name, in column order.
+/// JSON lines: one object per row, `statement` (1-based, in the script) first, so that the
+/// answers of several statements can be told apart in one stream.
+pub fn render_jsonl(t: &Table, statement: usize) -> String {
+    let mut out = String::new();
+    for row in &t.rows {
+        let _ = write!(out, "{{\"statement\": {statement}");
+        for (c, v) in t.columns.iter().zip(row) {
+            let _ = write!(
+                out,
+                ", {}: {}",
+                serde_json::Value::String(c.name.clone()),
+                json_value(v)
+            );
+        }
+        out.push_str("}\n");
+    }
+    out
+}
+
 fn render_json(t: &Table) -> String {
     let mut out = String::from("[");
     for (i, row) in t.rows.iter().enumerate() {

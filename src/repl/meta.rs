@@ -36,7 +36,7 @@ impl Repl {
                     cli::print(&format!("format: {}\n", format_name(session.format())))
                 }
                 None => self.error(&format!(
-                    "error: unknown format '{arg}': use table, csv, json or markdown"
+                    "error: unknown format '{arg}': use table, csv, json, jsonl or markdown"
                 )),
             },
             Meta::Timer => match arg.to_ascii_lowercase().as_str() {
@@ -179,6 +179,7 @@ fn format_name(f: Format) -> &'static str {
         Format::Table => "table",
         Format::Csv => "csv",
         Format::Json => "json",
+        Format::Jsonl => "jsonl",
         Format::Markdown => "markdown",
     }
 }

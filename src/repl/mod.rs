@@ -251,7 +251,9 @@ impl Repl {
                     tables += 1;
                     self.write(&output::render_styled(t, format, style));
                 }
-                Output::Message(m) if matches!(format, Format::Csv | Format::Json) => {
+                Output::Message(m)
+                    if matches!(format, Format::Csv | Format::Json | Format::Jsonl) =>
+                {
                     eprintln!("{m}");
                 }
                 Output::Message(m) => self.write(&format!("{m}\n")),
