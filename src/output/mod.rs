@@ -529,35 +529,29 @@ fn json_value(v: &Value) -> String {
 pub fn render_jsonl(t: &Table, statement: usize) -> String {
     let mut out = String::new();
     for row in &t.rows {
-        let _ = write!(out, "{{\"statement\": {statement}");
-        for (c, v) in t.columns.iter().zip(row) {
-            let _ = write!(
-                out,
-                ", {}: {}",
-                serde_json::Value::String(c.name.clone()),
-                json_value(v)
-            );
-        }
+        let _ = write!(out, "{{\"statement\": {statement}, ");
+        json_fields(&mut out, t, row);
         out.push_str("}\n");
     }
     out
+}
+
+/// A row's `"column": value` pairs, comma-separated.
+fn json_fields(out: &mut String, t: &Table, row: &[Value]) {
+    for (j, (c, v)) in t.columns.iter().zip(row).enumerate() {
+        if j > 0 {
+            out.push_str(", ");
+        }
+        let name = serde_json::Value::String(c.name.clone());
+        let _ = write!(out, "{name}: {}", json_value(v));
+    }
 }
 
 fn render_json(t: &Table) -> String {
     let mut out = String::from("[");
     for (i, row) in t.rows.iter().enumerate() {
         out.push_str(if i == 0 { "\n  {" } else { ",\n  {" });
-        for (j, (c, v)) in t.columns.iter().zip(row).enumerate() {
-            if j > 0 {
-                out.push_str(", ");
-            }
-            let _ = write!(
-                out,
-                "{}: {}",
-                serde_json::Value::String(c.name.clone()),
-                json_value(v)
-            );
-        }
+        json_fields(&mut out, t, row);
         out.push('}');
     }
     out.push_str(if t.rows.is_empty() { "]\n" } else { "\n]\n" });
