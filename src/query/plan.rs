@@ -803,14 +803,29 @@ fn check_attribute_values(companies: &Companies, filter: &Expr) -> Result<()> {
             else {
                 return Ok(());
             };
-            let Some(values) = companies.attribute(&name.name.to_lowercase()) else {
-                return Ok(());
-            };
+            let attr = name.name.to_lowercase();
             let wanted = value.to_lowercase();
-            let mut known: Vec<&str> = values.iter().flatten().map(|v| &**v).collect();
-            if known.iter().any(|v| v.to_lowercase() == wanted) {
+            // Selects run this on every `where`: answer from the group indexes and the
+            // symbol map where there is one, and scan an attribute only until a match.
+            let found = match attr.as_str() {
+                "industry" => companies.industries.contains_key(&wanted),
+                "sector" => companies.sectors.contains_key(&wanted),
+                "symbol" => companies.index_of(value).is_some(),
+                _ => match companies.attribute(&attr) {
+                    None => return Ok(()),
+                    Some(values) => values.iter().flatten().any(|v| {
+                        v.eq_ignore_ascii_case(value)
+                            || (!v.is_ascii() && v.to_lowercase() == wanted)
+                    }),
+                },
+            };
+            if found {
                 return Ok(());
             }
+            let Some(values) = companies.attribute(&attr) else {
+                return Ok(());
+            };
+            let mut known: Vec<&str> = values.iter().flatten().map(|v| &**v).collect();
             known.sort_unstable();
             known.dedup();
             match crate::error::suggest(value, known) {
