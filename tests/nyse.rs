@@ -17,17 +17,6 @@ const FILE: &str = "../shared/data/real/nyse-fundamentals-2012-2016.csv";
 
 /// The file's own rounded ratios, left out so that finq derives them from the statement
 /// items (DERIVATIONS.md). Its percents are whole numbers (`Gross Margin` 58.0).
-const RATIOS: [&str; 9] = [
-    "After Tax ROE",
-    "Cash Ratio",
-    "Current Ratio",
-    "Gross Margin",
-    "Operating Margin",
-    "Pre-Tax Margin",
-    "Pre-Tax ROE",
-    "Profit Margin",
-    "Quick Ratio",
-];
 
 fn finq(db: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_finq"))
@@ -48,21 +37,7 @@ fn text(bytes: &[u8]) -> String {
 /// `Total Liabilities` is 193.437B), so it goes to a metric of that name instead of
 /// clashing with `Total Liabilities` over the catalog alias `liabilities`.
 fn import_args<'a>(file: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
-    let mut args = vec![
-        "import",
-        file,
-        "--symbol-col",
-        "Ticker Symbol",
-        "--period-col",
-        "Period Ending",
-        "--period-kind",
-        "fy",
-        "--map",
-        "Liabilities=change_in_liabilities",
-    ];
-    for column in RATIOS {
-        args.extend(["--skip", column]);
-    }
+    let mut args = support::nyse_import_args(file, ["--map", "Liabilities=change_in_liabilities"]);
     args.extend(extra);
     args
 }
@@ -122,7 +97,10 @@ fn cells_read(path: &Path) -> usize {
     let keep: Vec<bool> = header
         .iter()
         .map(|h| {
-            !(h.is_empty() || h == "Ticker Symbol" || h == "Period Ending" || RATIOS.contains(&h))
+            !(h.is_empty()
+                || h == "Ticker Symbol"
+                || h == "Period Ending"
+                || support::NYSE_RATIOS.contains(&h))
         })
         .collect();
     r.records()

@@ -20,21 +20,6 @@ fn indicators() -> Vec<&'static str> {
         .collect()
 }
 
-/// The file's own ratio columns (whole-number percents) and its cash-flow `Liabilities`
-/// line, left out so that finq derives the indicators (README, "Real fundamentals").
-const SKIPPED: [&str; 10] = [
-    "After Tax ROE",
-    "Gross Margin",
-    "Profit Margin",
-    "Operating Margin",
-    "Pre-Tax Margin",
-    "Pre-Tax ROE",
-    "Cash Ratio",
-    "Current Ratio",
-    "Quick Ratio",
-    "Liabilities",
-];
-
 fn finq(dir: &Path, args: &[&str]) -> String {
     let o = Command::new(env!("CARGO_BIN_EXE_finq"))
         .current_dir(dir)
@@ -90,21 +75,13 @@ fn every_scorecard_equals_an_independent_computation() {
             "GICS Sub Industry=industry",
         ],
     );
-    let mut args = vec![
-        "--db",
-        "nyse.db",
-        "import",
+    // The README's command: the file's ratio columns and its cash-flow `Liabilities` line
+    // left out, so that finq derives the indicators.
+    let mut args = vec!["--db", "nyse.db"];
+    args.extend(support::nyse_import_args(
         &fundamentals,
-        "--symbol-col",
-        "Ticker Symbol",
-        "--period-col",
-        "Period Ending",
-        "--period-kind",
-        "fy",
-    ];
-    for col in SKIPPED {
-        args.extend(["--skip", col]);
-    }
+        ["--skip", "Liabilities"],
+    ));
     finq(dir.path(), &args);
 
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/nyse_scores.py");

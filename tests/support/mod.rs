@@ -56,3 +56,39 @@ pub fn python_with(modules: &[&str]) -> bool {
         }
     }
 }
+
+/// The NYSE fundamentals file's own ratio columns: whole-number percents rounded to
+/// integers, left out so that finq derives exact ones (README, "Real fundamentals").
+pub const NYSE_RATIOS: [&str; 9] = [
+    "After Tax ROE",
+    "Cash Ratio",
+    "Current Ratio",
+    "Gross Margin",
+    "Operating Margin",
+    "Pre-Tax Margin",
+    "Pre-Tax ROE",
+    "Profit Margin",
+    "Quick Ratio",
+];
+
+/// `import FILE` with the options that read the NYSE fundamentals file: symbol and period
+/// columns, fiscal years, its ratio columns skipped. Its `Liabilities` column is a cash-flow
+/// line (the change in liabilities), not the balance `Total Liabilities`: `liabilities`
+/// says what to do with it (`["--skip", "Liabilities"]` or a `--map`).
+pub fn nyse_import_args<'a>(file: &'a str, liabilities: [&'a str; 2]) -> Vec<&'a str> {
+    let mut args = vec![
+        "import",
+        file,
+        "--symbol-col",
+        "Ticker Symbol",
+        "--period-col",
+        "Period Ending",
+        "--period-kind",
+        "fy",
+    ];
+    args.extend(liabilities);
+    for column in NYSE_RATIOS {
+        args.extend(["--skip", column]);
+    }
+    args
+}
