@@ -15,9 +15,6 @@ use std::process::{Command, Output};
 /// The file, relative to the crate root (the tests run the binary from there).
 const FILE: &str = "../shared/data/real/nyse-fundamentals-2012-2016.csv";
 
-/// The file's own rounded ratios, left out so that finq derives them from the statement
-/// items (DERIVATIONS.md). Its percents are whole numbers (`Gross Margin` 58.0).
-
 fn finq(db: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_finq"))
         .current_dir(env!("CARGO_MANIFEST_DIR"))

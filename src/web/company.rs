@@ -75,7 +75,7 @@ pub async fn page(State(app): State<App>, Path(symbol): Path<String>) -> Respons
 }
 
 /// The first table a statement gave, or why there is none.
-fn first_table(r: &Result<Vec<Output>>) -> std::result::Result<&Table, String> {
+pub(super) fn first_table(r: &Result<Vec<Output>>) -> std::result::Result<&Table, String> {
     match r {
         Ok(outputs) => outputs
             .iter()

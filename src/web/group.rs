@@ -1,12 +1,13 @@
 //! `/industry/NAME` and `/sector/NAME`: a group's members ranked by score, the distribution
 //! of their overall grades as a bar chart, and the group's median indicators.
 
+use super::company::first_table;
 use super::html::{self, TableOptions, esc};
 use super::pages::{html_response, not_found_page, problem_page, shell_page};
 use super::{App, Problem, quoted};
 use crate::charts::{self, read};
 use crate::error::Result;
-use crate::output::{Output, Table};
+use crate::output::Output;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
@@ -145,22 +146,9 @@ async fn group_page(app: App, kind: Kind, name: String) -> Response {
     html_response(StatusCode::OK, shell_page(&app, &title, "", &body))
 }
 
-fn table_of(r: &Result<Vec<Output>>) -> std::result::Result<&Table, String> {
-    match r {
-        Ok(outputs) => outputs
-            .iter()
-            .find_map(|o| match o {
-                Output::Table(t) => Some(t),
-                Output::Message(_) => None,
-            })
-            .ok_or_else(|| "no result".to_string()),
-        Err(e) => Err(e.to_string()),
-    }
-}
-
 fn render(kind: Kind, data: &GroupData) -> String {
     let mut body = String::new();
-    let members = table_of(&data.members);
+    let members = first_table(&data.members);
     let count = members.as_ref().map_or(0, |t| t.rows.len());
     let _ = write!(
         body,
@@ -203,7 +191,7 @@ fn render(kind: Kind, data: &GroupData) -> String {
         }
     }
     body.push_str("</section><section id=\"medians\" class=\"card\"><h2>Median indicators</h2>");
-    match table_of(&data.medians) {
+    match first_table(&data.medians) {
         Ok(t) if !t.rows.is_empty() => {
             body.push_str(
                 "<div class=\"scroll\"><table class=\"data\" id=\"medians-table\"><thead><tr>\
