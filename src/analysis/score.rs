@@ -29,18 +29,91 @@ pub const DIMENSIONS: [Dimension; 5] = [
     Dimension::Cash,
 ];
 
-fn dimension_index(d: Dimension) -> usize {
-    DIMENSIONS.iter().position(|x| *x == d).unwrap_or(0)
+/// One indicator of a scorecard: a metric, its weight within its dimension, and whether
+/// lower values are better (from the catalog's direction).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Indicator {
+    pub metric: String,
+    pub weight: f64,
+    pub lower: bool,
+}
+
+/// A named group of indicators; its score is the weighted mean of their percentiles.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CardDimension {
+    pub name: String,
+    pub indicators: Vec<Indicator>,
+}
+
+/// A scorecard: the built-in one of SCORING.md, or one a user defined
+/// (`define scorecard NAME (...)`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Scorecard {
+    /// `score` for the built-in card.
+    pub name: String,
+    pub dimensions: Vec<CardDimension>,
+}
+
+/// The name the built-in scorecard goes by.
+pub const BUILTIN: &str = "score";
+
+impl Scorecard {
+    /// The scorecard of SCORING.md: five dimensions, eleven indicators, weight 1 each.
+    pub fn builtin() -> Scorecard {
+        let dimensions = DIMENSIONS
+            .iter()
+            .map(|d| CardDimension {
+                name: d.name().to_string(),
+                indicators: INDICATORS
+                    .iter()
+                    .filter(|(_, kd, _)| kd == d)
+                    .map(|(id, _, lower)| Indicator {
+                        metric: id.to_string(),
+                        weight: 1.0,
+                        lower: *lower,
+                    })
+                    .collect(),
+            })
+            .collect();
+        Scorecard {
+            name: BUILTIN.into(),
+            dimensions,
+        }
+    }
+
+    pub fn is_builtin(&self) -> bool {
+        self.name == BUILTIN
+    }
+
+    /// Every indicator with the index of its dimension, dimension by dimension. Indicator
+    /// k of [`MemberScore::pct`] and of the table's values is the k-th of this list.
+    pub fn indicators(&self) -> impl Iterator<Item = (usize, &Indicator)> {
+        self.dimensions
+            .iter()
+            .enumerate()
+            .flat_map(|(d, dim)| dim.indicators.iter().map(move |i| (d, i)))
+    }
+
+    pub fn indicator_count(&self) -> usize {
+        self.dimensions.iter().map(|d| d.indicators.len()).sum()
+    }
+
+    /// A score needs at least half of the dimensions, rounded up (3 of the built-in 5).
+    pub fn min_dimensions(&self) -> usize {
+        self.dimensions.len().div_ceil(2)
+    }
 }
 
 /// One member's figures, scored against one group.
 #[derive(Clone, Debug)]
 pub struct MemberScore {
-    /// Indicator percentiles (1 = best), NaN where the indicator is missing.
-    pub pct: [f64; 11],
+    /// Indicator percentiles (1 = best) in [`Scorecard::indicators`] order, NaN where the
+    /// indicator is missing.
+    pub pct: Vec<f64>,
     /// Dimension scores, NaN where the dimension has no indicator.
-    pub dims: [f64; 5],
-    /// Mean of the available dimension scores; NaN with fewer than three.
+    pub dims: Vec<f64>,
+    /// Weighted mean of the available dimension scores; NaN with fewer than
+    /// [`Scorecard::min_dimensions`].
     pub score: f64,
     /// 1 + the number of members whose score is more than EPS above; `None` without score.
     pub rank: Option<usize>,
@@ -68,16 +141,21 @@ impl GroupScores {
 /// Every company's scorecard within its own peer group, at one period.
 #[derive(Debug)]
 pub struct ScoreTable {
+    pub card: std::sync::Arc<Scorecard>,
     pub groups: Vec<GroupScores>,
     /// For each company, the index of its own peer group in `groups`.
     pub group_of: Vec<usize>,
-    /// Indicator values per indicator, per company.
+    /// Indicator values per indicator (in [`Scorecard::indicators`] order), per company.
     pub values: Vec<Vec<f64>>,
 }
 
 impl ScoreTable {
     /// Scores every company. `values[k][c]` is indicator k of company c at the period.
-    pub fn build(companies: &Companies, values: Vec<Vec<f64>>) -> ScoreTable {
+    pub fn build(
+        companies: &Companies,
+        card: std::sync::Arc<Scorecard>,
+        values: Vec<Vec<f64>>,
+    ) -> ScoreTable {
         let mut labels: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
         let mut groups = Vec::new();
         let mut group_of = Vec::with_capacity(companies.len());
@@ -88,7 +166,7 @@ impl ScoreTable {
                 None => {
                     let mut members = members;
                     members.sort_unstable();
-                    groups.push(score_group(label.clone(), members, &values));
+                    groups.push(score_group(&card, label.clone(), members, &values));
                     labels.insert(label, groups.len() - 1);
                     groups.len() - 1
                 }
@@ -96,6 +174,7 @@ impl ScoreTable {
             group_of.push(g);
         }
         ScoreTable {
+            card,
             groups,
             group_of,
             values,
@@ -109,43 +188,53 @@ impl ScoreTable {
     }
 }
 
-/// Scores every member of one group against the group.
-pub fn score_group(label: String, members: Vec<usize>, values: &[Vec<f64>]) -> GroupScores {
+/// Scores every member of one group against the group, with `card`'s indicators, weights
+/// and dimensions.
+pub fn score_group(
+    card: &Scorecard,
+    label: String,
+    members: Vec<usize>,
+    values: &[Vec<f64>],
+) -> GroupScores {
     let n = members.len();
+    let (k_count, d_count) = (card.indicator_count(), card.dimensions.len());
     let mut results = vec![
         MemberScore {
-            pct: [f64::NAN; 11],
-            dims: [f64::NAN; 5],
+            pct: vec![f64::NAN; k_count],
+            dims: vec![f64::NAN; d_count],
             score: f64::NAN,
             rank: None,
         };
         n
     ];
-    for (k, (_, _, lower)) in INDICATORS.iter().enumerate() {
-        let vals: Vec<f64> = members.iter().map(|&c| values[k][c]).collect();
-        for (i, p) in stats::midrank_percentiles(&vals, *lower)
+    let mut vals = Vec::with_capacity(n);
+    for (k, (_, ind)) in card.indicators().enumerate() {
+        vals.clear();
+        vals.extend(members.iter().map(|&c| values[k][c]));
+        for (i, p) in stats::midrank_percentiles(&vals, ind.lower)
             .into_iter()
             .enumerate()
         {
             results[i].pct[k] = p;
         }
     }
+    let min_dims = card.min_dimensions();
     for r in &mut results {
-        let mut sums = [0.0; 5];
-        let mut counts = [0usize; 5];
-        for (k, (_, dim, _)) in INDICATORS.iter().enumerate() {
+        let mut sums = vec![0.0; d_count];
+        let mut weights = vec![0.0; d_count];
+        for (k, (d, ind)) in card.indicators().enumerate() {
             if !r.pct[k].is_nan() {
-                sums[dimension_index(*dim)] += r.pct[k];
-                counts[dimension_index(*dim)] += 1;
+                sums[d] += ind.weight * r.pct[k];
+                weights[d] += ind.weight;
             }
         }
-        for d in 0..5 {
-            if counts[d] > 0 {
-                r.dims[d] = sums[d] / counts[d] as f64;
+        for d in 0..d_count {
+            if weights[d] > 0.0 {
+                r.dims[d] = sums[d] / weights[d];
             }
         }
         let available: Vec<f64> = r.dims.iter().copied().filter(|x| !x.is_nan()).collect();
-        if available.len() >= 3 {
+        if !available.is_empty() && available.len() >= min_dims {
             r.score = available.iter().sum::<f64>() / available.len() as f64;
         }
     }
@@ -212,7 +301,7 @@ mod tests {
                 (9, &[1.0, 2.0, f64::NAN]),
             ],
         );
-        let t = ScoreTable::build(&c, v);
+        let t = ScoreTable::build(&c, std::sync::Arc::new(Scorecard::builtin()), v);
         let (g, a) = t.own(0).unwrap();
         assert_eq!(g.label, "all companies");
         assert_eq!(a.pct[0], 0.0);
@@ -237,7 +326,7 @@ mod tests {
             2,
             &[(0, &[1.0, 2.0]), (3, &[1.0, f64::NAN]), (8, &[1.0, 2.0])],
         );
-        let t = ScoreTable::build(&c, v);
+        let t = ScoreTable::build(&c, std::sync::Arc::new(Scorecard::builtin()), v);
         assert_eq!(t.own(0).unwrap().1.score, (0.0 + 0.5 + 1.0) / 3.0);
         // B has only profit and security.
         assert!(t.own(1).unwrap().1.score.is_nan());
@@ -258,7 +347,11 @@ mod tests {
         spec.push(("G", "small", "s"));
         spec.push(("H", "lone", "t"));
         let c = companies(&spec);
-        let t = ScoreTable::build(&c, values(8, &[]));
+        let t = ScoreTable::build(
+            &c,
+            std::sync::Arc::new(Scorecard::builtin()),
+            values(8, &[]),
+        );
         assert_eq!(t.groups[t.group_of[0]].label, "industry big");
         assert_eq!(t.groups[t.group_of[0]].members.len(), 5);
         assert_eq!(t.groups[t.group_of[5]].label, "sector s");
@@ -284,7 +377,7 @@ mod tests {
                 (7, &[2.0, 2.0, 1.0, 3.0]),
             ],
         );
-        let t = ScoreTable::build(&c, v);
+        let t = ScoreTable::build(&c, std::sync::Arc::new(Scorecard::builtin()), v);
         let ranks: Vec<_> = (0..4).map(|i| t.own(i).unwrap().1.rank).collect();
         assert_eq!(ranks, [Some(2), Some(2), Some(4), Some(1)]);
         // Median of an even count interpolates: scores 1/3·(0.5·3)… check by value.

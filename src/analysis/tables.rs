@@ -2,7 +2,7 @@
 //! and kept until the next write (a session holds one [`Tables`] beside its columns).
 
 use super::fscore::{self, FScore};
-use super::score::{INDICATORS, ScoreTable};
+use super::score::{ScoreTable, Scorecard};
 use crate::columns::{Companies, MetricColumn, SeriesRef};
 use crate::error::Result;
 use crate::model::Period;
@@ -13,7 +13,8 @@ use std::sync::Arc;
 /// Every company's scorecard and F-score, by the period they were taken at.
 #[derive(Default)]
 pub struct Tables {
-    scores: HashMap<Option<Period>, Arc<ScoreTable>>,
+    /// By scorecard name and period.
+    scores: HashMap<(String, Option<Period>), Arc<ScoreTable>>,
     fscores: HashMap<Option<Period>, Arc<Vec<FScore>>>,
 }
 
@@ -24,30 +25,28 @@ impl Tables {
         self.fscores.clear();
     }
 
-    /// Every company's scorecard within its peer group (SCORING.md), at `at`. `indicator`
-    /// gives each indicator's column as statements read it (stored points, and derived
-    /// ones where none is stored): only the point at `at` is used, so an anchored column
-    /// (one point per company) serves as well as a whole one.
+    /// Every company's scorecard `card` within its peer group (SCORING.md), at `at`.
+    /// `indicator` gives one indicator's value of every company at `at`, as statements
+    /// read it (stored points, and derived ones where none is stored).
     pub fn scores(
         &mut self,
         companies: &Companies,
+        card: &Arc<Scorecard>,
         at: Option<Period>,
-        indicator: &mut dyn FnMut(&str) -> Result<Arc<MetricColumn>>,
+        indicator: &mut dyn FnMut(&str) -> Result<Vec<f64>>,
     ) -> Result<Arc<ScoreTable>> {
-        if let Some(t) = self.scores.get(&at) {
+        let key = (card.name.clone(), at);
+        if let Some(t) = self.scores.get(&key)
+            && t.card == *card
+        {
             return Ok(t.clone());
         }
-        let mut values = Vec::with_capacity(INDICATORS.len());
-        for (id, _, _) in INDICATORS {
-            let col = indicator(id)?;
-            values.push(
-                (0..companies.len())
-                    .map(|c| col.series(c).value_at(at))
-                    .collect(),
-            );
-        }
-        let t = Arc::new(ScoreTable::build(companies, values));
-        self.scores.insert(at, t.clone());
+        let values = card
+            .indicators()
+            .map(|(_, ind)| indicator(&ind.metric))
+            .collect::<Result<Vec<_>>>()?;
+        let t = Arc::new(ScoreTable::build(companies, card.clone(), values));
+        self.scores.insert(key, t.clone());
         Ok(t)
     }
 

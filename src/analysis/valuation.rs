@@ -13,6 +13,14 @@ pub const METRICS: [(&str, bool); 4] = [
     ("dividend_yield", false),
 ];
 
+/// A multiple's value as it ranks among peers where lower is better: a negative P/E, P/B or
+/// P/S (a loss, negative equity) comes after every non-negative one, negatives among
+/// themselves from closest to zero. Other metrics rank by their value.
+pub fn ranking_key(id: &str, v: f64) -> f64 {
+    let multiple = METRICS.iter().any(|(m, lower)| *m == id && *lower);
+    if multiple && v < 0.0 { 1e15 - v } else { v }
+}
+
 /// High, median and low of the points in the `years` ending at the latest point, both ends
 /// included; NaN when the series is empty.
 pub fn band(s: SeriesRef, years: i32) -> (f64, f64, f64) {

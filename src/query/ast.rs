@@ -79,14 +79,30 @@ pub enum Statement {
         kind: DefKind,
         name: Spanned,
     },
+    /// `define scorecard NAME (DIMENSION: METRIC [weight W] {, ...}; ...)`.
+    DefineScorecard {
+        name: Spanned,
+        dimensions: Vec<CardDimensionSpec>,
+        /// The statement's text, stored with the definition.
+        text: String,
+    },
     Score {
         symbol: Spanned,
         at: Option<Period>,
+        /// `using NAME`: a custom scorecard instead of the built-in one.
+        card: Option<Spanned>,
     },
     Peers {
         symbol: Spanned,
         at: Option<Period>,
         limit: Option<usize>,
+        card: Option<Spanned>,
+    },
+    /// `compare SYMBOL, SYMBOL {, SYMBOL} [on METRIC {, METRIC}] [at PERIOD]`.
+    Compare {
+        symbols: Vec<Spanned>,
+        metrics: Vec<Spanned>,
+        at: Option<Period>,
     },
     Valuation {
         symbol: Spanned,
@@ -109,6 +125,15 @@ pub enum MetricChange {
 pub enum DefKind {
     Metric,
     Screen,
+    Scorecard,
+}
+
+/// One dimension of a `define scorecard`: its name and its indicators with their weights
+/// as written.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CardDimensionSpec {
+    pub name: Spanned,
+    pub indicators: Vec<(Spanned, Option<f64>)>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -118,6 +143,7 @@ pub enum ShowWhat {
     Sectors,
     Metrics,
     Screens,
+    Scorecards,
 }
 
 /// A name with the byte offset where it was written, so errors can point at it.

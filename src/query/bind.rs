@@ -3,7 +3,7 @@
 //! each expression gets a type and a display unit.
 
 use super::ast::{BinOp, Expr, Group, Spanned};
-use super::registry::{self, ArgType, Func, FunctionDef, Yields};
+use super::registry::{self, ArgType, ColumnDef, Func, FunctionDef, Yields};
 use crate::columns::Companies;
 use crate::error::{Error, Result, did_you_mean};
 use crate::model::{Catalog, Direction, Period, Unit};
@@ -44,7 +44,8 @@ pub enum BExpr {
     Ts(TsFn, Box<BExpr>, usize),
     Cross(CrossFn, Box<BExpr>, Option<Group>, bool),
     Agg(AggFn, Option<Box<BExpr>>, f64),
-    Score(ScoreCol),
+    /// A computed column of a scorecard (`card` indexes the binder's `cards`) or the F-score.
+    Score(ScoreCol, usize),
 }
 
 impl BExpr {
@@ -54,17 +55,23 @@ impl BExpr {
         found
     }
 
-    /// Whether the scorecards (`Some(false)`) or F-scores (`Some(true)`) are needed.
-    pub fn uses(&self, fscore: bool) -> bool {
+    /// Whether the F-scores are needed.
+    pub fn uses_fscore(&self) -> bool {
         let mut found = false;
+        self.visit(&mut |e| found |= matches!(e, BExpr::Score(ScoreCol::FScore, _)));
+        found
+    }
+
+    /// Adds the scorecards (by the binder's card index) this expression reads to `cards`.
+    pub fn scorecards(&self, cards: &mut Vec<usize>) {
         self.visit(&mut |e| {
-            found |= match e {
-                BExpr::Score(ScoreCol::FScore) => fscore,
-                BExpr::Score(_) => !fscore,
-                _ => false,
+            if let BExpr::Score(col, card) = e
+                && *col != ScoreCol::FScore
+                && !cards.contains(card)
+            {
+                cards.push(*card);
             }
         });
-        found
     }
 
     pub fn has_cross(&self) -> bool {
@@ -115,6 +122,9 @@ pub struct Binder<'a> {
     /// Metric ids in slot order.
     pub metrics: Vec<String>,
     slots: HashMap<String, usize>,
+    /// Scorecard names (`score` is the built-in one) in the order expressions use them, as
+    /// written; the planner loads them.
+    pub cards: Vec<Spanned>,
     /// Item aliases and texts visible to `rank by` / `order by`, with their bound forms.
     pub items: Vec<(String, Bound)>,
     /// How deep computed metrics are being expanded (they may refer to each other).
@@ -128,6 +138,7 @@ impl<'a> Binder<'a> {
             companies,
             metrics: Vec::new(),
             slots: HashMap::new(),
+            cards: Vec::new(),
             items: Vec::new(),
             depth: 0,
         }
@@ -140,6 +151,19 @@ impl<'a> Binder<'a> {
         self.metrics.push(id.to_string());
         self.slots.insert(id.to_string(), self.metrics.len() - 1);
         self.metrics.len() - 1
+    }
+
+    /// The index of scorecard `name` (as written) in [`Binder::cards`].
+    fn card_slot(&mut self, name: &Spanned) -> usize {
+        let lower = name.name.to_lowercase();
+        if let Some(i) = self.cards.iter().position(|c| c.name == lower) {
+            return i;
+        }
+        self.cards.push(Spanned {
+            name: lower,
+            pos: name.pos,
+        });
+        self.cards.len() - 1
     }
 
     /// An error pointing at a name in the script.
@@ -417,8 +441,12 @@ impl<'a> Binder<'a> {
         }
         if let Some(c) = registry::column(&lower) {
             let (ty, unit, direction) = shape(c.yields, None);
+            let card = self.card_slot(&Spanned {
+                name: crate::analysis::score::BUILTIN.into(),
+                pos: n.pos,
+            });
             return Ok(Bound {
-                expr: BExpr::Score(c.column),
+                expr: BExpr::Score(c.column, card),
                 ty,
                 unit,
                 direction,
@@ -481,6 +509,9 @@ impl<'a> Binder<'a> {
     }
 
     fn bind_call(&mut self, n: &Spanned, args: &[Expr]) -> Result<Bound> {
+        if let Some(c) = registry::column(&n.name.to_lowercase()) {
+            return self.bind_card_column(n, c, args);
+        }
         let Some(def) = registry::function(&n.name) else {
             return Err(self.error_at(n.pos, registry::unknown_function(&n.name)));
         };
@@ -546,6 +577,43 @@ impl<'a> Binder<'a> {
         let (ty, unit, direction) = shaped;
         Ok(Bound {
             expr,
+            ty,
+            unit,
+            direction,
+        })
+    }
+
+    /// `score(NAME)`, `score_grade(NAME)`, `industry_rank(NAME)`: a column of the scorecard
+    /// NAME (the planner checks that it exists).
+    fn bind_card_column(&mut self, n: &Spanned, c: &ColumnDef, args: &[Expr]) -> Result<Bound> {
+        let takes_card = matches!(
+            c.column,
+            ScoreCol::Score | ScoreCol::ScoreGrade | ScoreCol::IndustryRank
+        );
+        let card = match args {
+            [Expr::Name(card)] if takes_card => card,
+            _ if takes_card => {
+                return Err(self.error_at(
+                    n.pos,
+                    format!(
+                        "{}(NAME) takes the name of a scorecard (`define scorecard`), as in {}(quality); without parentheses it is the built-in scorecard's",
+                        c.name, c.name
+                    ),
+                ));
+            }
+            _ => {
+                return Err(self.error_at(
+                    n.pos,
+                    format!(
+                        "'{}' is a column, not a function: write it without parentheses",
+                        c.name
+                    ),
+                ));
+            }
+        };
+        let (ty, unit, direction) = shape(c.yields, None);
+        Ok(Bound {
+            expr: BExpr::Score(c.column, self.card_slot(card)),
             ty,
             unit,
             direction,

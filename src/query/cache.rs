@@ -10,7 +10,7 @@
 
 use crate::analysis::derive::{self, Rule};
 use crate::analysis::fscore::FScore;
-use crate::analysis::score::ScoreTable;
+use crate::analysis::score::{ScoreTable, Scorecard};
 use crate::analysis::tables::Tables;
 use crate::columns::{Columns, Companies, MetricColumn};
 use crate::error::Result;
@@ -144,7 +144,7 @@ impl Cache {
             metrics: &inputs,
             at: None,
             items: &[],
-            scores: None,
+            scores: &[],
             fscores: None,
         };
         let mut b = crate::columns::ColumnBuilder::new(companies.len());
@@ -449,13 +449,61 @@ impl Cache {
         })
     }
 
-    /// Every company's scorecard at `at`, from the indicators as statements read them.
-    pub fn scores(&mut self, db: &Database, at: Option<Period>) -> Result<Arc<ScoreTable>> {
+    /// Every company's scorecard `card` at `at`, from the indicators as statements read them.
+    pub fn scores(
+        &mut self,
+        db: &Database,
+        card: &Arc<Scorecard>,
+        at: Option<Period>,
+    ) -> Result<Arc<ScoreTable>> {
         let companies = self.companies(db)?;
         let mut tables = std::mem::take(&mut self.tables);
-        let r = tables.scores(&companies, at, &mut |id| self.anchored(db, id, at));
+        let r = tables.scores(&companies, card, at, &mut |id| {
+            self.indicator_values(db, &companies, id, at)
+        });
         self.tables = tables;
         r
+    }
+
+    /// Every company's value of a scorecard indicator at `at`: a stored or derived metric's
+    /// point, or a user's computed metric (`define metric`) evaluated as a select would.
+    pub fn indicator_values(
+        &mut self,
+        db: &Database,
+        companies: &Companies,
+        id: &str,
+        at: Option<Period>,
+    ) -> Result<Vec<f64>> {
+        let catalog = db.shared_catalog();
+        let computed = catalog
+            .get(id)
+            .is_some_and(|d| d.id == id && d.expr.is_some() && !catalog.is_builtin(id));
+        if !computed {
+            let col = self.anchored(db, id, at)?;
+            return Ok((0..companies.len())
+                .map(|c| col.series(c).value_at(at))
+                .collect());
+        }
+        let mut binder = Binder::new(&catalog, companies);
+        let bound = binder.bind(&crate::query::ast::Expr::Name(crate::query::ast::Spanned {
+            name: id.to_string(),
+            pos: 0,
+        }))?;
+        let metrics = binder
+            .metrics
+            .iter()
+            .map(|m| self.metric(db, m))
+            .collect::<Result<Vec<_>>>()?;
+        let ctx = Ctx {
+            companies,
+            metrics: &metrics,
+            at,
+            items: &[],
+            scores: &[],
+            fscores: None,
+        };
+        let rows: Vec<usize> = (0..companies.len()).collect();
+        Ok(ctx.eval(&bound.expr, &rows)?.into_num())
     }
 
     /// Every company's F-score at `at`. Inputs that are derived (gross margin from

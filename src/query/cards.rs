@@ -4,7 +4,6 @@
 use super::exec::Env;
 use super::plan::CardPlan;
 use crate::analysis::fscore::SIGNALS;
-use crate::analysis::score::{DIMENSIONS, INDICATORS};
 use crate::analysis::stats::{self, EPS};
 use crate::analysis::valuation;
 use crate::error::Result;
@@ -20,6 +19,13 @@ fn grade_text(v: f64) -> String {
     stats::grade(v).map_or("-".into(), |g| g.to_string())
 }
 
+/// A dimension's name as a heading: `profit` → `Profit`.
+fn heading(name: &str) -> String {
+    let mut c = name.chars();
+    c.next()
+        .map_or(String::new(), |f| f.to_uppercase().chain(c).collect())
+}
+
 fn num(v: f64) -> Value {
     if v.is_nan() {
         Value::Null
@@ -32,7 +38,8 @@ fn num(v: f64) -> Value {
 /// card for people.
 pub fn score(env: &mut Env, card: &CardPlan, at: Option<Period>) -> Result<Vec<Output>> {
     let (companies, row, symbol) = (&card.companies, card.row, card.symbol.as_str());
-    let table = env.cache.scores(env.db, at)?;
+    let sc = &card.scorecard;
+    let table = env.cache.scores(env.db, sc, at)?;
     let (group, me) = table
         .own(row)
         .ok_or_else(|| crate::errdata!("no scorecard for {symbol}"))?;
@@ -66,20 +73,21 @@ pub fn score(env: &mut Env, card: &CardPlan, at: Option<Period>) -> Result<Vec<O
         Some(Unit::Count),
         Value::count(group.members.len()),
     );
-    for (d, dim) in DIMENSIONS.iter().enumerate() {
+    for (d, dim) in sc.dimensions.iter().enumerate() {
         push(
-            &format!("{}_grade", dim.name()),
+            &format!("{}_grade", dim.name),
             None,
             grade_value(me.dims[d]),
         );
         push(
-            &format!("{}_score", dim.name()),
+            &format!("{}_score", dim.name),
             Some(Unit::Score),
             num(me.dims[d]),
         );
     }
     let catalog = env.db.catalog();
-    for (k, (id, _, _)) in INDICATORS.iter().enumerate() {
+    for (k, (_, ind)) in sc.indicators().enumerate() {
+        let id = ind.metric.as_str();
         let unit = catalog.get(id).map(|d| d.unit);
         push(id, unit, num(table.values[k][row]));
         push(&format!("{id}_pct"), Some(Unit::Score), num(me.pct[k]));
@@ -88,7 +96,10 @@ pub fn score(env: &mut Env, card: &CardPlan, at: Option<Period>) -> Result<Vec<O
 
     // The card.
     let mut card = String::new();
-    let when = at.map_or("latest values".to_string(), |p| format!("at {p}"));
+    let mut when = at.map_or("latest values".to_string(), |p| format!("at {p}"));
+    if !sc.is_builtin() {
+        when.push_str(&format!(", scorecard {}", sc.name));
+    }
     let _ = writeln!(card, "{} — {name}   ({when})", c.symbol);
     let score_text = if me.score.is_nan() {
         "-".to_string()
@@ -116,12 +127,13 @@ pub fn score(env: &mut Env, card: &CardPlan, at: Option<Period>) -> Result<Vec<O
         "{:<10} {:>5}   {:<18} {:>10} {:>10} {:>5}",
         "dimension", "grade", "indicator", "value", "percentile", "grade"
     );
-    for (d, dim) in DIMENSIONS.iter().enumerate() {
+    for (d, dim) in sc.dimensions.iter().enumerate() {
         let mut first = true;
-        for (k, (id, kd, _)) in INDICATORS.iter().enumerate() {
-            if kd != dim {
+        for (k, (kd, ind)) in sc.indicators().enumerate() {
+            if kd != d {
                 continue;
             }
+            let id = ind.metric.as_str();
             let def = catalog.get(id);
             let value = format_number(table.values[k][row], def.map(|d| d.unit));
             let pct = if me.pct[k].is_nan() {
@@ -130,9 +142,7 @@ pub fn score(env: &mut Env, card: &CardPlan, at: Option<Period>) -> Result<Vec<O
                 format!("{:.2}", me.pct[k])
             };
             let (dname, dgrade) = if first {
-                let mut n = dim.name().to_string();
-                n[..1].make_ascii_uppercase();
-                (n, grade_text(me.dims[d]))
+                (heading(&dim.name), grade_text(me.dims[d]))
             } else {
                 (String::new(), String::new())
             };
@@ -159,7 +169,7 @@ pub fn peers(
     limit: Option<usize>,
 ) -> Result<Vec<Output>> {
     let (companies, row) = (&card.companies, card.row);
-    let table = env.cache.scores(env.db, at)?;
+    let table = env.cache.scores(env.db, &card.scorecard, at)?;
     let g = &table.groups[table.group_of[row]];
     let scores: Vec<f64> = g.results.iter().map(|r| r.score).collect();
     let key = |i: usize| &companies.rows[g.members[i]].key;
@@ -193,9 +203,13 @@ pub fn peers(
     }
     let mut t = Table {
         title: Some(format!(
-            "Peers of {}{} — {} ({} companies)",
+            "Peers of {}{}{} — {} ({} companies)",
             companies.rows[row].symbol,
             at.map_or(String::new(), |p| format!(" at {p}")),
+            match card.scorecard.is_builtin() {
+                true => String::new(),
+                false => format!(", scorecard {}", card.scorecard.name),
+            },
             g.label,
             g.members.len()
         )),
@@ -208,10 +222,8 @@ pub fn peers(
         card: None,
         sparks: Vec::new(),
     };
-    for dim in DIMENSIONS {
-        let mut n = dim.name().to_string();
-        n[..1].make_ascii_uppercase();
-        t.columns.push(Column::new(&n, None));
+    for dim in &card.scorecard.dimensions {
+        t.columns.push(Column::new(&heading(&dim.name), None));
     }
     t.columns.push(Column::new("Rating", None));
     t.columns.push(Column::new("score", Some(Unit::Score)));
@@ -398,7 +410,8 @@ pub fn fscore(env: &mut Env, card: &CardPlan, at: Option<Period>) -> Result<Vec<
 /// why it is missing; the title names the peer group and its size.
 pub fn explain_score(env: &mut Env, card: &CardPlan, at: Option<Period>) -> Result<Vec<Output>> {
     let (companies, row, symbol) = (&card.companies, card.row, card.symbol.as_str());
-    let table = env.cache.scores(env.db, at)?;
+    let sc = &card.scorecard;
+    let table = env.cache.scores(env.db, sc, at)?;
     let (group, me) = table
         .own(row)
         .ok_or_else(|| crate::errdata!("no scorecard for {symbol}"))?;
@@ -424,14 +437,15 @@ pub fn explain_score(env: &mut Env, card: &CardPlan, at: Option<Period>) -> Resu
         card: None,
         sparks: Vec::new(),
     };
-    for (k, (id, dim, _)) in INDICATORS.iter().enumerate() {
+    for (k, (d, ind)) in sc.indicators().enumerate() {
+        let id = ind.metric.as_str();
         let (_, period, source) = env.cache.provenance(env.db, id, symbol, at)?;
         // The value the scorecard graded (the provenance reads the same point).
         let value = table.values[k][row];
         let unit = catalog.get(id).map_or(Unit::Ratio, |d| d.unit);
         t.rows.push(vec![
-            Value::text(*id),
-            Value::text(dim.name()),
+            Value::text(id),
+            Value::text(&sc.dimensions[d].name),
             if value.is_nan() {
                 Value::Null
             } else {

@@ -60,7 +60,8 @@ pub struct Ctx<'a> {
     /// Already evaluated items, for references to aliases (aligned with the rows).
     pub items: &'a [Col],
     /// Every company's scorecard and F-score at `at`, when the expression needs them.
-    pub scores: Option<&'a ScoreTable>,
+    /// Scorecard tables by the binder's card index (empty when no expression reads one).
+    pub scores: &'a [Arc<ScoreTable>],
     pub fscores: Option<&'a [FScore]>,
 }
 
@@ -179,7 +180,7 @@ impl Ctx<'_> {
                     .collect::<Result<Vec<f64>>>()?,
             ),
             BExpr::Cross(f, arg, group, lower) => self.cross(*f, arg, *group, *lower, rows)?,
-            BExpr::Score(col) => self.score_column(*col, rows)?,
+            BExpr::Score(col, card) => self.score_column(*col, *card, rows)?,
             BExpr::Agg(..) => {
                 return Err(Error::Data(
                     "an aggregate (count, sum, avg, ...) needs 'by', or every item to be an aggregate".into(),
@@ -188,13 +189,13 @@ impl Ctx<'_> {
         })
     }
 
-    fn score_column(&self, col: ScoreCol, rows: &[usize]) -> Result<Col> {
+    fn score_column(&self, col: ScoreCol, card: usize, rows: &[usize]) -> Result<Col> {
         let missing = || Error::Data("internal error: scores were not prepared".into());
         if col == ScoreCol::FScore {
             let f = self.fscores.ok_or_else(missing)?;
             return Ok(Col::Num(rows.iter().map(|&r| f[r].value()).collect()));
         }
-        let t = self.scores.ok_or_else(missing)?;
+        let t = self.scores.get(card).ok_or_else(missing)?;
         let grade = |v: f64| stats::grade(v).map(|g| Arc::from(g.to_string().as_str()));
         Ok(match col {
             ScoreCol::Score => Col::Num(

@@ -92,7 +92,7 @@ fn describe(plan: &Plan, out: &mut Vec<Step>) {
                     "Explain the scorecard of {}: each indicator's value, period and source",
                     c.symbol
                 ),
-                Estimate::Exact(11),
+                Estimate::Exact(c.scorecard.indicator_count()),
             ));
         }
         Plan::Explain(inner) => {
@@ -150,19 +150,46 @@ fn describe(plan: &Plan, out: &mut Vec<Step>) {
             out.push(one("Scan every metric's chunks", Estimate::None));
         }
         Plan::ShowScreens => out.push(one("List saved screens", Estimate::None)),
+        Plan::ShowScorecards => out.push(one("List scorecards", Estimate::None)),
+        Plan::Compare(c) => {
+            let names: Vec<&str> = c.symbols.iter().map(|(s, _)| s.as_str()).collect();
+            out.push(one(
+                format!(
+                    "Compare {} on {} metrics{}",
+                    names.join(", "),
+                    c.metrics.len(),
+                    at_text(c.at)
+                ),
+                Estimate::Exact(c.metrics.len()),
+            ));
+            out.push(one(
+                "Read each metric for every company; grade within each company's peer group",
+                Estimate::Exact(c.companies.len()),
+            ));
+        }
         Plan::Card(c) => {
             let symbol = &c.companies.rows[c.row].symbol;
+            let using = match c.scorecard.is_builtin() {
+                true => String::new(),
+                false => format!(" with scorecard {}", c.scorecard.name),
+            };
             let (what, needs) = match c.kind {
                 CardKind::Score { at } => (
                     format!("Scorecard of {symbol}"),
-                    format!("Score every company within its peer group{}", at_text(at)),
+                    format!(
+                        "Score every company within its peer group{using}{}",
+                        at_text(at)
+                    ),
                 ),
                 CardKind::Peers { at, limit } => (
                     format!(
                         "Peer table of {symbol}{}",
                         limit.map_or(String::new(), |n| format!(", first {n}"))
                     ),
-                    format!("Score every company within its peer group{}", at_text(at)),
+                    format!(
+                        "Score every company within its peer group{using}{}",
+                        at_text(at)
+                    ),
                 ),
                 CardKind::Valuation { years } => (
                     format!("Valuation band of {symbol} over {years} years"),
@@ -266,9 +293,16 @@ fn select_steps(s: &SelectPlan, top: &str, out: &mut Vec<Step>) {
         }
         up.push(one(format!("Read {}", parts.join("; ")), rows));
     }
-    if s.scores {
+    for card in &s.cards {
+        let which = match card.is_builtin() {
+            true => String::new(),
+            false => format!(" with scorecard {}", card.name),
+        };
         up.push(one(
-            format!("Score every company within its peer group{}", at_text(s.at)),
+            format!(
+                "Score every company within its peer group{which}{}",
+                at_text(s.at)
+            ),
             rows,
         ));
     }

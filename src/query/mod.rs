@@ -7,6 +7,7 @@ pub mod ast;
 pub mod bind;
 pub mod cache;
 pub mod cards;
+pub mod compare;
 pub mod eval;
 pub mod exec;
 pub mod explain;
@@ -14,5 +15,6 @@ pub mod lexer;
 pub mod parser;
 pub mod plan;
 pub mod registry;
+pub mod scorecards;
 
 pub use parser::parse_script;

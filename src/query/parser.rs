@@ -110,10 +110,16 @@ fn check_nesting(text: &str) -> Result<()> {
     let mut opens: Vec<usize> = Vec::new();
     let mut prefix_run = 0usize;
     let mut too_many_prefixes = None;
+    // Inside the parentheses of `define scorecard NAME (...)` a `;` separates dimensions;
+    // anywhere else it ends the statement. `last` holds the three tokens before each one.
+    let mut last: [&str; 3] = [""; 3];
+    let mut in_card = false;
     for t in lexer::tokens(text) {
         if t.kind == Kind::Comment {
             continue;
         }
+        let previous = last;
+        last = [last[1], last[2], t.text(text)];
         if let Kind::Str { closed: false } = t.kind {
             return at(
                 t.start,
@@ -133,15 +139,20 @@ fn check_nesting(text: &str) -> Result<()> {
             continue;
         }
         match word {
-            "(" => opens.push(t.start),
+            "(" => {
+                if opens.is_empty() {
+                    in_card = is_scorecard(&previous);
+                }
+                opens.push(t.start)
+            }
             ")" => {
                 opens.pop();
             }
-            ";" => {
-                if let Some(&open) = opens.last() {
-                    return at(open, "this parenthesis is never closed".into());
-                }
-            }
+            ";" => match opens.last() {
+                Some(_) if in_card => {}
+                Some(&open) => return at(open, "this parenthesis is never closed".into()),
+                None => {}
+            },
             _ => {}
         }
         if opens.len() > MAX_NESTING {
@@ -163,8 +174,14 @@ fn check_nesting(text: &str) -> Result<()> {
     Ok(())
 }
 
+/// Whether three tokens are `define scorecard NAME`.
+fn is_scorecard(tokens: &[&str; 3]) -> bool {
+    tokens[0].eq_ignore_ascii_case("define") && tokens[1].eq_ignore_ascii_case("scorecard")
+}
+
 fn statement(pair: Pair<Rule>, text: &str) -> Result<Statement> {
     let rule = pair.as_rule();
+    let source = trimmed(&pair);
     let mut parts = Parts::new(pair);
     Ok(match rule {
         Rule::select => Statement::Select(Box::new(select(parts.inner, text)?)),
@@ -229,6 +246,7 @@ fn statement(pair: Pair<Rule>, text: &str) -> Result<Statement> {
                 Rule::kw_industries => ShowWhat::Industries,
                 Rule::kw_sectors => ShowWhat::Sectors,
                 Rule::kw_metrics => ShowWhat::Metrics,
+                Rule::kw_scorecards => ShowWhat::Scorecards,
                 _ => ShowWhat::Screens,
             })
         }
@@ -331,9 +349,53 @@ fn statement(pair: Pair<Rule>, text: &str) -> Result<Statement> {
                 name: spanned(parts.next(rule)?),
             }
         }
+        Rule::define_scorecard => {
+            parts.next(rule)?; // `scorecard`
+            let name = spanned(parts.next(rule)?);
+            let mut dimensions = Vec::new();
+            for d in parts.inner.by_ref() {
+                let mut inner = Parts::new(d);
+                let dim_name = spanned(inner.next(rule)?);
+                let mut indicators = Vec::new();
+                for ind in inner.inner {
+                    let mut p = Parts::new(ind);
+                    let metric = spanned(p.next(rule)?);
+                    let weight = match p.inner.next() {
+                        Some(w) => Some(number(&w, text)?),
+                        None => None,
+                    };
+                    indicators.push((metric, weight));
+                }
+                dimensions.push(CardDimensionSpec {
+                    name: dim_name,
+                    indicators,
+                });
+            }
+            Statement::DefineScorecard {
+                name,
+                dimensions,
+                text: source.to_string(),
+            }
+        }
+        Rule::compare => {
+            let (mut symbols, mut metrics, mut at) = (Vec::new(), Vec::new(), None);
+            for p in parts.inner.by_ref() {
+                match p.as_rule() {
+                    Rule::symbol => symbols.push(symbol(p)),
+                    Rule::period => at = Some(period(&p, text)?),
+                    _ => metrics.push(spanned(p)),
+                }
+            }
+            Statement::Compare {
+                symbols,
+                metrics,
+                at,
+            }
+        }
         Rule::drop => {
             let kind = match parts.next(rule)?.as_rule() {
                 Rule::kw_metric => DefKind::Metric,
+                Rule::kw_scorecard => DefKind::Scorecard,
                 _ => DefKind::Screen,
             };
             Statement::Drop {
@@ -343,14 +405,18 @@ fn statement(pair: Pair<Rule>, text: &str) -> Result<Statement> {
         }
         Rule::score_card | Rule::fscore_card => {
             let symbol_text = symbol(parts.next(rule)?);
-            let at = match parts.inner.next() {
-                Some(p) => Some(period(&p, text)?),
-                None => None,
-            };
+            let (mut at, mut card) = (None, None);
+            for p in parts.inner.by_ref() {
+                match p.as_rule() {
+                    Rule::using => card = Some(using(p, rule)?),
+                    _ => at = Some(period(&p, text)?),
+                }
+            }
             if rule == Rule::score_card {
                 Statement::Score {
                     symbol: symbol_text,
                     at,
+                    card,
                 }
             } else {
                 Statement::FScore {
@@ -361,10 +427,11 @@ fn statement(pair: Pair<Rule>, text: &str) -> Result<Statement> {
         }
         Rule::peer_table => {
             let symbol_text = symbol(parts.next(rule)?);
-            let (mut at, mut limit) = (None, None);
+            let (mut at, mut limit, mut card) = (None, None, None);
             for p in parts.inner.by_ref() {
                 match p.as_rule() {
                     Rule::period => at = Some(period(&p, text)?),
+                    Rule::using => card = Some(using(p, rule)?),
                     _ => limit = Some(whole(&p, text, "limit")?),
                 }
             }
@@ -372,6 +439,7 @@ fn statement(pair: Pair<Rule>, text: &str) -> Result<Statement> {
                 symbol: symbol_text,
                 at,
                 limit,
+                card,
             }
         }
         Rule::valuation => {
@@ -387,6 +455,12 @@ fn statement(pair: Pair<Rule>, text: &str) -> Result<Statement> {
         }
         r => return Err(internal(r)),
     })
+}
+
+/// `using NAME`: the scorecard's name.
+fn using(p: Pair<Rule>, rule: Rule) -> Result<Spanned> {
+    let mut inner = p.into_inner().filter(|p| p.as_rule() == Rule::name);
+    inner.next().map(spanned).ok_or_else(|| internal(rule))
 }
 
 /// A pair's text without the whitespace and comments that optional clauses which did not
@@ -453,6 +527,9 @@ impl<'a> Parts<'a> {
                     | Rule::kw_fscore
                     | Rule::kw_over
                     | Rule::kw_years
+                    | Rule::kw_compare
+                    | Rule::kw_on
+                    | Rule::kw_weight
             )
         }
         Parts {

@@ -14,11 +14,15 @@ use super::ast::{
 use super::bind::{BExpr, Binder, Bound, ScoreCol, Ty};
 use super::exec::{Env, company_row};
 use super::registry::TsFn;
+use crate::analysis::score::Scorecard;
 use crate::analysis::stats;
 use crate::columns::Companies;
 use crate::error::{Error, Result, did_you_mean};
 use crate::model::{Direction, Period, PeriodKind};
 use std::sync::Arc;
+
+mod cards;
+pub use cards::{CardKind, CardPlan, ComparePlan};
 
 /// Screens may run other screens; this bounds how deep.
 pub const MAX_SCREEN_DEPTH: usize = 8;
@@ -41,8 +45,11 @@ pub enum Plan {
     },
     ShowMetrics,
     ShowScreens,
+    ShowScorecards,
     /// `score`, `peers of`, `valuation`, `fscore`: one company's figures within its group.
     Card(CardPlan),
+    /// `compare`: companies side by side.
+    Compare(ComparePlan),
     Import {
         path: String,
     },
@@ -123,7 +130,8 @@ pub struct SelectPlan {
     /// Conditions of `where` answered by the group index.
     pub index: Vec<IndexCondition>,
     pub reads: Vec<ColumnRead>,
-    pub scores: bool,
+    /// The scorecards expressions read, by the binder's card index.
+    pub cards: Vec<Arc<Scorecard>>,
     pub fscores: bool,
     /// What is left of `where` after the index conditions.
     pub filter: Option<Filter>,
@@ -152,30 +160,6 @@ pub struct SeriesPlan {
     pub kind: Option<PeriodKind>,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub enum CardKind {
-    Score {
-        at: Option<Period>,
-    },
-    Peers {
-        at: Option<Period>,
-        limit: Option<usize>,
-    },
-    Valuation {
-        years: usize,
-    },
-    FScore {
-        at: Option<Period>,
-    },
-}
-
-pub struct CardPlan {
-    pub kind: CardKind,
-    pub symbol: String,
-    pub row: usize,
-    pub companies: Arc<Companies>,
-}
-
 /// Plans one statement.
 pub fn plan(env: &mut Env, statement: &Statement) -> Result<Plan> {
     Ok(match statement {
@@ -183,12 +167,10 @@ pub fn plan(env: &mut Env, statement: &Statement) -> Result<Plan> {
         // `explain score` explains the scorecard's inputs (DERIVATIONS.md, provenance);
         // any other statement's explanation is its plan.
         Statement::Explain(inner) => match &**inner {
-            Statement::Score { symbol, at } => {
-                match card(env, symbol, CardKind::Score { at: *at })? {
-                    Plan::Card(c) => Plan::ExplainScore(c),
-                    other => other,
-                }
-            }
+            Statement::Score { .. } => match cards::plan(env, inner)? {
+                Some(Plan::Card(c)) => Plan::ExplainScore(c),
+                _ => Plan::Explain(Box::new(plan(env, inner)?)),
+            },
             _ => Plan::Explain(Box::new(plan(env, inner)?)),
         },
         Statement::Series {
@@ -209,21 +191,20 @@ pub fn plan(env: &mut Env, statement: &Statement) -> Result<Plan> {
             ShowWhat::Sectors => Plan::ShowGroups { attr: "sector" },
             ShowWhat::Metrics => Plan::ShowMetrics,
             ShowWhat::Screens => Plan::ShowScreens,
+            ShowWhat::Scorecards => Plan::ShowScorecards,
         },
         Statement::Import { path } => Plan::Import { path: path.clone() },
-        Statement::Score { symbol, at } => card(env, symbol, CardKind::Score { at: *at })?,
-        Statement::Peers { symbol, at, limit } => card(
-            env,
-            symbol,
-            CardKind::Peers {
-                at: *at,
-                limit: *limit,
-            },
-        )?,
-        Statement::Valuation { symbol, years } => {
-            card(env, symbol, CardKind::Valuation { years: *years })?
-        }
-        Statement::FScore { symbol, at } => card(env, symbol, CardKind::FScore { at: *at })?,
+        Statement::Score { .. }
+        | Statement::Peers { .. }
+        | Statement::Valuation { .. }
+        | Statement::FScore { .. }
+        | Statement::Compare { .. } => cards::plan(env, statement)?
+            .ok_or_else(|| Error::Data("internal error: not an analysis statement".into()))?,
+        Statement::DefineScorecard {
+            name,
+            dimensions,
+            text,
+        } => write_plan(super::scorecards::plan_define(env, name, dimensions, text)?),
         Statement::RunScreen { name } => {
             let select = load_screen(env, name)?;
             Plan::Select(Box::new(in_screen(env, name, &select, 1)?))
@@ -304,10 +285,20 @@ pub fn plan(env: &mut Env, statement: &Statement) -> Result<Plan> {
 /// A metric named in a statement, by its catalog id (an unknown name is an error that
 /// suggests the nearest).
 pub fn resolve_metric(env: &Env, name: &Spanned) -> Result<String> {
-    match env.db.catalog().get(&name.name) {
-        Some(d) => Ok(d.id.clone()),
+    Ok(metric_def(env.db, name)?.id)
+}
+
+/// The catalog entry of a metric named in a statement; an unknown name is an error that
+/// suggests the nearest.
+pub fn metric_def(
+    db: &crate::storage::Database,
+    name: &Spanned,
+) -> Result<crate::model::MetricDef> {
+    let catalog = db.catalog();
+    match catalog.get(&name.name) {
+        Some(d) => Ok(d.clone()),
         None => {
-            let names: Vec<&str> = env.db.catalog().names().collect();
+            let names: Vec<&str> = catalog.names().collect();
             Err(Error::name_at(
                 name.pos,
                 format!(
@@ -322,17 +313,6 @@ pub fn resolve_metric(env: &Env, name: &Spanned) -> Result<String> {
 
 fn write_plan(w: super::exec::write::WritePlan) -> Plan {
     Plan::Write(Box::new(w))
-}
-
-fn card(env: &mut Env, symbol: &Spanned, kind: CardKind) -> Result<Plan> {
-    let companies = env.cache.companies(env.db)?;
-    let row = company_row(&companies, symbol)?;
-    Ok(Plan::Card(CardPlan {
-        kind,
-        symbol: symbol.name.clone(),
-        row,
-        companies,
-    }))
 }
 
 /// The companies a select starts from.
@@ -408,13 +388,18 @@ fn in_screen(env: &mut Env, name: &Spanned, select: &Select, depth: usize) -> Re
 /// own text, not the script's).
 /// The error points at the screen's name where the statement wrote it.
 pub fn in_screen_error(name: &Spanned, e: Error) -> Error {
+    in_saved_error("screen", name, e)
+}
+
+/// An error met inside a saved definition (a screen, a scorecard), named by it.
+pub fn in_saved_error(kind: &str, name: &Spanned, e: Error) -> Error {
     match e {
         Error::Name {
             message,
             span: Some(_),
         }
         | Error::Parse { message, .. } => {
-            Error::name_at(name.pos, format!("in screen '{}': {message}", name.name))
+            Error::name_at(name.pos, format!("in {kind} '{}': {message}", name.name))
         }
         other => other,
     }
@@ -538,8 +523,8 @@ pub fn plan_select(env: &mut Env, sel: &Select, depth: usize) -> Result<SelectPl
             whole,
         })
         .collect();
-    let scores = all.iter().any(|e| e.uses(false));
-    let fscores = all.iter().any(|e| e.uses(true));
+    let cards = super::scorecards::load_all(env.db, &binder.cards)?;
+    let fscores = all.iter().any(|e| e.uses_fscore());
 
     if let Some(e) = &sel.filter {
         check_attribute_values(&companies, e)?;
@@ -567,7 +552,7 @@ pub fn plan_select(env: &mut Env, sel: &Select, depth: usize) -> Result<SelectPl
                 None => direction != Direction::Lower,
             };
             // Scores within EPS are equal (SCORING.md): they tie and go by symbol.
-            let is_score = |e: &BExpr| matches!(e, BExpr::Score(ScoreCol::Score));
+            let is_score = |e: &BExpr| matches!(e, BExpr::Score(ScoreCol::Score, _));
             let tolerance = match &by {
                 _ if grouped => 0.0,
                 BExpr::Item(k) if items.get(*k).is_some_and(|b| is_score(&b.expr)) => stats::EPS,
@@ -618,7 +603,7 @@ pub fn plan_select(env: &mut Env, sel: &Select, depth: usize) -> Result<SelectPl
         source,
         index,
         reads,
-        scores,
+        cards,
         fscores,
         filter,
         items,
@@ -974,6 +959,7 @@ impl DefKind {
         match self {
             DefKind::Metric => "metric",
             DefKind::Screen => "screen",
+            DefKind::Scorecard => "scorecard",
         }
     }
 }

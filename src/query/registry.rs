@@ -55,19 +55,19 @@ pub const STATEMENTS: &[StatementDef] = &[
     },
     StatementDef {
         keyword: "show",
-        syntax: "companies [where …] | industries | sectors | metrics | screens",
+        syntax: "companies [where …] | industries | sectors | metrics | screens | scorecards",
         help: "listings with counts",
         rule: "show",
     },
     StatementDef {
         keyword: "score",
-        syntax: "SYMBOL [at PERIOD]",
+        syntax: "SYMBOL [using SCORECARD] [at PERIOD]",
         help: "the scorecard: score, grades and industry rank",
         rule: "score_card",
     },
     StatementDef {
         keyword: "peers",
-        syntax: "of SYMBOL [at PERIOD] [limit N]",
+        syntax: "of SYMBOL [using SCORECARD] [at PERIOD] [limit N]",
         help: "the peer group ranked by score",
         rule: "peer_table",
     },
@@ -82,6 +82,12 @@ pub const STATEMENTS: &[StatementDef] = &[
         syntax: "SYMBOL [at PERIOD]",
         help: "the nine Piotroski signals and their total",
         rule: "fscore_card",
+    },
+    StatementDef {
+        keyword: "compare",
+        syntax: "SYMBOL, SYMBOL {, SYMBOL} [on METRIC {, METRIC}] [at PERIOD]",
+        help: "companies side by side: each metric's value and grade within each one's peer group",
+        rule: "compare",
     },
     StatementDef {
         keyword: "import",
@@ -126,6 +132,12 @@ pub const STATEMENTS: &[StatementDef] = &[
         rule: "define_screen",
     },
     StatementDef {
+        keyword: "define",
+        syntax: "scorecard NAME (DIMENSION: METRIC [weight W] {, …}; …)",
+        help: "a custom scorecard, persisted (use it with `score X using NAME`, `score(NAME)`)",
+        rule: "define_scorecard",
+    },
+    StatementDef {
         keyword: "screen",
         syntax: "NAME",
         help: "run a saved screen",
@@ -133,7 +145,7 @@ pub const STATEMENTS: &[StatementDef] = &[
     },
     StatementDef {
         keyword: "drop",
-        syntax: "metric NAME | screen NAME",
+        syntax: "metric NAME | screen NAME | scorecard NAME",
         help: "remove a definition",
         rule: "drop",
     },
@@ -211,6 +223,11 @@ pub const CLAUSE_WORDS: &[&str] = &[
     "kind",
     "unit",
     "direction",
+    "scorecard",
+    "scorecards",
+    "using",
+    "weight",
+    "on",
 ];
 
 /// Words that cannot be bare names (the grammar's `reserved` rule): clause words that would
@@ -689,19 +706,19 @@ pub const COLUMNS: &[ColumnDef] = &[
         name: "score",
         column: ScoreCol::Score,
         yields: Yields::Num(Unit::Score, Direction::Higher),
-        help: "the overall score within the peer group, 0 to 1",
+        help: "the overall score within the peer group, 0 to 1; score(NAME) with a custom scorecard",
     },
     ColumnDef {
         name: "score_grade",
         column: ScoreCol::ScoreGrade,
         yields: Yields::Grade,
-        help: "the overall grade, A to E",
+        help: "the overall grade, A to E; score_grade(NAME) with a custom scorecard",
     },
     ColumnDef {
         name: "industry_rank",
         column: ScoreCol::IndustryRank,
         yields: Yields::Num(Unit::Count, Direction::Lower),
-        help: "rank by score within the peer group (1 is best)",
+        help: "rank by score within the peer group (1 is best); industry_rank(NAME) with a custom scorecard",
     },
     dimension("profit_grade", 0, "the profitability grade"),
     dimension("growth_grade", 1, "the growth grade"),

@@ -61,7 +61,10 @@ fn want(text: &str, prev: &[Token]) -> Want {
         "(" if before(1) == "in" && before(2) == "sector" => return Want::Sector,
         "of" => return Want::Symbol,
         "describe" | "set" if n == 1 => return Want::SymbolOrMetric,
-        "score" | "valuation" | "fscore" | "delete" if n == 1 => return Want::Symbol,
+        "score" | "valuation" | "fscore" | "delete" | "compare" if n == 1 => return Want::Symbol,
+        "," if first == "compare" && !words.iter().any(|w| w == "on") => return Want::Symbol,
+        "on" | "," if first == "compare" => return Want::Metric,
+        "using" | "scorecard" => return Want::Nothing,
         "metric" if n == 2 && matches!(first, "describe" | "set") => return Want::Metric,
         "unit" => return Want::Words(&["money", "percent", "ratio", "count", "score"]),
         "direction" => return Want::Words(&["higher", "lower", "none"]),
@@ -70,9 +73,16 @@ fn want(text: &str, prev: &[Token]) -> Want {
         "screen" | "metric" if before(1) == "define" => return Want::Nothing,
         "peers" if n == 1 || before(1) == "from" => return Want::Words(&["of"]),
         "show" if n == 1 => {
-            return Want::Words(&["companies", "industries", "sectors", "metrics", "screens"]);
+            return Want::Words(&[
+                "companies",
+                "industries",
+                "sectors",
+                "metrics",
+                "screens",
+                "scorecards",
+            ]);
         }
-        "drop" | "define" if n == 1 => return Want::Words(&["metric", "screen"]),
+        "drop" | "define" if n == 1 => return Want::Words(&["metric", "screen", "scorecard"]),
         "within" => return Want::Words(&["industry", "sector"]),
         "order" => return Want::Words(&["by"]),
         "rank" if first == "select" => {
@@ -90,13 +100,14 @@ fn want(text: &str, prev: &[Token]) -> Want {
     match first {
         "series" if !words.iter().any(|w| w == "of") => Want::SeriesMetric,
         "set" if n == 3 && before(1) == "metric" => Want::Words(&["unit", "direction"]),
-        "score" | "fscore" if n == 2 => Want::Words(&["at"]),
+        "score" if n == 2 => Want::Words(&["using", "at"]),
+        "fscore" if n == 2 => Want::Words(&["at"]),
         "valuation" if n == 2 => Want::Words(&["over"]),
         "valuation" if n == 4 => Want::Words(&["years"]),
-        "peers" if n == 3 => Want::Words(&["limit"]),
-        "describe" | "score" | "fscore" | "valuation" | "peers" | "screen" | "import" | "drop" => {
-            Want::Nothing
-        }
+        "peers" if n == 3 => Want::Words(&["using", "at", "limit"]),
+        "compare" if n >= 3 => Want::Words(&["on", "at"]),
+        "describe" | "score" | "fscore" | "valuation" | "peers" | "screen" | "import" | "drop"
+        | "compare" => Want::Nothing,
         _ => Want::General,
     }
 }
@@ -466,7 +477,12 @@ mod tests {
                 '[' | '{' => depth += 1,
                 ']' | '}' => depth -= 1,
                 '|' if depth == 0 => {
-                    out.extend(syntax[start..i].split_whitespace().next());
+                    out.extend(
+                        syntax[start..i]
+                            .split_whitespace()
+                            .next()
+                            .map(|w| w.trim_end_matches(',')),
+                    );
                     start = i + 1;
                 }
                 _ => {}

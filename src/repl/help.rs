@@ -427,7 +427,9 @@ mod tests {
 
     #[test]
     fn topics_show_registry_forms_and_functions() {
-        assert!(help("peers").starts_with("peers of SYMBOL [at PERIOD] [limit N]"));
+        assert!(
+            help("peers").starts_with("peers of SYMBOL [using SCORECARD] [at PERIOD] [limit N]")
+        );
         let data = help("data");
         assert!(data.contains("set SYMBOL ATTRIBUTE = \"TEXT\""), "{data}");
         assert!(data.contains("write one point"), "{data}");

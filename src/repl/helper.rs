@@ -160,7 +160,9 @@ mod tests {
         );
         assert_eq!(
             syntax_hint("define ").as_deref(),
-            Some("metric NAME = EXPR [higher|lower] [unit U]  |  screen NAME as SELECT")
+            Some(
+                "metric NAME = EXPR [higher|lower] [unit U]  |  screen NAME as SELECT  |  scorecard NAME (DIMENSION: METRIC [weight W] {, …}; …)"
+            )
         );
         assert_eq!(syntax_hint("explain ").as_deref(), Some("STATEMENT"));
         assert_eq!(

@@ -42,13 +42,15 @@ pub fn access(s: &Statement) -> Access {
         | Statement::Score { .. }
         | Statement::Peers { .. }
         | Statement::Valuation { .. }
-        | Statement::FScore { .. } => Access::Read,
+        | Statement::FScore { .. }
+        | Statement::Compare { .. } => Access::Read,
         Statement::SetPoint { .. }
         | Statement::SetAttr { .. }
         | Statement::Delete { .. }
         | Statement::DefineMetric { .. }
         | Statement::SetMetric { .. }
         | Statement::DefineScreen { .. }
+        | Statement::DefineScorecard { .. }
         | Statement::Drop { .. } => Access::Write,
         Statement::Import { .. } => Access::Files,
     }

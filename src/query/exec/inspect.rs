@@ -37,7 +37,7 @@ pub fn series(env: &mut Env, plan: &SeriesPlan) -> Result<Table> {
         metrics: &metrics,
         at: None,
         items: &[],
-        scores: None,
+        scores: &[],
         fscores: None,
     };
     let (from, to) = (plan.from, plan.to);

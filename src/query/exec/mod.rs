@@ -62,6 +62,8 @@ pub fn run(env: &mut Env, plan: &Plan) -> Result<Vec<Output>> {
         Plan::ShowGroups { attr } => table(inspect::show_groups(env, attr)?),
         Plan::ShowMetrics => table(inspect::show_metrics(env.db)?),
         Plan::ShowScreens => table(inspect::show_screens(env.db)?),
+        Plan::ShowScorecards => table(super::scorecards::show(env.db)?),
+        Plan::Compare(c) => super::compare::compare(env, c),
         Plan::Card(c) => match c.kind {
             CardKind::Score { at } => super::cards::score(env, c, at),
             CardKind::Peers { at, limit } => super::cards::peers(env, c, at, limit),

@@ -27,7 +27,7 @@ pub struct SelectResult {
 /// expression uses them, every company's scorecard and F-score.
 pub struct Inputs {
     metrics: Vec<Arc<MetricColumn>>,
-    scores: Option<Arc<ScoreTable>>,
+    scores: Vec<Arc<ScoreTable>>,
     fscores: Option<Arc<Vec<FScore>>>,
 }
 
@@ -38,7 +38,7 @@ impl Inputs {
             metrics: &self.metrics,
             at: plan.at,
             items: &[],
-            scores: self.scores.as_deref(),
+            scores: &self.scores,
             fscores: self.fscores.as_deref().map(Vec::as_slice),
         }
     }
@@ -59,10 +59,11 @@ pub fn filtered_rows(env: &mut Env, plan: &SelectPlan) -> Result<(Inputs, Vec<us
             }
         })
         .collect::<Result<_>>()?;
-    let scores = match plan.scores {
-        true => Some(env.cache.scores(env.db, plan.at)?),
-        false => None,
-    };
+    let scores = plan
+        .cards
+        .iter()
+        .map(|card| env.cache.scores(env.db, card, plan.at))
+        .collect::<Result<_>>()?;
     let fscores = match plan.fscores {
         true => Some(env.cache.fscores(env.db, plan.at)?),
         false => None,

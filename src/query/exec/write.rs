@@ -413,7 +413,7 @@ pub fn define_screen(
     ))])
 }
 
-/// `drop metric NAME` / `drop screen NAME`.
+/// `drop metric NAME` / `drop screen NAME` / `drop scorecard NAME`.
 pub fn plan_drop(env: &mut Env, kind: DefKind, name: &Spanned) -> Result<WritePlan> {
     let mut set = WriteSet::new();
     match kind {
@@ -447,14 +447,19 @@ pub fn plan_drop(env: &mut Env, kind: DefKind, name: &Spanned) -> Result<WritePl
                 ));
             }
         },
-        DefKind::Screen => {
-            if env.db.definition("screen", &name.name)?.is_none() {
+        DefKind::Screen | DefKind::Scorecard => {
+            let what = kind.name();
+            if env
+                .db
+                .definition(what, &name.name.to_lowercase())?
+                .is_none()
+            {
                 return Err(Error::name_at(
                     name.pos,
-                    format!("unknown screen '{}'", name.name),
+                    format!("unknown {what} '{}'", name.name),
                 ));
             }
-            set.define("screen", &name.name.to_lowercase(), None);
+            set.define(what, &name.name.to_lowercase(), None);
         }
     }
     Ok(WritePlan {
