@@ -420,7 +420,19 @@ fn definitions_and_writes_persist_across_processes() {
         "{}",
         stdout(&o)
     );
-    let o = run("drop screen covered; drop metric upside");
+    // A custom scorecard, one of whose indicators is the computed metric, persists too.
+    let o = run("define scorecard mine (profit: roe weight 2, gross_margin; value: upside)");
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let o = run("show scorecards");
+    assert!(
+        stdout(&o).contains("mine,2,\"profit: roe weight 2, gross_margin; value: upside\""),
+        "{}",
+        stdout(&o)
+    );
+    let o = run("select score(mine) where symbol = \"KC.US\"");
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(stdout(&o).starts_with("symbol,name,score(mine)\nKC.US,"), "{}", stdout(&o));
+    let o = run("drop scorecard mine; drop screen covered; drop metric upside");
     assert_eq!(o.status.code(), Some(0));
     let o = run("screen covered");
     assert_eq!(o.status.code(), Some(1));
