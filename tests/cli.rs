@@ -431,7 +431,11 @@ fn definitions_and_writes_persist_across_processes() {
     );
     let o = run("select score(mine) where symbol = \"KC.US\"");
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    assert!(stdout(&o).starts_with("symbol,name,score(mine)\nKC.US,"), "{}", stdout(&o));
+    assert!(
+        stdout(&o).starts_with("symbol,name,score(mine)\nKC.US,"),
+        "{}",
+        stdout(&o)
+    );
     let o = run("drop scorecard mine; drop screen covered; drop metric upside");
     assert_eq!(o.status.code(), Some(0));
     let o = run("screen covered");

@@ -250,7 +250,10 @@ fn meta_commands_read_output_stats_check_and_help() {
     expect(&mut p, "ok: ");
     prompt(&mut p);
     enter(&mut p, ".help peers");
-    expect(&mut p, "peers of SYMBOL [at PERIOD] [limit N]");
+    expect(
+        &mut p,
+        "peers of SYMBOL [using SCORECARD] [at PERIOD] [limit N]",
+    );
     prompt(&mut p);
     enter(&mut p, ".nonsense");
     expect(&mut p, "unknown command '.nonsense'");
@@ -371,4 +374,24 @@ fn statements_from_stdin_print_as_dash_c_does() {
     assert_eq!(piped.stdout, dash_c.stdout);
     assert_eq!(piped.stderr, dash_c.stderr);
     assert!(String::from_utf8_lossy(&piped.stderr).contains("did you mean 'roe'?"));
+}
+
+/// Lines typed ahead while a statement runs, or pasted several at once, are kept and run in
+/// order: the second statement is sent before the first has answered.
+#[test]
+fn typed_ahead_and_pasted_lines_run_in_order() {
+    let dir = sample_dir();
+    let mut p = start(dir.path(), false);
+    // Two statements in one write, as a paste or fast typing sends them.
+    keys(&mut p, "show sectors\rshow screens\r");
+    expect(&mut p, "Technology");
+    expect(&mut p, "screen  definition");
+    prompt(&mut p);
+    // The next line typed right after Enter, before the first statement has answered.
+    keys(&mut p, "select roe, gross_margin, yoy(revenue) rank\r");
+    keys(&mut p, "show industries\r");
+    expect(&mut p, "rank");
+    expect(&mut p, "industry ");
+    prompt(&mut p);
+    quit(p);
 }
