@@ -118,7 +118,7 @@ impl Session {
     }
 
     /// Forgets what is cached, so the next statement reads everything afresh (benchmarks of
-    /// cold statements use it; writes clear the cache themselves).
+    /// cold statements use it; writes patch or clear the cache themselves).
     pub fn clear_cache(&mut self) {
         self.cache.clear();
     }

@@ -139,7 +139,7 @@ impl GroupScores {
 }
 
 /// Every company's scorecard within its own peer group, at one period.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct ScoreTable {
     pub card: std::sync::Arc<Scorecard>,
     pub groups: Vec<GroupScores>,
@@ -156,21 +156,18 @@ impl ScoreTable {
         card: std::sync::Arc<Scorecard>,
         values: Vec<Vec<f64>>,
     ) -> ScoreTable {
-        let mut labels: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+        // Groups by identity (one member list each); a group is scored when first met.
+        let mut ids: std::collections::HashMap<usize, usize> = std::collections::HashMap::new();
         let mut groups = Vec::new();
         let mut group_of = Vec::with_capacity(companies.len());
         for c in 0..companies.len() {
-            let (members, label) = crate::analysis::peers::peer_group(companies, c);
-            let g = match labels.get(&label) {
-                Some(&g) => g,
-                None => {
-                    let mut members = members;
-                    members.sort_unstable();
-                    groups.push(score_group(&card, label.clone(), members, &values));
-                    labels.insert(label, groups.len() - 1);
-                    groups.len() - 1
-                }
-            };
+            let peers = crate::analysis::peers::peers_of(companies, c);
+            let g = *ids.entry(peers.id()).or_insert_with(|| {
+                let mut members = peers.members(companies);
+                members.sort_unstable();
+                groups.push(score_group(&card, peers.label(), members, &values));
+                groups.len() - 1
+            });
             group_of.push(g);
         }
         ScoreTable {
@@ -178,6 +175,36 @@ impl ScoreTable {
             groups,
             group_of,
             values,
+        }
+    }
+
+    /// Takes every company's indicator values afresh (`values[k][c]`, as for
+    /// [`ScoreTable::build`]) and scores again only the groups holding a company whose
+    /// value of some indicator moved: every other group's percentiles are unchanged.
+    pub fn rescore(&mut self, values: Vec<Vec<f64>>) {
+        let n = values.first().map_or(0, Vec::len);
+        let mut moved = vec![false; n];
+        for (new, old) in values.iter().zip(&self.values) {
+            for (c, (a, b)) in new.iter().zip(old).enumerate() {
+                if a.to_bits() != b.to_bits() {
+                    moved[c] = true;
+                }
+            }
+        }
+        let same_shape = values.len() == self.values.len()
+            && self.values.iter().all(|v| v.len() == n);
+        self.values = values;
+        for g in 0..self.groups.len() {
+            let hit = !same_shape
+                || self.groups[g]
+                    .members
+                    .iter()
+                    .any(|&c| moved.get(c).copied().unwrap_or(true));
+            if hit {
+                let members = std::mem::take(&mut self.groups[g].members);
+                let label = std::mem::take(&mut self.groups[g].label);
+                self.groups[g] = score_group(&self.card, label, members, &self.values);
+            }
         }
     }
 

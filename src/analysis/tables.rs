@@ -25,6 +25,45 @@ impl Tables {
         self.fscores.clear();
     }
 
+    /// Brings the kept scorecards up to date after a write: `indicator` gives every
+    /// company's value of an indicator metric at a period as statements now read it (as in
+    /// [`Tables::scores`]), and only the peer groups holding a company whose value moved
+    /// are scored again.
+    pub fn patch_scores(
+        &mut self,
+        indicator: &mut dyn FnMut(&str, Option<Period>) -> Result<Vec<f64>>,
+    ) -> Result<()> {
+        let keys: Vec<(String, Option<Period>)> = self.scores.keys().cloned().collect();
+        for key in keys {
+            let Some(card) = self.scores.get(&key).map(|t| t.card.clone()) else {
+                continue;
+            };
+            let values = card
+                .indicators()
+                .map(|(_, ind)| indicator(&ind.metric, key.1))
+                .collect::<Result<Vec<_>>>()?;
+            if let Some(t) = self.scores.get_mut(&key) {
+                Arc::make_mut(t).rescore(values);
+            }
+        }
+        Ok(())
+    }
+
+    /// The periods F-scores are kept for.
+    pub fn fscore_periods(&self) -> Vec<Option<Period>> {
+        self.fscores.keys().copied().collect()
+    }
+
+    /// Replaces company `row`'s F-score at `at` (a write changed its inputs; an F-score
+    /// reads one company's series only, so no other row moves).
+    pub fn set_fscore(&mut self, at: Option<Period>, row: usize, f: FScore) {
+        if let Some(t) = self.fscores.get_mut(&at)
+            && let Some(slot) = Arc::make_mut(t).get_mut(row)
+        {
+            *slot = f;
+        }
+    }
+
     /// Every company's scorecard `card` within its peer group (SCORING.md), at `at`.
     /// `indicator` gives one indicator's value of every company at `at`, as statements
     /// read it (stored points, and derived ones where none is stored).

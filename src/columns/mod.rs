@@ -19,7 +19,7 @@ use std::sync::Arc;
 /// `values[offsets[i]..offsets[i + 1]]`, and its period codes (ascending) the same number of
 /// codes from `code_starts[i]` in `codes`. Companies mostly report the same periods, so each
 /// distinct run of codes is kept once: a point costs its 8-byte value, not 12 bytes.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct MetricColumn {
     offsets: Vec<u32>,
     values: Vec<f64>,
@@ -28,6 +28,8 @@ pub struct MetricColumn {
     /// Set for a column of one company (row `only`, stored as row 0): every other row is
     /// empty without an offset per company.
     only: Option<usize>,
+    /// Codes appended by [`MetricColumn::set_row`] since the column was built.
+    patched_codes: usize,
 }
 
 impl MetricColumn {
@@ -64,6 +66,40 @@ impl MetricColumn {
         }
     }
 
+    /// Replaces company `row`'s series (a write changed it), in place: the values move
+    /// up or down by the difference in length, and new period codes go to the end of the
+    /// shared runs (the column is rebuilt once patches have added many). Returns false, and
+    /// changes nothing, for a one-company column or a row past the end.
+    pub fn set_row(&mut self, row: usize, codes: &[u32], values: &[f64]) -> bool {
+        let rows = self.offsets.len().saturating_sub(1);
+        if self.only.is_some() || row >= rows || codes.len() != values.len() {
+            return false;
+        }
+        let (a, b) = (self.offsets[row] as usize, self.offsets[row + 1] as usize);
+        let old = b - a;
+        let start = self.code_starts[row] as usize;
+        if old != codes.len() || self.codes[start..start + old] != *codes {
+            self.code_starts[row] = self.codes.len() as u32;
+            self.codes.extend_from_slice(codes);
+            self.patched_codes += codes.len();
+        }
+        self.values.splice(a..b, values.iter().copied());
+        if old != codes.len() {
+            for o in &mut self.offsets[row + 1..] {
+                *o = (*o as usize + codes.len() - old) as u32;
+            }
+        }
+        if self.patched_codes > 4096 && self.patched_codes * 2 > self.codes.len() {
+            let mut b = ColumnBuilder::new(rows);
+            for r in 0..rows {
+                let s = self.series(r);
+                b.push(r, s.codes, s.values);
+            }
+            *self = b.finish();
+        }
+        true
+    }
+
     /// A column where only company `row` (of `rows`) has points; its size does not depend
     /// on how many companies there are.
     pub fn single(rows: usize, row: usize, codes: &[u32], values: &[f64]) -> MetricColumn {
@@ -75,6 +111,21 @@ impl MetricColumn {
             col = ColumnBuilder::new(rows).finish();
         }
         col
+    }
+}
+
+/// Sets `row` of a column holding one point per company to the point `series` has at
+/// `at` (none when it has none there). False when the column cannot be patched.
+pub fn patch_anchored(
+    col: &mut Arc<MetricColumn>,
+    row: usize,
+    series: SeriesRef,
+    at: Option<Period>,
+) -> bool {
+    let col = Arc::make_mut(col);
+    match series.anchor(at) {
+        Some(i) => col.set_row(row, &series.codes[i..=i], &series.values[i..=i]),
+        None => col.set_row(row, &[], &[]),
     }
 }
 
@@ -354,6 +405,47 @@ impl Columns {
         self.metrics.clear();
         self.anchored.clear();
         self.series.clear();
+    }
+
+    /// The companies if an earlier statement loaded them (nothing is read).
+    pub fn loaded_companies(&self) -> Option<Arc<Companies>> {
+        self.companies.clone()
+    }
+
+    /// Brings what is kept of one metric up to date after a write changed company `row`'s
+    /// points of it (`symbol`, an existing company): its whole and anchored columns get
+    /// the row as stored now, and a kept single series is forgotten. Nothing is read when
+    /// nothing of the metric is kept.
+    pub fn patch(&mut self, db: &Database, id: &str, symbol: &str, row: usize) -> Result<()> {
+        self.series.remove(&(id.to_string(), symbol_key(symbol)));
+        let anchored: Vec<Option<Period>> = self
+            .anchored
+            .keys()
+            .filter(|k| k.0 == id)
+            .map(|k| k.1)
+            .collect();
+        if anchored.is_empty() && !self.metrics.contains_key(id) {
+            return Ok(());
+        }
+        let (codes, values) = db.series(id, symbol)?.unwrap_or_default().unzipped();
+        let now = SeriesRef {
+            codes: &codes,
+            values: &values,
+        };
+        if let Some(col) = self.metrics.get_mut(id)
+            && !Arc::make_mut(col).set_row(row, &codes, &values)
+        {
+            self.metrics.remove(id);
+        }
+        for at in anchored {
+            let key = (id.to_string(), at);
+            if let Some(col) = self.anchored.get_mut(&key)
+                && !patch_anchored(col, row, now, at)
+            {
+                self.anchored.remove(&key);
+            }
+        }
+        Ok(())
     }
 
     /// A metric's whole column if an earlier statement loaded it (nothing is read).

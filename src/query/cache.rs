@@ -9,7 +9,7 @@
 //! nothing more than its stored column (one key read says an input has no data at all).
 
 use crate::analysis::derive::{self, Rule};
-use crate::analysis::fscore::FScore;
+use crate::analysis::fscore::{self, FScore};
 use crate::analysis::score::{ScoreTable, Scorecard};
 use crate::analysis::tables::Tables;
 use crate::columns::{Columns, Companies, MetricColumn};
@@ -52,6 +52,163 @@ impl Cache {
         self.derived_anchored.clear();
         self.derivable.clear();
         self.derived_series.clear();
+    }
+
+    /// Brings the cache up to date after a write that changed only the points of
+    /// `changes` (metric id, symbol) — see [`crate::storage::WriteSet::point_series`] —
+    /// and made no metric appear or vanish from the database (so what is derivable stays
+    /// the same). Each kept column of a changed metric, and of every derived metric that
+    /// reads it, gets the changed companies' rows afresh; scorecards are dropped when an
+    /// indicator moved (percentiles are relative to the peer group) and F-scores get the
+    /// changed companies' rows. Anything it cannot patch it drops; the next statement
+    /// computes it again.
+    pub fn patch(&mut self, db: &Database, changes: &[(String, String)]) -> Result<()> {
+        let Some(companies) = self.columns.loaded_companies() else {
+            self.clear();
+            return Ok(());
+        };
+        let mut rows = Vec::with_capacity(changes.len());
+        for (id, symbol) in changes {
+            let Some(row) = companies.index_of(symbol) else {
+                self.clear();
+                return Ok(());
+            };
+            self.columns.patch(db, id, symbol, row)?;
+            rows.push((row, symbol.clone()));
+        }
+        rows.sort();
+        rows.dedup();
+        let keys: Vec<String> = rows
+            .iter()
+            .map(|(_, s)| crate::model::symbol_key(s))
+            .collect();
+        self.derived_series.retain(|(_, k), _| !keys.contains(k));
+        let changed: Vec<&str> = changes.iter().map(|(id, _)| id.as_str()).collect();
+        // A user's formula may read anything: its columns, and what reads them, are
+        // computed again.
+        let catalog = db.catalog();
+        let formulas = catalog
+            .defs()
+            .iter()
+            .any(|d| d.expr.is_some() && catalog.is_builtin(&d.id));
+        if formulas {
+            self.derived.clear();
+            self.derived_anchored.clear();
+            self.derived_series.clear();
+        }
+        let affected: Vec<String> = self
+            .derived
+            .keys()
+            .filter(|d| changed.iter().any(|m| reads(d, m)))
+            .cloned()
+            .collect();
+        let mut done = Vec::new();
+        for d in &affected {
+            self.patch_derived(db, d, &rows, &changed, &mut done)?;
+        }
+        let mut tables = std::mem::take(&mut self.tables);
+        let r = tables.patch_scores(&mut |id, at| {
+            self.indicator_values(db, &companies, id, at)
+        });
+        self.tables = tables;
+        r?;
+        if fscore::INPUTS
+            .iter()
+            .any(|id| changed.iter().any(|m| reads(id, m)))
+        {
+            for at in self.tables.fscore_periods() {
+                for (row, symbol) in &rows {
+                    let f = self.fscore_of(db, symbol, at)?;
+                    self.tables.set_fscore(at, *row, f);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Recomputes the `rows` of derived metric `d`'s kept columns from its inputs, after
+    /// first patching the inputs that are derived and changed themselves.
+    fn patch_derived(
+        &mut self,
+        db: &Database,
+        d: &str,
+        rows: &[(usize, String)],
+        changed: &[&str],
+        done: &mut Vec<String>,
+    ) -> Result<()> {
+        if done.iter().any(|x| x == d) {
+            return Ok(());
+        }
+        done.push(d.to_string());
+        let Some(rule) = derive::rule_for(d) else {
+            return Ok(());
+        };
+        for input in rule.inputs {
+            if !input.stored_only
+                && self.derived.contains_key(input.id)
+                && changed.iter().any(|m| reads(input.id, m))
+            {
+                self.patch_derived(db, input.id, rows, changed, done)?;
+            }
+        }
+        let mut inputs = Vec::with_capacity(rule.inputs.len());
+        for input in rule.inputs {
+            inputs.push(if input.stored_only {
+                self.columns.metric(db, input.id)?
+            } else {
+                self.effective(db, input.id, &mut Vec::new())?
+            });
+        }
+        let stored = self.columns.metric(db, d)?;
+        let periods: Vec<Option<Period>> = self
+            .derived_anchored
+            .keys()
+            .filter(|k| k.0 == d)
+            .map(|k| k.1)
+            .collect();
+        let (mut scratch, mut codes, mut values) = (Vec::new(), Vec::new(), Vec::new());
+        for (row, _) in rows {
+            let series: Vec<SeriesRef> = inputs.iter().map(|c| c.series(*row)).collect();
+            derive::derive_series(
+                rule.formula,
+                stored.series(*row),
+                &series,
+                &mut scratch,
+                &mut codes,
+                &mut values,
+            );
+            if let Some(col) = self.derived.get_mut(d)
+                && !Arc::make_mut(col).set_row(*row, &codes, &values)
+            {
+                self.derived.remove(d);
+            }
+            let now = SeriesRef {
+                codes: &codes,
+                values: &values,
+            };
+            for at in &periods {
+                let key = (d.to_string(), *at);
+                if let Some(col) = self.derived_anchored.get_mut(&key)
+                    && !crate::columns::patch_anchored(col, *row, now, *at)
+                {
+                    self.derived_anchored.remove(&key);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// One company's F-score at `at`, from its inputs as statements read them.
+    fn fscore_of(&mut self, db: &Database, symbol: &str, at: Option<Period>) -> Result<FScore> {
+        let mut series = Vec::with_capacity(fscore::INPUTS.len());
+        for id in fscore::INPUTS {
+            series.push(self.series(db, id, symbol)?.unzipped());
+        }
+        let refs: [SeriesRef; 9] = std::array::from_fn(|k| SeriesRef {
+            codes: &series[k].0,
+            values: &series[k].1,
+        });
+        Ok(fscore::fscore(&refs, at))
     }
 
     pub fn companies(&mut self, db: &Database) -> Result<Arc<Companies>> {
@@ -520,6 +677,21 @@ impl Cache {
         self.tables = tables;
         r
     }
+}
+
+/// Whether metric `d`, as statements read it, can change when `m`'s stored points do: it
+/// is `m`, or a built-in rule derives it from `m` (directly or through derived inputs).
+fn reads(d: &str, m: &str) -> bool {
+    fn go(d: &str, m: &str, depth: usize) -> bool {
+        d == m
+            || (depth < 16
+                && derive::rule_for(d).is_some_and(|r| {
+                    r.inputs
+                        .iter()
+                        .any(|i| i.id == m || (!i.stored_only && go(i.id, m, depth + 1)))
+                }))
+    }
+    go(d, m, 0)
 }
 
 /// The text of a user's formula replacing a built-in metric's, if there is one.

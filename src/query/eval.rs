@@ -359,11 +359,12 @@ impl Ctx<'_> {
     fn grade(&self, arg: &BExpr, lower: bool, rows: &[usize]) -> Result<Col> {
         let all: Vec<usize> = (0..self.companies.len()).collect();
         let x = self.eval(arg, &all)?.into_num();
-        let mut cache: HashMap<String, Vec<f64>> = HashMap::new();
+        let mut cache: HashMap<usize, Vec<f64>> = HashMap::new();
         let mut out = Vec::with_capacity(rows.len());
         for &r in rows {
-            let (members, label) = crate::analysis::peers::peer_group(self.companies, r);
-            let pct = cache.entry(label).or_insert_with(|| {
+            let peers = crate::analysis::peers::peers_of(self.companies, r);
+            let pct = cache.entry(peers.id()).or_insert_with(|| {
+                let members = peers.members(self.companies);
                 let vals: Vec<f64> = members.iter().map(|&i| x[i]).collect();
                 let pcts = stats::midrank_percentiles(&vals, lower);
                 let mut by_row = vec![f64::NAN; x.len()];

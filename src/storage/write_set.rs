@@ -233,6 +233,40 @@ impl WriteSet {
         self.point_count
     }
 
+    /// The series this set changes, as (metric id, symbol), when it changes nothing but
+    /// points (added, overwritten or deleted) of at most `limit` series: no attribute,
+    /// company, catalog entry or definition, no bulk chunks. `None` otherwise, when a
+    /// reader's cache is better dropped whole than patched.
+    pub fn point_series(&self, limit: usize) -> Option<Vec<(String, String)>> {
+        let structural = self.attrs.iter().any(|a| !a.is_empty())
+            || !self.packed.is_empty()
+            || !self.new_metrics.is_empty()
+            || !self.dropped_metrics.is_empty()
+            || !self.company_deletions.is_empty()
+            || !self.definitions.is_empty();
+        if structural || self.series.len() + self.point_deletions.len() > limit {
+            return None;
+        }
+        let mut out: Vec<(String, String)> = self
+            .series
+            .keys()
+            .map(|&(c, m)| {
+                (
+                    self.metrics[m as usize].clone(),
+                    self.symbols[c as usize].clone(),
+                )
+            })
+            .chain(
+                self.point_deletions
+                    .iter()
+                    .map(|(symbol, metric, _)| (metric.clone(), symbol.clone())),
+            )
+            .collect();
+        out.sort();
+        out.dedup();
+        Some(out)
+    }
+
     pub fn is_empty(&self) -> bool {
         self.symbols.is_empty()
             && self.series.is_empty()

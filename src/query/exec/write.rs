@@ -42,12 +42,34 @@ impl WritePlan {
     }
 }
 
-/// Applies a write and forgets cached columns, which it may have changed.
+/// Applies a write and brings the cache up to date: a write of a few series' points
+/// patches what is kept of them (and of what is derived from them); any other write, or
+/// one that makes a metric appear in or vanish from the database (what is derivable
+/// changes), clears it.
 fn write(env: &mut Env, set: WriteSet) -> Result<WriteStats> {
+    let changes = set.point_series(PATCH_LIMIT);
+    let mut patchable = changes.is_some();
+    if let Some(changes) = &changes {
+        for (id, _) in changes {
+            patchable = patchable && env.db.has_series(id).unwrap_or(false);
+        }
+    }
     let r = env.db.apply(set);
+    if let (true, Ok(stats), Some(changes)) = (patchable, &r, &changes) {
+        let mut still = stats.companies_added == 0;
+        for (id, _) in changes {
+            still = still && env.db.has_series(id).unwrap_or(false);
+        }
+        if still && env.cache.patch(env.db, changes).is_ok() {
+            return r;
+        }
+    }
     env.cache.clear();
     r
 }
+
+/// Series a write may change and still have the cache patched rather than cleared.
+const PATCH_LIMIT: usize = 64;
 
 /// Applies a planned write and says what it did.
 pub fn apply(env: &mut Env, plan: &WritePlan) -> Result<Vec<Output>> {

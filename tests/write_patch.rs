@@ -1,0 +1,327 @@
+//! A write of a few points patches the session's cache instead of clearing it (columns,
+//! derived columns, scorecards, F-scores). Whatever it keeps must answer exactly as a cache
+//! built afresh from the database: after every write below, each query's output from the
+//! patched session equals its output once the cache is cleared (which is what a fresh
+//! process on the same database computes).
+//!
+//! The data mixes stored indicators (a small `finq gen` dataset, 2% of cells empty, so
+//! derivation fills some) with companies that have statement items only (every indicator
+//! derived, DERIVATIONS.md), so a write of one statement item moves derived metrics,
+//! percentiles of whole peer groups, and F-scores.
+
+use finq::Session;
+use finq::output::Format;
+use proptest::prelude::*;
+use std::fmt::Write as _;
+use std::path::Path;
+
+/// Statement items of the companies that have no indicators stored.
+const ITEMS: [&str; 10] = [
+    "revenue",
+    "cost_of_revenue",
+    "net_income",
+    "total_assets",
+    "total_equity",
+    "operating_cash_flow",
+    "current_assets",
+    "current_liabilities",
+    "long_term_debt",
+    "shares_outstanding",
+];
+
+/// Metrics the writes change: statement items and stored indicators.
+const WRITTEN: [&str; 8] = [
+    "revenue",
+    "net_income",
+    "total_equity",
+    "total_assets",
+    "roe",
+    "gross_margin",
+    "pe_ttm",
+    "current_assets",
+];
+
+/// Queries whose answers are compared after each write (the benchmark's, and derived
+/// metrics, periods, groups and peers).
+const QUERIES: [&str; 14] = [
+    r#"select roe where industry = "Industry 007" rank"#,
+    "select pe_ttm, roe, market_cap where roe > 5% rank by roe limit 30",
+    "select count(), median(roe), avg(gross_margin) by industry",
+    "series revenue, roe of S00003.US",
+    "select cagr(revenue, 2), mavg(roe, 4) rank by cagr(revenue, 2) limit 20",
+    "score S00003.US",
+    "score S00008.US",
+    r#"select score, score_grade, industry_rank where industry = "Industry 007" rank by score"#,
+    "select score rank limit 40",
+    "select fscore where fscore >= 5 rank by fscore limit 40",
+    "select roe, turnover, revenue_yoy, gearing_ratio at 2024Q4 rank by roe limit 40",
+    "select score at 2024Q4 rank limit 40",
+    "peers of S00003.US",
+    "select fscore at 2024Q4 rank by fscore limit 40",
+];
+
+/// A small deterministic stream (the values only need to vary).
+struct Lcg(u64);
+
+impl Lcg {
+    fn next(&mut self) -> f64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (self.0 >> 11) as f64 / (1u64 << 53) as f64
+    }
+}
+
+/// Writes the statements-only companies: 60 of them over 8 industries, 12 quarters.
+fn statement_files(dir: &Path) -> (std::path::PathBuf, std::path::PathBuf) {
+    let mut companies = String::from("symbol,name,industry,sector\n");
+    let mut points = format!("symbol,period,{}\n", ITEMS.join(","));
+    let mut r = Lcg(19);
+    for i in 0..60 {
+        let symbol = format!("S{i:05}.US");
+        let industry = format!("Industry {:03}", [7, 7, 7, 5, 5, 9, 11, 13][i % 8]);
+        writeln!(companies, "{symbol},Statements {i},{industry},Sector 01").unwrap();
+        for q in 0..12 {
+            let (y, k) = (2023 + q / 4, q % 4 + 1);
+            let revenue = 100.0 + 400.0 * r.next();
+            let assets = 1000.0 + 2000.0 * r.next();
+            // Some equity negative, some cells empty: derivations must say missing.
+            let equity = assets * (0.6 * r.next() - 0.05);
+            let cells = [
+                revenue,
+                revenue * (0.3 + 0.5 * r.next()),
+                revenue * (0.3 * r.next() - 0.05),
+                assets,
+                equity,
+                revenue * (0.4 * r.next() - 0.1),
+                assets * 0.4 * r.next(),
+                assets * 0.3 * r.next(),
+                assets * 0.2 * r.next(),
+                50.0 + (i % 3) as f64,
+            ];
+            let cells: Vec<String> = cells
+                .iter()
+                .map(|v| {
+                    if r.next() < 0.04 {
+                        String::new()
+                    } else {
+                        format!("{v:.2}")
+                    }
+                })
+                .collect();
+            writeln!(points, "{symbol},{y}Q{k},{}", cells.join(",")).unwrap();
+        }
+    }
+    let (c, p) = (dir.join("s_companies.csv"), dir.join("s_points.csv"));
+    std::fs::write(&c, companies).unwrap();
+    std::fs::write(&p, points).unwrap();
+    (c, p)
+}
+
+/// Every query's output, rendered as JSON.
+fn answers(s: &mut Session) -> Vec<String> {
+    QUERIES
+        .iter()
+        .map(|q| match s.execute(q) {
+            Ok(outs) => outs
+                .iter()
+                .filter_map(|o| finq::cli::render_output(o, Format::Json))
+                .collect::<Vec<_>>()
+                .join("\n"),
+            Err(e) => format!("error: {e}"),
+        })
+        .collect()
+}
+
+/// A session on disk holding both datasets, with every query run once (caches full).
+fn session(dir: &Path) -> Session {
+    let data = dir.join("gen");
+    finq::r#gen::generate(&finq::r#gen::GenOptions {
+        companies: 150,
+        periods: 12,
+        seed: 3,
+        out: data.clone(),
+        missing: 0.02,
+    })
+    .unwrap();
+    let (c, p) = statement_files(dir);
+    let mut s = Session::open(dir.join("db")).unwrap();
+    for f in [
+        data.join("companies.csv"),
+        data.join("metrics.csv"),
+        c.clone(),
+        p.clone(),
+    ] {
+        s.import(&f, &Default::default(), &mut |_| {}).unwrap();
+    }
+    s
+}
+
+/// One write: a point set (at an existing quarter or a new one) or deleted.
+#[derive(Debug, Clone)]
+enum Write {
+    Set {
+        company: usize,
+        metric: usize,
+        quarter: usize,
+        value: f64,
+    },
+    Delete {
+        company: usize,
+        metric: usize,
+        quarter: usize,
+    },
+}
+
+impl Write {
+    fn statement(&self) -> String {
+        let symbol = |c: usize| {
+            if c % 2 == 0 {
+                format!("S{:05}.US", c % 60)
+            } else {
+                // The gen dataset's symbols carry an exchange suffix; the first few are .US
+                // or another one: use the company's own symbol through its row number.
+                format!("@{}", c % 150)
+            }
+        };
+        let period = |q: usize| format!("{}Q{}", 2023 + q / 4, q % 4 + 1);
+        match self {
+            Write::Set {
+                company,
+                metric,
+                quarter,
+                value,
+            } => format!(
+                "set {} {} at {} = {value}",
+                symbol(*company),
+                WRITTEN[*metric],
+                period(*quarter)
+            ),
+            Write::Delete {
+                company,
+                metric,
+                quarter,
+            } => format!(
+                "delete {} {} at {}",
+                symbol(*company),
+                WRITTEN[*metric],
+                period(*quarter)
+            ),
+        }
+    }
+}
+
+fn writes() -> impl Strategy<Value = Vec<Write>> {
+    let one = prop_oneof![
+        4 => (0..300usize, 0..WRITTEN.len(), 0..13usize, -500.0..5000.0f64).prop_map(
+            |(company, metric, quarter, value)| Write::Set {
+                company,
+                metric,
+                quarter,
+                value: (value * 100.0).round() / 100.0,
+            }
+        ),
+        1 => (0..300usize, 0..WRITTEN.len(), 0..12usize).prop_map(|(company, metric, quarter)| {
+            Write::Delete {
+                company,
+                metric,
+                quarter,
+            }
+        }),
+    ];
+    proptest::collection::vec(one, 1..6)
+}
+
+/// The statement with `@N` replaced by the symbol of row N of the gen dataset.
+fn resolve(s: &mut Session, statement: &str) -> String {
+    let Some(at) = statement.find('@') else {
+        return statement.to_string();
+    };
+    let end = statement[at..]
+        .find(' ')
+        .map_or(statement.len(), |e| at + e);
+    let n: usize = statement[at + 1..end].parse().unwrap();
+    let companies = s.companies().unwrap();
+    let symbol = companies
+        .rows
+        .iter()
+        .filter(|r| r.symbol.starts_with('C'))
+        .nth(n)
+        .map(|r| r.symbol.to_string())
+        .unwrap();
+    format!("{}{}{}", &statement[..at], symbol, &statement[end..])
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 12, ..ProptestConfig::default() })]
+
+    #[test]
+    fn answers_after_writes_equal_a_fresh_cache(batch in writes()) {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = session(dir.path());
+        for (q, a) in QUERIES.iter().zip(answers(&mut s)) {
+            prop_assert!(!a.starts_with("error") && a.len() > 40, "`{}` gave {}", q, a);
+        }
+        for w in &batch {
+            let statement = resolve(&mut s, &w.statement());
+            // A delete of a point that is not there is refused: nothing changes then.
+            let _ = s.execute(&statement);
+            let patched = answers(&mut s);
+            s.clear_cache();
+            let fresh = answers(&mut s);
+            for (k, (p, f)) in patched.iter().zip(&fresh).enumerate() {
+                prop_assert_eq!(p, f, "after `{}`, query `{}`", statement, QUERIES[k]);
+            }
+        }
+    }
+}
+
+/// The same through the binary: a script of writes and queries in one process prints what
+/// separate processes print for the same queries on the database it leaves.
+#[test]
+fn one_process_after_writes_answers_as_fresh_processes() {
+    let dir = tempfile::tempdir().unwrap();
+    drop(session(dir.path()));
+    let db = dir.path().join("db");
+    let finq = env!("CARGO_BIN_EXE_finq");
+    let run = |args: &[&str]| {
+        let out = std::process::Command::new(finq)
+            .arg("--db")
+            .arg(&db)
+            .args(["--format", "json"])
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let writes = [
+        "set S00003.US net_income at 2025Q4 = 12.5",
+        "set S00011.US total_equity at 2025Q3 = -40",
+        "set S00019.US revenue at 2026Q1 = 310",
+        "delete S00027.US total_assets at 2025Q2",
+    ];
+    let mut script = String::new();
+    for (w, q) in writes.iter().zip(QUERIES.iter().cycle().skip(5)) {
+        writeln!(script, "{q}\n{w}\n{q}").unwrap();
+    }
+    for q in QUERIES {
+        writeln!(script, "{q}").unwrap();
+    }
+    let path = dir.path().join("script.fq");
+    std::fs::write(&path, &script).unwrap();
+    let together = run(&["run", path.to_str().unwrap()]);
+    let mut apart = String::new();
+    for q in QUERIES {
+        apart.push_str(&run(&["-c", q]));
+    }
+    assert!(
+        together.ends_with(&apart),
+        "the script's last answers differ from fresh processes'"
+    );
+}
