@@ -16,6 +16,10 @@
 //!   `finq --timings run` reports for repetitions 2–11. Minus `parse/qN` it is plan+execute.
 //! - `plan_execute_cold_cache/qN`: the pre-parsed statement with the session cache cleared
 //!   first, so columns (and scores) are read from storage as by a fresh process.
+//! - `plan_execute_after_write/qN`: the pre-parsed statement right after a durable `set` of
+//!   one point of a metric it reads (of C000123.HK; the write is not timed): the uncached
+//!   figure of `scripts/bench_compare.py`. Each iteration costs a write (about 10 ms) that
+//!   criterion does not see, so the group sizes its own runs from one timed query.
 //!
 //! `cargo bench --bench store -- '^plan_execute/'` runs one group; `FINQ_BENCH_COMPANIES=1000
 //! cargo bench` a quick pass on a small dataset.
@@ -220,6 +224,56 @@ fn bench_cold_cache(c: &mut Criterion, session: &mut Session, parsed: &[Prepared
     g.finish();
 }
 
+/// The metric each query reads that `plan_execute_after_write` writes before it.
+const WRITTEN: [&str; 9] = [
+    "roe",
+    "roe",
+    "roe",
+    "revenue",
+    "revenue",
+    "roe",
+    "roe",
+    "roe",
+    "net_income",
+];
+
+fn bench_after_write(c: &mut Criterion, session: &mut Session, parsed: &[Prepared]) {
+    let mut g = c.benchmark_group("plan_execute_after_write");
+    let mut n = 0u64;
+    let mut write = |session: &mut Session, metric: &str| {
+        n += 1;
+        let value = 1.0 + (n % 1000) as f64 / 1000.0;
+        let set = format!("set C000123.HK {metric} at 2025Q4 = {value}");
+        session.execute(&set).expect("set");
+    };
+    for (((name, _), statement), metric) in QUERIES.iter().zip(parsed).zip(WRITTEN) {
+        // Criterion picks iteration counts from the timed part alone; sized from one
+        // query after a write, about 60 writes are made per query whatever it costs.
+        write(session, metric);
+        let t = Instant::now();
+        drop(black_box(run(session, statement)));
+        let once = t.elapsed().max(Duration::from_micros(20));
+        g.sample_size(10)
+            .sampling_mode(SamplingMode::Flat)
+            .warm_up_time(once * 5)
+            .measurement_time(once * 50);
+        g.bench_function(*name, |b| {
+            b.iter_custom(|iters| {
+                let mut total = Duration::ZERO;
+                for _ in 0..iters {
+                    write(session, metric);
+                    let t = Instant::now();
+                    let out = run(session, statement);
+                    total += t.elapsed();
+                    drop(black_box(out));
+                }
+                total
+            })
+        });
+    }
+    g.finish();
+}
+
 fn benches(c: &mut Criterion) {
     let dir = tempfile::tempdir().expect("temp dir");
     let data = dir.path().join("data");
@@ -250,6 +304,7 @@ fn benches(c: &mut Criterion) {
     }
     bench_warm(c, &mut session, &parsed);
     bench_cold_cache(c, &mut session, &parsed);
+    bench_after_write(c, &mut session, &parsed);
 }
 
 criterion_group! {

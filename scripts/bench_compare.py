@@ -8,6 +8,10 @@ usage:
                            [--markdown PATH] [--json PATH]
 
   --profile   S = 10,000 companies (default), L = 100,000 companies
+  --statements  the statements profile (BENCHMARKS.md): `finq gen --statements`, q6-q9 only,
+              finq warm and uncached beside DuckDB computing the derivations of
+              DERIVATIONS.md in SQL (STATEMENTS_VIEW below) under ref.py's own scoring SQL;
+              the answers are compared
   --dir       reuse a dataset (companies.csv, metrics.csv) instead of `finq gen`
   --finq      finq binary, default <repo>/target/release/finq
   --ref       folder of ref.py, default <repo>/../shared/bench
@@ -129,8 +133,9 @@ def measure_many(cmd, n):
 
 # ---------------------------------------------------------------- finq
 
-def finq_gen(finq, companies, out):
-    subprocess.run([finq, "gen", "--companies", str(companies), "--out", out], check=True,
+def finq_gen(finq, companies, out, statements=False):
+    subprocess.run([finq, "gen", "--companies", str(companies), "--out", out]
+                   + (["--statements"] if statements else []), check=True,
                    stdout=subprocess.DEVNULL)
 
 
@@ -206,7 +211,12 @@ def load_ref(ref_dir):
         sys.exit(f"error: no ref.py in {ref_dir} (use --ref)")
     sys.path.insert(0, ref_dir)
     import ref  # noqa: E402
+    global REF
+    REF = ref
     return ref
+
+
+REF = None  # ref.py, once loaded
 
 
 def duck_in_process(ref, data):
@@ -254,6 +264,179 @@ def sqlite_import(ref, data):
     if os.path.exists(path):
         os.remove(path)
     return seconds
+
+
+# ---------------------------------------------------------------- statements profile
+
+# DERIVATIONS.md in SQL over the statement items (table `items`, as `finq gen --statements`
+# writes them): per company and quarter the eleven indicators and the F-score inputs, as a
+# view named `metrics`, so ref.py's scoring SQL (QUERIES_V2 q6-q9) runs on it unchanged and
+# DuckDB derives everything again on every query, as finq does after a write.
+# - stocks: a stored point wins, else the other side of the balance sheet
+#   (total_equity = total_assets - total_liabilities, and the reverse, stored inputs only);
+# - prior: the same quarter a year before (qi - 4), null when that row has no value;
+# - avg(x): (x + prior) / 2 when both exist, else x;
+# - ttm(flow): the sum of the four quarters ending at the quarter, all four needed;
+# - division by zero is missing; roe is missing when avg(total_equity) <= 0;
+# - growth: (x - prior) / |prior|.
+STATEMENTS_VIEW = """
+CREATE VIEW metrics AS
+WITH e AS (
+  SELECT symbol, period,
+         CAST(substr(period, 1, 4) AS INT) * 4 + CAST(substr(period, 6, 1) AS INT) AS qi,
+         revenue, cost_of_revenue, net_income, total_assets, operating_cash_flow,
+         current_assets, current_liabilities, long_term_debt, shares_outstanding,
+         coalesce(total_equity, total_assets - total_liabilities) AS te,
+         coalesce(total_liabilities, total_assets - total_equity) AS tl
+  FROM items WHERE period LIKE '____Q_'),
+w AS (
+  SELECT *,
+    max(revenue) OVER y AS revenue_p, max(net_income) OVER y AS net_income_p,
+    max(total_assets) OVER y AS total_assets_p, max(te) OVER y AS te_p,
+    max(operating_cash_flow) OVER y AS ocf_p,
+    CASE WHEN count(net_income) OVER f = 4 THEN sum(net_income) OVER f END AS ni_ttm,
+    CASE WHEN count(revenue) OVER f = 4 THEN sum(revenue) OVER f END AS revenue_ttm
+  FROM e
+  WINDOW y AS (PARTITION BY symbol ORDER BY qi RANGE BETWEEN 4 PRECEDING AND 4 PRECEDING),
+         f AS (PARTITION BY symbol ORDER BY qi RANGE BETWEEN 3 PRECEDING AND CURRENT ROW)),
+a AS (
+  SELECT *, CASE WHEN te_p IS NULL THEN te ELSE (te + te_p) / 2 END AS te_avg,
+            CASE WHEN total_assets_p IS NULL THEN total_assets
+                 ELSE (total_assets + total_assets_p) / 2 END AS ta_avg
+  FROM w)
+SELECT symbol, period,
+  CASE WHEN te_avg > 0 THEN ni_ttm / te_avg END AS roe,
+  net_income / nullif(revenue, 0) AS profit_margin,
+  (revenue - cost_of_revenue) / nullif(revenue, 0) AS gross_margin,
+  (revenue - revenue_p) / nullif(abs(revenue_p), 0) AS revenue_yoy,
+  (net_income - net_income_p) / nullif(abs(net_income_p), 0) AS net_profit_yoy,
+  (total_assets - total_assets_p) / nullif(abs(total_assets_p), 0) AS total_assets_yoy,
+  (te - te_p) / nullif(abs(te_p), 0) AS net_assets_yoy,
+  operating_cash_flow / nullif(revenue, 0) AS cash_flow_margin,
+  (operating_cash_flow - ocf_p) / nullif(abs(ocf_p), 0) AS ocf_yoy,
+  revenue_ttm / nullif(ta_avg, 0) AS turnover,
+  tl / nullif(total_assets, 0) AS gearing_ratio,
+  revenue, net_income, total_assets, operating_cash_flow, long_term_debt, current_assets,
+  current_liabilities, shares_outstanding
+FROM a
+"""
+STATEMENT_QUERIES = ("q6", "q7", "q8", "q9")
+# Columns compared per query (ranks are left out where SQL's exact ties and finq's ties
+# within 1e-9 may number near-equal scores differently; rows are compared in score order).
+ANSWER_COLUMNS = {"q6": ("symbol", "score"), "q7": ("symbol", "score", "score_grade"),
+                  "q8": ("symbol", "score"), "q9": ("symbol", "fscore", "rank")}
+
+
+def duck_statements(data):
+    """DuckDB on the statements profile: load seconds, {query: (median ms, rows)}, and
+    each query's answer rows as dicts."""
+    import duckdb
+    con = duckdb.connect()
+    t = time.perf_counter()
+    con.execute(f"CREATE TABLE companies AS SELECT * FROM read_csv('{data}/companies.csv', "
+                f"header=true, all_varchar=true)")
+    con.execute(f"CREATE TABLE items AS SELECT * FROM read_csv('{data}/metrics.csv', "
+                f"header=true, types={{'symbol':'VARCHAR','period':'VARCHAR'}})")
+    load_s = time.perf_counter() - t
+    con.execute(STATEMENTS_VIEW)
+    timings, answers = {}, {}
+    for name, (_, sql) in statement_queries().items():
+        ms = ref_timeit(lambda: con.execute(sql).fetchall())
+        cur = con.execute(sql)
+        cols = [d[0] for d in cur.description]
+        answers[name] = [dict(zip(cols, r)) for r in cur.fetchall()]
+        timings[name] = (ms, len(answers[name]))
+    con.close()
+    return load_s, timings, answers
+
+
+def statement_queries():
+    return {n: q for n, q in REF.QUERIES_V2.items() if short(n) in STATEMENT_QUERIES}
+
+
+def ref_timeit(fn):
+    return REF.timeit(fn, n=REPS - 1)
+
+
+def comparable(rows, cols):
+    """Rows reduced to `cols`, in descending score order (ties by symbol) when scored."""
+    out = [{c: r.get(c) for c in cols} for r in rows]
+    if "score" in cols:
+        out.sort(key=lambda r: (r["score"] is None, -round(r["score"] or 0, 9), r["symbol"]))
+    return out
+
+
+def same_answer(got, want, cols):
+    """None when finq's rows equal DuckDB's on `cols` (numbers to 1e-9 relative), else why."""
+    got, want = comparable(got, cols), comparable(want, cols)
+    if len(got) != len(want):
+        return f"{len(got)} rows from finq, {len(want)} from DuckDB"
+    for i, (g, w) in enumerate(zip(got, want)):
+        for c in cols:
+            a, b = g[c], w[c]
+            if isinstance(a, (int, float)) and isinstance(b, (int, float)):
+                if abs(a - b) > 1e-9 * max(1.0, abs(b)):
+                    return f"row {i + 1} {c}: finq {a}, DuckDB {b}"
+            elif a != b:
+                return f"row {i + 1} {c}: finq {a!r}, DuckDB {b!r}"
+    return None
+
+
+def finq_answer(finq, db, statement):
+    p = subprocess.run([finq, "--db", db, "--format", "json", "-c", statement],
+                       capture_output=True, text=True, check=True)
+    return json.loads(p.stdout)
+
+
+def run_statements(args, data, work):
+    """The statements profile's figures and the answers' agreement."""
+    db = os.path.join(work, "finq.db")
+    r = {"finq": {"warm": {}, "uncached": {}, "first": {}}, "duckdb": {}, "answers": {}}
+    log("finq import (statements)")
+    imp = finq_import(args.finq, data, db)
+    r["finq"]["import_s"], r["finq"]["import_peak"] = imp.wall, imp.peak_mib
+    # Answers before the uncached runs write to the database.
+    got = {name: finq_answer(args.finq, db, statement)
+           for name, (statement, _) in statement_queries().items()}
+    for name, (statement, _) in statement_queries().items():
+        log(f"finq {name} first statement, warm, uncached")
+        r["finq"]["first"][name] = finq_first(args.finq, db, statement)
+        r["finq"]["warm"][name] = finq_warm(args.finq, db, statement, work)
+        r["finq"]["uncached"][name] = finq_uncached(
+            args.finq, db, statement, ("net_income", lambda i: 5e6 + i * 1000), work)
+    log("DuckDB load, derivations and queries (in process)")
+    r["duckdb"]["import_s"], r["duckdb"]["warm"], answers = duck_statements(data)
+    for name in statement_queries():
+        r["answers"][name] = same_answer(got[name], answers[name], ANSWER_COLUMNS[short(name)])
+    return r
+
+
+def statement_rows(r):
+    f, d = r["finq"], r["duckdb"]
+    rows = []
+    for name in f["warm"]:
+        dms = d["warm"][name][0]
+        for kind in ("warm", "uncached"):
+            ms = f[kind][name][0]
+            label = "warm" if kind == "warm" else "uncached (after a write)"
+            rows.append(row(f"{short(name)} {label}", fmt_ms(ms), fmt_ms(dms), dms / ms,
+                            "≥ 10× DuckDB warm", 10))
+    for name, why in r["answers"].items():
+        rows.append([f"{short(name)} answer", f"{f['warm'][name][1]} rows",
+                     f"{d['warm'][name][1]} rows", "", "the same as DuckDB's",
+                     "yes" if why is None else f"**no**: {why}"])
+    return rows
+
+
+def statement_details(r):
+    f, d = r["finq"], r["duckdb"]
+    return [[n, fmt_ms(f["warm"][n][0]), fmt_ms(f["uncached"][n][0]), fmt_ms(f["first"][n]),
+             fmt_ms(d["warm"][n][0]), fmt_mib(max(f["warm"][n][2], f["uncached"][n][2]))]
+            for n in f["warm"]]
+
+
+STATEMENT_DETAIL_HEADER = ["query", "finq warm", "finq uncached", "finq first statement",
+                           "DuckDB warm (derivations in SQL)", "finq peak"]
 
 
 # ---------------------------------------------------------------- the whole run
@@ -412,6 +595,19 @@ DETAIL_HEADER = ["query", "finq warm", "finq uncached", "finq first statement", 
 
 def notes(r):
     f, d = r["finq"], r["duckdb"]
+    if "answers" in r:
+        return [
+            f"Import: finq {fmt_s(f['import_s'])} ({fmt_mib(f['import_peak'])} peak), DuckDB "
+            f"loading the CSV files {fmt_s(d['import_s'])}.",
+            "DuckDB: ref.py's scoring SQL over the view STATEMENTS_VIEW (the derivations of "
+            "DERIVATIONS.md in SQL), recomputed on every query; median of "
+            f"{REPS - 1} after 1, in-memory database, all cores.",
+            f"finq uncached: each query right after a durable `set {UNCACHED_SYMBOL} "
+            f"net_income at {UNCACHED_PERIOD}` (an input of roe, profit_margin, "
+            f"net_profit_yoy and the F-score), median of {REPS - 1} after 1.",
+            "Answers: finq's `--format json` rows against DuckDB's (symbol, score and grade "
+            "in score order for q6-q8; symbol, fscore and rank for q9).",
+        ]
     return [
         f"DuckDB cold q1 includes python3 start and `import duckdb`: "
         f"{fmt_s(d['python_startup_s'])} of its {fmt_s(d['cold_s'])}.",
@@ -462,7 +658,7 @@ def dataset_line(data):
     return f"{companies:,} companies, {size / 1e6:.0f} MB of CSV"
 
 
-def markdown(r, meta):
+def markdown(r, meta, main_rows, header, details):
     import duckdb
     lines = [
         f"### finq vs DuckDB, {meta['profile']} ({meta['date']})",
@@ -471,9 +667,9 @@ def markdown(r, meta):
         f"Python {platform.python_version()}. Dataset: {meta['dataset']}.",
         "Ratios are DuckDB/finq (SQLite/finq): bigger means finq is faster or smaller.",
         "",
-        md_table(MAIN_HEADER, table_rows(r)),
+        md_table(MAIN_HEADER, main_rows),
         "",
-        md_table(DETAIL_HEADER, detail_rows(r)),
+        md_table(header, details),
         "",
     ]
     lines += [f"- {n}" for n in notes(r)]
@@ -493,6 +689,8 @@ def parse_args(argv):
     ap.add_argument("--keep", action="store_true", help="keep the working folder")
     ap.add_argument("--cold-runs", type=int, default=5, help="runs per cold figure (median)")
     ap.add_argument("--no-sqlite", action="store_true", help="skip SQLite's import")
+    ap.add_argument("--statements", action="store_true",
+                    help="the statements profile (q6-q9 from statement items)")
     ap.add_argument("--markdown", help="write the table as markdown to this file")
     ap.add_argument("--json", help="write the raw figures as JSON to this file")
     return ap.parse_args(argv)
@@ -522,10 +720,11 @@ def main(argv=None):
         companies = None if args.dir else PROFILES[args.profile]
         data = os.path.abspath(args.dir) if args.dir else os.path.join(work, "data")
         if companies:
-            log(f"finq gen --companies {companies}")
-            finq_gen(args.finq, companies, data)
+            log(f"finq gen --companies {companies}" + (" --statements" * args.statements))
+            finq_gen(args.finq, companies, data, args.statements)
         dataset = dataset_line(data)
-        r = run_all(args, ref, data, work)
+        r = (run_statements if args.statements else run_all)(args, *(
+            (data, work) if args.statements else (ref, data, work)))
     finally:
         if not args.keep and not args.work:
             shutil.rmtree(work, ignore_errors=True)
@@ -536,18 +735,23 @@ def main(argv=None):
         "command": " ".join(["scripts/bench_compare.py"] + (argv or sys.argv[1:])),
         "runtime": time.perf_counter() - start,
     }
+    if args.statements:
+        meta["profile"] = "statements profile" + (f" {args.profile}" if companies else "")
+    main_rows, details, header = ((statement_rows(r), statement_details(r),
+                                   STATEMENT_DETAIL_HEADER) if args.statements
+                                  else (table_rows(r), detail_rows(r), DETAIL_HEADER))
     print(f"{meta['date']}  {meta['machine']}  finq {meta['revision']}")
-    print(text_table(MAIN_HEADER, table_rows(r)))
+    print(text_table(MAIN_HEADER, main_rows))
     print()
-    print(text_table(DETAIL_HEADER, detail_rows(r)))
+    print(text_table(header, details))
     print()
     print("\n".join(notes(r)))
-    missed = [x[0] for x in table_rows(r) if x[-1] != "yes"]
+    missed = [x[0] for x in main_rows if x[-1] != "yes"]
     print("every target met" if not missed else f"targets NOT met: {', '.join(missed)}")
     print(f"total {meta['runtime']:.0f} s")
     if args.markdown:
         with open(args.markdown, "w") as fh:
-            fh.write(markdown(r, meta))
+            fh.write(markdown(r, meta, main_rows, header, details))
     if args.json:
         with open(args.json, "w") as fh:
             json.dump({"figures": r, "meta": meta}, fh, indent=1)

@@ -40,6 +40,23 @@ pub const GEN_METRICS: [&str; 24] = [
     "shares_outstanding",
 ];
 
+/// The columns of `metrics.csv` with `--statements` (BENCHMARKS.md, statements profile):
+/// statement items instead of indicators, and `price`, which only the day rows carry.
+pub const STATEMENT_ITEMS: [&str; 12] = [
+    "revenue",
+    "cost_of_revenue",
+    "net_income",
+    "total_assets",
+    "total_liabilities",
+    "total_equity",
+    "operating_cash_flow",
+    "current_assets",
+    "current_liabilities",
+    "long_term_debt",
+    "shares_outstanding",
+    "price",
+];
+
 /// What to generate and where.
 #[derive(Debug, Clone, PartialEq)]
 pub struct GenOptions {
@@ -51,6 +68,8 @@ pub struct GenOptions {
     pub out: PathBuf,
     /// Probability that a metric cell is left empty.
     pub missing: f64,
+    /// Statement items (and a price at each quarter's last day) instead of indicators.
+    pub statements: bool,
 }
 
 impl Default for GenOptions {
@@ -61,6 +80,7 @@ impl Default for GenOptions {
             seed: 7,
             out: PathBuf::from("gen"),
             missing: 0.02,
+            statements: false,
         }
     }
 }
@@ -133,7 +153,12 @@ fn generate_with_threads(opts: &GenOptions, threads: usize) -> io::Result<GenSum
     let mut metrics =
         BufWriter::with_capacity(1 << 22, File::create(opts.out.join("metrics.csv"))?);
     let company_header = b"symbol,name,industry,sector,exchange\n";
-    let metric_header = format!("symbol,period,{}\n", GEN_METRICS.join(","));
+    let columns = if opts.statements {
+        &STATEMENT_ITEMS[..]
+    } else {
+        &GEN_METRICS[..]
+    };
+    let metric_header = format!("symbol,period,{}\n", columns.join(","));
     companies.write_all(company_header)?;
     metrics.write_all(metric_header.as_bytes())?;
     let mut bytes = (company_header.len() + metric_header.len()) as u64;
@@ -172,7 +197,8 @@ fn generate_with_threads(opts: &GenOptions, threads: usize) -> io::Result<GenSum
 
     Ok(GenSummary {
         companies: opts.companies,
-        rows: opts.companies * opts.periods,
+        // The statements profile adds a price row to every quarter's row.
+        rows: opts.companies * opts.periods * if opts.statements { 2 } else { 1 },
         cells,
         bytes,
     })
@@ -224,6 +250,7 @@ struct Plan {
     companies: usize,
     seed: u64,
     missing: f64,
+    statements: bool,
     periods: Vec<String>,
     /// Cumulative industry weights, for inverse-CDF sampling.
     industry_cdf: [f64; N_INDUSTRIES],
@@ -243,6 +270,7 @@ impl Plan {
             companies: opts.companies,
             seed: opts.seed,
             missing: opts.missing,
+            statements: opts.statements,
             periods: period_labels(opts.periods),
             industry_cdf,
         }
@@ -276,6 +304,8 @@ impl Plan {
         chunk.metrics.clear();
         chunk.cells = 0;
         let mut rng = Rng::for_chunk(self.seed, index as u64);
+        // Which statement cells are empty: a stream of its own (see `statement_rows`).
+        let mut cells = Rng::for_chunk(self.seed ^ 0x5157_4154, index as u64);
         let n = self.periods.len();
         let mut symbol = Vec::with_capacity(16);
         let start = index * CHUNK;
@@ -301,6 +331,15 @@ impl Plan {
             out.push(b'\n');
 
             company_series(&mut rng, cols, n);
+            if self.statements {
+                // The indicator file's draws for its empty cells, made all the same, so
+                // later companies of the chunk get the same industries and histories.
+                for _ in 0..n * GEN_METRICS.len() {
+                    rng.next_f64();
+                }
+                self.statement_rows(&mut cells, &symbol, cols, chunk);
+                continue;
+            }
 
             let out = &mut chunk.metrics;
             for (k, period) in self.periods.iter().enumerate() {
@@ -317,6 +356,62 @@ impl Plan {
                 }
                 out.push(b'\n');
             }
+        }
+    }
+
+    /// One company's rows of the statements profile from its generated history: per
+    /// quarter the statement items (cost of revenue from the gross margin, liabilities from
+    /// the gearing ratio, equity as the rest), then a row dated the quarter's last day with
+    /// the price (market cap over shares). Cells go missing as in the indicator file.
+    fn statement_rows(&self, rng: &mut Rng, symbol: &[u8], cols: &[f64], chunk: &mut Chunk) {
+        let n = self.periods.len();
+        let at = |m: usize, k: usize| cols[m * n + k];
+        let out = &mut chunk.metrics;
+        for (k, period) in self.periods.iter().enumerate() {
+            let revenue = at(REVENUE, k);
+            let assets = at(TOTAL_ASSETS, k);
+            let liabilities = assets * at(GEARING_RATIO, k);
+            let items = [
+                revenue,
+                revenue * (1.0 - at(GROSS_MARGIN, k)),
+                at(NET_INCOME, k),
+                assets,
+                liabilities,
+                assets - liabilities,
+                at(OPERATING_CASH_FLOW, k),
+                at(CURRENT_ASSETS, k),
+                at(CURRENT_LIABILITIES, k),
+                at(LONG_TERM_DEBT, k),
+                at(SHARES_OUTSTANDING, k),
+            ];
+            out.extend_from_slice(symbol);
+            out.push(b',');
+            out.extend_from_slice(period.as_bytes());
+            for v in items {
+                out.push(b',');
+                if rng.next_f64() >= self.missing && v.is_finite() {
+                    push_value(out, v);
+                    chunk.cells += 1;
+                }
+            }
+            out.extend_from_slice(b",\n");
+            // The quarter's last day: 2025Q4 → 2025-12-31.
+            let (year, q) = period.split_once('Q').unwrap_or((period, "4"));
+            let day = match q {
+                "1" => "03-31",
+                "2" => "06-30",
+                "3" => "09-30",
+                _ => "12-31",
+            };
+            out.extend_from_slice(symbol);
+            out.extend_from_slice(format!(",{year}-{day}").as_bytes());
+            out.extend_from_slice(&[b','; STATEMENT_ITEMS.len()]);
+            let price = at(MARKET_CAP, k) / at(SHARES_OUTSTANDING, k);
+            if rng.next_f64() >= self.missing && price.is_finite() {
+                push_value(out, price);
+                chunk.cells += 1;
+            }
+            out.push(b'\n');
         }
     }
 
@@ -846,6 +941,36 @@ mod tests {
             io::ErrorKind::InvalidInput
         );
         assert!(!dir.0.exists(), "nothing is created for invalid options");
+    }
+
+    #[test]
+    fn statements_profile_has_the_same_companies_and_statement_items() {
+        let (a, b) = (Scratch::new("st-a"), Scratch::new("st-b"));
+        generate(&options(&a.0, 40, 8, 7)).unwrap();
+        let opts = GenOptions {
+            statements: true,
+            missing: 0.0,
+            ..options(&b.0, 40, 8, 7)
+        };
+        let summary = generate(&opts).unwrap();
+        assert_eq!(read(&a.0, "companies.csv"), read(&b.0, "companies.csv"));
+        let text = read(&b.0, "metrics.csv");
+        let mut lines = text.lines();
+        assert_eq!(
+            lines.next().unwrap(),
+            format!("symbol,period,{}", STATEMENT_ITEMS.join(","))
+        );
+        // Per quarter a statement row and a price row on the quarter's last day.
+        let rows: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
+        assert_eq!(rows.len(), 40 * 8 * 2);
+        assert_eq!(summary.cells, 40 * 8 * STATEMENT_ITEMS.len());
+        let (q, d) = (&rows[14], &rows[15]);
+        assert_eq!((q[1], d[1]), ("2025Q4", "2025-12-31"));
+        assert!(q[13].is_empty() && d[2..13].iter().all(|c| c.is_empty()));
+        let num = |c: &str| c.parse::<f64>().unwrap();
+        // Equity is what liabilities leave of assets; the price is positive.
+        assert!((num(q[5]) - num(q[6]) - num(q[7])).abs() <= 1.0);
+        assert!(num(d[13]) > 0.0);
     }
 
     #[test]

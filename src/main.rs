@@ -74,6 +74,10 @@ enum Command {
         /// The fraction of metric cells left empty (as the reference generator's --missing).
         #[arg(long, default_value_t = 0.02)]
         missing: f64,
+        /// The statements profile: statement items instead of indicators, and a price at
+        /// each quarter's last day (BENCHMARKS.md).
+        #[arg(long)]
+        statements: bool,
         /// The folder to write companies.csv and metrics.csv into (created if missing).
         #[arg(long)]
         out: PathBuf,
@@ -232,6 +236,7 @@ fn run(args: Cli) -> Result<i32, Error> {
             periods,
             seed,
             missing,
+            statements,
             out,
         }) => {
             let o = datagen::GenOptions {
@@ -239,6 +244,7 @@ fn run(args: Cli) -> Result<i32, Error> {
                 periods,
                 seed,
                 missing,
+                statements,
                 out: out.clone(),
             };
             let start = std::time::Instant::now();

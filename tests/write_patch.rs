@@ -143,6 +143,7 @@ fn session(dir: &Path) -> Session {
         seed: 3,
         out: data.clone(),
         missing: 0.02,
+        statements: false,
     })
     .unwrap();
     let (c, p) = statement_files(dir);
