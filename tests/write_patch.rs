@@ -178,7 +178,7 @@ enum Write {
 impl Write {
     fn statement(&self) -> String {
         let symbol = |c: usize| {
-            if c % 2 == 0 {
+            if c.is_multiple_of(2) {
                 format!("S{:05}.US", c % 60)
             } else {
                 // The gen dataset's symbols carry an exchange suffix; the first few are .US

@@ -191,8 +191,8 @@ impl ScoreTable {
                 }
             }
         }
-        let same_shape = values.len() == self.values.len()
-            && self.values.iter().all(|v| v.len() == n);
+        let same_shape =
+            values.len() == self.values.len() && self.values.iter().all(|v| v.len() == n);
         self.values = values;
         for g in 0..self.groups.len() {
             let hit = !same_shape

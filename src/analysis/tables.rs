@@ -10,6 +10,9 @@ use crate::storage::Database;
 use std::collections::HashMap;
 use std::sync::Arc;
 
+/// Every company's value of an indicator metric at a period, as statements read it.
+pub type IndicatorAt<'a> = dyn FnMut(&str, Option<Period>) -> Result<Vec<f64>> + 'a;
+
 /// Every company's scorecard and F-score, by the period they were taken at.
 #[derive(Default)]
 pub struct Tables {
@@ -29,10 +32,7 @@ impl Tables {
     /// company's value of an indicator metric at a period as statements now read it (as in
     /// [`Tables::scores`]), and only the peer groups holding a company whose value moved
     /// are scored again.
-    pub fn patch_scores(
-        &mut self,
-        indicator: &mut dyn FnMut(&str, Option<Period>) -> Result<Vec<f64>>,
-    ) -> Result<()> {
+    pub fn patch_scores(&mut self, indicator: &mut IndicatorAt) -> Result<()> {
         let keys: Vec<(String, Option<Period>)> = self.scores.keys().cloned().collect();
         for key in keys {
             let Some(card) = self.scores.get(&key).map(|t| t.card.clone()) else {

@@ -1,6 +1,6 @@
 //! The columns layer: the in-memory, column-shaped mirror of the store that queries read.
 //! Every company once, and each metric's points for all companies in one flat array, loaded
-//! on first use and dropped whenever the database changes. It sits between [`storage`]
+//! on first use, patched when a write changes a few series and dropped on any other write. It sits between [`storage`]
 //! (which it reads) and [`analysis`]/[`query`] (which read it); it knows nothing of scoring.
 //!
 //! [`storage`]: crate::storage

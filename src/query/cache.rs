@@ -1,6 +1,6 @@
 //! What a session keeps between statements: loaded columns ([`Columns`]), the columns of
 //! derived metrics, and the tables computed from them ([`Tables`]). One value, so a write
-//! clears all of it in one place.
+//! patches ([`Cache::patch`]) or clears all of it in one place.
 //!
 //! Every metric is read here as statements see it (DERIVATIONS.md): its stored points,
 //! and where a built-in rule derives it ([`derive::rule_for`]) the derived value at every
@@ -107,9 +107,7 @@ impl Cache {
             self.patch_derived(db, d, &rows, &changed, &mut done)?;
         }
         let mut tables = std::mem::take(&mut self.tables);
-        let r = tables.patch_scores(&mut |id, at| {
-            self.indicator_values(db, &companies, id, at)
-        });
+        let r = tables.patch_scores(&mut |id, at| self.indicator_values(db, &companies, id, at));
         self.tables = tables;
         r?;
         if fscore::INPUTS

@@ -1,6 +1,6 @@
 //! Statements that change the database. Each is planned into a [`WritePlan`] — names
 //! resolved and checked, the changes gathered into one [`WriteSet`] — and applied as one
-//! atomic, durable write, after which the session's cache is cleared.
+//! atomic, durable write, after which the session's cache is patched or cleared.
 
 use super::Env;
 use super::select::run_select;
