@@ -176,7 +176,15 @@ impl Gen<'_, '_> {
                     "an aggregate needs 'by', or every item to be an aggregate".into(),
                 ));
             }
-            BExpr::Score(_) => return Err(unsupported("the scorecard's computed columns")),
+            BExpr::Score(col) => {
+                let name = crate::query::registry::COLUMNS
+                    .iter()
+                    .find(|c| c.column == *col)
+                    .map_or("a scorecard column", |c| c.name);
+                return Err(unsupported(&format!(
+                    "the computed column {name} (scorecards and F-scores)"
+                )));
+            }
         })
     }
 

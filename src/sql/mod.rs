@@ -263,9 +263,21 @@ impl Gen<'_, '_> {
             None => None,
         };
         if plan.scores || plan.fscores {
-            return Err(unsupported(
-                "the computed columns score, score_grade, industry_rank and fscore",
-            ));
+            let mut found = None;
+            for e in plan.items.iter().map(|i| &i.bound.expr) {
+                e.visit(&mut |x| {
+                    if let crate::query::bind::BExpr::Score(c) = x {
+                        found.get_or_insert(*c);
+                    }
+                });
+            }
+            let name = crate::query::registry::COLUMNS
+                .iter()
+                .find(|c| Some(c.column) == found)
+                .map_or("score", |c| c.name);
+            return Err(unsupported(&format!(
+                "the computed column {name} (scorecards and F-scores)"
+            )));
         }
         if plan.grouped {
             self.grouped(plan, conditions, filter)
