@@ -179,3 +179,36 @@ pub fn write_csv(path: &Path, frame: &Frame) -> Result<()> {
     w.flush().map_err(|e| io(path, e))?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use parquet::file::reader::{FileReader, SerializedFileReader};
+
+    #[test]
+    fn parquet_keeps_rows_nulls_and_statistics() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.parquet");
+        let mut f = Frame::default();
+        f.push(
+            "s",
+            Data::Text(vec![Some("b".into()), None, Some("a".into())]),
+        );
+        f.push("v", Data::Num(vec![Some(2.5), Some(-1.0), None]));
+        f.push("d", Data::Date(vec![0, 19_000, 20_000]));
+        write_parquet(&path, &f).unwrap();
+        let r = SerializedFileReader::new(std::fs::File::open(&path).unwrap()).unwrap();
+        let meta = r.metadata();
+        assert_eq!(meta.file_metadata().num_rows(), 3);
+        let group = meta.row_group(0);
+        let stats = group.column(1).statistics().unwrap();
+        assert_eq!(stats.null_count_opt(), Some(1));
+        assert_eq!(stats.min_bytes_opt(), Some(&(-1.0f64).to_le_bytes()[..]));
+        assert_eq!(stats.max_bytes_opt(), Some(&2.5f64.to_le_bytes()[..]));
+        write_csv(&dir.path().join("t.csv"), &f).unwrap();
+        assert_eq!(
+            std::fs::read_to_string(dir.path().join("t.csv")).unwrap(),
+            "s,v,d\nb,2.5,1970-01-01\n,-1.0,2022-01-08\na,,2024-10-04\n"
+        );
+    }
+}

@@ -17,6 +17,8 @@ use crate::model::{Date, Period, PeriodKind};
 use crate::storage::Database;
 use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// The file format of an export.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -80,7 +82,7 @@ pub fn export(
     db: &Database,
     dir: &Path,
     format: FileFormat,
-    progress: &mut dyn FnMut(usize, usize),
+    progress: &mut (dyn FnMut(usize, usize) + Send),
 ) -> Result<ExportReport> {
     if dir.exists() {
         return Err(Error::Usage(format!(
@@ -123,7 +125,7 @@ fn write_all(
     db: &Database,
     dir: &Path,
     format: FileFormat,
-    progress: &mut dyn FnMut(usize, usize),
+    progress: &mut (dyn FnMut(usize, usize) + Send),
 ) -> Result<ExportReport> {
     let ext = format.extension();
     let mut report = ExportReport::default();
@@ -148,17 +150,49 @@ fn write_all(
         .collect();
     format.write(&dir.join(format!("catalog.{ext}")), &catalog_frame(db)?)?;
 
+    // One metric at a time on each core: reading a metric's chunks and encoding its file
+    // are independent of every other metric's.
     let points = dir.join("points");
-    for (k, id) in metrics.iter().enumerate() {
-        progress(k, metrics.len());
+    let next = AtomicUsize::new(0);
+    let done = Mutex::new((0usize, 0usize, progress));
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
+    let one = |id: &str| -> Result<usize> {
         let part = points.join(format!("metric={id}"));
         std::fs::create_dir_all(&part)
             .map_err(|e| Error::Io(format!("cannot create {}: {e}", part.display())))?;
         let frame = points_frame(db, id, &symbols)?;
-        report.points += frame.rows();
         format.write(&part.join(format!("part-0000.{ext}")), &frame)?;
-    }
-    progress(metrics.len(), metrics.len());
+        Ok(frame.rows())
+    };
+    let results: Vec<Result<()>> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..workers)
+            .map(|_| {
+                s.spawn(|| -> Result<()> {
+                    loop {
+                        let k = next.fetch_add(1, Ordering::Relaxed);
+                        let Some(id) = metrics.get(k) else {
+                            return Ok(());
+                        };
+                        let rows = one(id)?;
+                        let mut d = done.lock().unwrap_or_else(|e| e.into_inner());
+                        d.0 += 1;
+                        d.1 += rows;
+                        let n = d.0;
+                        (d.2)(n, metrics.len());
+                    }
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join()
+                    .unwrap_or_else(|_| Err(Error::Data("an export worker failed".into())))
+            })
+            .collect()
+    });
+    results.into_iter().collect::<Result<Vec<()>>>()?;
+    report.points = done.lock().unwrap_or_else(|e| e.into_inner()).1;
     report.metrics = metrics.len();
 
     let mut defs = serde_json::Map::new();

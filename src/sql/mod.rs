@@ -304,3 +304,60 @@ impl Gen<'_, '_> {
         format!("SELECT {} FROM {from}{filter}", cols.join(", "))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn literals_read_the_same_in_both_dialects() {
+        assert_eq!(number(0.15), "1.5E-1");
+        assert_eq!(number(1e9), "1E9");
+        assert_eq!(number(-2.5), "(-2.5E0)");
+        assert_eq!(number(f64::NAN), "CAST(NULL AS DOUBLE)");
+        assert_eq!(Dialect::DuckDb.text("O'Neil"), "'O''Neil'");
+        assert_eq!(Dialect::Spark.text("O'Neil \\ Co"), "'O\\'Neil \\\\ Co'");
+        assert_eq!(Dialect::DuckDb.ident("pe \"x\""), "\"pe \"\"x\"\"\"");
+        assert_eq!(
+            Dialect::Spark.ident("cagr(revenue, 5)"),
+            "`cagr(revenue, 5)`"
+        );
+        assert_eq!(Dialect::parse("Spark"), Some(Dialect::Spark));
+        assert_eq!(Dialect::parse("postgres"), None);
+    }
+
+    #[test]
+    fn a_select_becomes_one_query_and_other_statements_are_refused() {
+        let mut s = crate::Session::in_memory().unwrap();
+        s.execute("set A.US roe at 2024Q4 = 12%; set A.US industry = \"Tools\"")
+            .unwrap();
+        let sql = s
+            .sql(
+                "select roe, yoy(roe) where industry = \"tools\" rank limit 5",
+                Dialect::DuckDb,
+            )
+            .unwrap();
+        assert!(sql.starts_with("-- finq sql (DuckDB)"), "{sql}");
+        assert!(sql.contains("read_parquet("), "{sql}");
+        assert!(
+            sql.contains("lower(c.\"industry\") = lower('tools')"),
+            "{sql}"
+        );
+        assert!(sql.trim_end().ends_with("LIMIT 5"), "{sql}");
+        let spark = s.sql("select roe by industry", Dialect::Spark).unwrap_err();
+        assert!(spark.to_string().contains("aggregate"), "{spark}");
+        for (q, word) in [
+            ("score A.US", "'score'"),
+            ("select score", "score"),
+            ("select grade(roe)", "grade()"),
+            ("select roe from screen x", "screen"),
+            ("select yoy(roe / 2)", "arithmetic"),
+        ] {
+            let e = s.sql(q, Dialect::Spark).unwrap_err().to_string();
+            assert!(
+                e.contains("cannot translate") && e.contains(word) || e.contains("unknown screen"),
+                "{q}: {e}"
+            );
+        }
+    }
+}

@@ -67,13 +67,17 @@ def main():
             SparkSession.builder.master("local[2]")
             .appName("finq-sql")
             .config("spark.ui.enabled", "false")
-            .config("spark.sql.shuffle.partitions", "4")
+            .config("spark.sql.shuffle.partitions", "1")
+            .config("spark.default.parallelism", "1")
             .config("spark.driver.memory", "1g")
             .getOrCreate()
         )
         spark.sparkContext.setLogLevel("ERROR")
         spark.read.parquet(f"{export}/companies.parquet").createOrReplaceTempView("companies")
-        spark.read.parquet(f"{export}/points").createOrReplaceTempView("points")
+        # Read once into memory: every query scans points several times.
+        points = spark.read.parquet(f"{export}/points").cache()
+        points.count()
+        points.createOrReplaceTempView("points")
 
         def run(sql):
             df = spark.sql(sql)
