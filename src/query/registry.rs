@@ -37,8 +37,8 @@ pub const STATEMENTS: &[StatementDef] = &[
     },
     StatementDef {
         keyword: "export",
-        syntax: "(SELECT) to \"FILE.csv|.jsonl|.parquet\"",
-        help: "write a select's result to a file, in the format its extension names",
+        syntax: "( SELECT ) to \"FILE\"",
+        help: "write a select's result to a .csv, .jsonl or .parquet file, as its extension says",
         rule: "export_select",
     },
     StatementDef {

@@ -199,7 +199,7 @@ impl Gen<'_, '_> {
                 let x = self.row(plan, arg)?;
                 let v = &x.sql;
                 match f {
-                    AggFn::Count if x.ty == Ty::Bool => format!("count(*)"),
+                    AggFn::Count if x.ty == Ty::Bool => "count(*)".to_string(),
                     AggFn::Count => format!("count({v})"),
                     AggFn::Sum => format!("sum({v})"),
                     AggFn::Avg => format!("avg({v})"),
