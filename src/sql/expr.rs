@@ -176,7 +176,7 @@ impl Gen<'_, '_> {
                     "an aggregate needs 'by', or every item to be an aggregate".into(),
                 ));
             }
-            BExpr::Score(col) => {
+            BExpr::Score(col, _) => {
                 let name = crate::query::registry::COLUMNS
                     .iter()
                     .find(|c| c.column == *col)

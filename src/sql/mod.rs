@@ -262,15 +262,15 @@ impl Gen<'_, '_> {
             }
             None => None,
         };
-        if plan.scores || plan.fscores {
-            let mut found = None;
-            for e in plan.items.iter().map(|i| &i.bound.expr) {
-                e.visit(&mut |x| {
-                    if let crate::query::bind::BExpr::Score(c) = x {
-                        found.get_or_insert(*c);
-                    }
-                });
-            }
+        let mut found = None;
+        for e in plan.items.iter().map(|i| &i.bound.expr) {
+            e.visit(&mut |x| {
+                if let crate::query::bind::BExpr::Score(c, _) = x {
+                    found.get_or_insert(*c);
+                }
+            });
+        }
+        if found.is_some() || plan.fscores {
             let name = crate::query::registry::COLUMNS
                 .iter()
                 .find(|c| Some(c.column) == found)
