@@ -6,7 +6,7 @@ use crate::ingest::ImportOptions;
 use crate::output::{self, Format, Output};
 use crate::session::Session;
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 #[derive(Clone, Copy, Debug)]
 pub struct RunOptions {
@@ -289,4 +289,46 @@ fn chart(kind: Chart, t: &output::Table) -> crate::Result<String> {
         },
         Chart::Band => charts::band(&read::valuation_band(t)),
     }
+}
+
+/// `finq export DIR`: the database as files for other engines, with a progress bar over
+/// the metrics on a terminal; one line says what was written.
+pub fn export(
+    session: &Session,
+    dir: &Path,
+    format: crate::export::FileFormat,
+    progress: bool,
+) -> Result<i32, Error> {
+    let start = std::time::Instant::now();
+    let bar = progress.then(|| {
+        let bar = indicatif::ProgressBar::new(0);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template("export [{bar:30}] {pos}/{len} metrics {msg}")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+                .progress_chars("=> "),
+        );
+        bar
+    });
+    let mut step = |done: usize, all: usize| {
+        if let Some(b) = &bar {
+            b.set_length(all as u64);
+            b.set_position(done as u64);
+        }
+    };
+    let result = crate::export::export(session.database(), dir, format, &mut step);
+    if let Some(b) = bar {
+        b.finish_and_clear();
+    }
+    let r = result?;
+    println!(
+        "exported {} companies, {} metrics, {} points ({:.1} MB of {}) to {} in {:.2} s",
+        r.companies,
+        r.metrics,
+        r.points,
+        r.bytes as f64 / 1e6,
+        format.extension(),
+        dir.display(),
+        start.elapsed().as_secs_f64()
+    );
+    Ok(0)
 }

@@ -11,6 +11,7 @@ pub mod cli;
 pub mod columns;
 pub mod demo;
 pub mod error;
+pub mod export;
 pub mod fasthash;
 pub mod r#gen;
 pub mod ingest;
@@ -19,6 +20,7 @@ pub mod output;
 pub mod query;
 pub mod repl;
 pub mod session;
+pub mod sql;
 pub mod storage;
 pub mod web;
 

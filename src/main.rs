@@ -33,7 +33,8 @@ struct Cli {
     #[arg(long, global = true)]
     db: Option<PathBuf>,
     /// Output format: table, csv, json, jsonl (one object per row with its statement's
-    /// number), markdown, or svg (the chart of one series, score or valuation statement).
+    /// number), markdown, or svg (the chart of one series, score or valuation statement);
+    /// for `export`, the files' format: parquet (the default) or csv.
     #[arg(long, global = true, value_parser = parse_format)]
     format: Option<Shown>,
     /// Write one JSON line per statement to stderr: {"statement", "ms", "rows"}.
@@ -84,6 +85,22 @@ enum Command {
     },
     /// Build ./finq-demo.db from the bundled sample data and run a tour.
     Demo,
+    /// Write the whole database into a new folder as Parquet (or, with --format csv, CSV)
+    /// files for other engines: companies, points/metric=ID/ (hive-partitioned), catalog,
+    /// definitions.json. Written into a temporary folder renamed at the end.
+    Export {
+        /// The folder to create (it must not exist yet).
+        dir: PathBuf,
+    },
+    /// Print one SQL query, over the views of an export, that answers a select as finq does.
+    Sql {
+        /// The SQL dialect: duckdb or spark.
+        #[arg(long, default_value = "duckdb", value_parser = parse_dialect)]
+        dialect: finq::sql::Dialect,
+        /// The select statement to translate.
+        #[arg(short = 'c', value_name = "STATEMENT", allow_hyphen_values = true)]
+        statement: String,
+    },
     /// Verify the database's invariants; exit 0 when sound.
     Check,
     /// Serve company pages, a query console and a JSON API over HTTP.
@@ -109,6 +126,8 @@ enum Command {
 enum Shown {
     Text(Format),
     Svg,
+    /// Only `export` writes Parquet.
+    Parquet,
 }
 
 #[derive(Args)]
@@ -150,9 +169,16 @@ fn parse_format(s: &str) -> Result<Shown, String> {
     if s.eq_ignore_ascii_case("svg") {
         return Ok(Shown::Svg);
     }
+    if s.eq_ignore_ascii_case("parquet") {
+        return Ok(Shown::Parquet);
+    }
     Format::parse(s)
         .map(Shown::Text)
         .ok_or_else(|| format!("'{s}' is not a format (table, csv, json, jsonl, markdown, svg)"))
+}
+
+fn parse_dialect(s: &str) -> Result<finq::sql::Dialect, String> {
+    finq::sql::Dialect::parse(s).ok_or_else(|| format!("'{s}' is not a dialect (duckdb, spark)"))
 }
 
 fn parse_seconds(s: &str) -> Result<f64, String> {
@@ -210,6 +236,15 @@ fn run(args: Cli) -> Result<i32, Error> {
         ));
     }
     let stdout_tty = std::io::stdout().is_terminal();
+    let exporting = matches!(args.command, Some(Command::Export { .. }));
+    if matches!(args.format, Some(Shown::Parquet)) && !exporting {
+        return Err(Error::Usage(
+            "--format parquet is the format of `finq export`; statements print table, csv, \
+             json, jsonl, markdown or svg (a statement writes Parquet with export (...) to \
+             \"FILE.parquet\")"
+                .into(),
+        ));
+    }
     let svg = matches!(args.format, Some(Shown::Svg));
     let format = match args.format {
         Some(Shown::Text(f)) => f,
@@ -262,6 +297,32 @@ fn run(args: Cli) -> Result<i32, Error> {
                 start.elapsed().as_secs_f64()
             );
             Ok(0)
+        }
+        Some(Command::Export { dir }) => {
+            let format = match args.format {
+                None | Some(Shown::Parquet) => finq::export::FileFormat::Parquet,
+                Some(Shown::Text(Format::Csv)) => finq::export::FileFormat::Csv,
+                Some(_) => {
+                    return Err(Error::Usage(
+                        "export writes parquet (the default) or csv: --format parquet|csv".into(),
+                    ));
+                }
+            };
+            let session = finq::Session::open(&db_path)?;
+            cli::export(&session, &dir, format, opts.progress)
+        }
+        Some(Command::Sql { dialect, statement }) => {
+            let mut session = finq::Session::open(&db_path)?;
+            match session.sql(&statement, dialect) {
+                Ok(text) => {
+                    println!("{text}");
+                    Ok(0)
+                }
+                Err(e) => {
+                    finq::eprint_line!("{}", cli::render_error(&e, &statement));
+                    Ok(e.exit_code())
+                }
+            }
         }
         Some(Command::Demo) => demo::run(std::path::Path::new("finq-demo.db"), &opts),
         Some(Command::Import(a)) => {

@@ -163,6 +163,16 @@ impl Session {
         Ok(outputs)
     }
 
+    /// `finq sql`: one select written as one SQL query of `dialect` over an export's views,
+    /// bound and planned against this database (its names, metrics and derivations).
+    pub fn sql(&mut self, text: &str, dialect: crate::sql::Dialect) -> Result<String> {
+        let mut env = Env {
+            db: &mut self.db,
+            cache: &mut self.cache,
+        };
+        crate::sql::translate(&mut env, text, dialect)
+    }
+
     /// A session over a new database held in memory only (tests, scratch work).
     pub fn in_memory() -> Result<Session> {
         Ok(Session::over(Database::in_memory()?))

@@ -18,6 +18,11 @@ const RULES: &[(&str, &[&str])] = &[
         &["columns", "storage", "model", "error", "fasthash"],
     ),
     ("ingest", &["storage", "model", "error", "fasthash"]),
+    // Files for other engines: the stored data, and the rules' text for the catalog.
+    (
+        "export",
+        &["analysis", "storage", "model", "error", "fasthash"],
+    ),
     // A front end: statements go through the session, never around it to the store.
     (
         "web",

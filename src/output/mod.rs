@@ -536,6 +536,17 @@ pub fn render_jsonl(t: &Table, statement: usize) -> String {
     out
 }
 
+/// One JSON object per row, one row per line (the rows alone: what a file holds).
+pub fn render_objects(t: &Table) -> String {
+    let mut out = String::new();
+    for row in &t.rows {
+        out.push('{');
+        json_fields(&mut out, t, row);
+        out.push_str("}\n");
+    }
+    out
+}
+
 /// A row's `"column": value` pairs, comma-separated.
 fn json_fields(out: &mut String, t: &Table, row: &[Value]) {
     for (j, (c, v)) in t.columns.iter().zip(row).enumerate() {

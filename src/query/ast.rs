@@ -33,6 +33,11 @@ pub enum Statement {
     Import {
         path: String,
     },
+    /// `export (SELECT) to "FILE"`.
+    Export {
+        select: Box<Select>,
+        path: String,
+    },
     SetPoint {
         symbol: Spanned,
         metric: Spanned,

@@ -204,6 +204,13 @@ fn describe(plan: &Plan, out: &mut Vec<Step>) {
             out.push(one(needs, Estimate::Exact(c.companies.len())));
             out.push(one(format!("Lookup company {symbol}"), Estimate::Exact(1)));
         }
+        Plan::Export { select, path, .. } => {
+            out.push(one(
+                format!("Export to \"{path}\" (written whole, then renamed into place)"),
+                Estimate::None,
+            ));
+            select_steps(select, "Project", out);
+        }
         Plan::Import { path } => out.push(one(
             format!("Import \"{path}\" (one atomic write)"),
             Estimate::None,

@@ -253,6 +253,15 @@ fn statement(pair: Pair<Rule>, text: &str) -> Result<Statement> {
         Rule::import => Statement::Import {
             path: string(parts.next(rule)?),
         },
+        Rule::export_select => {
+            parts.next(rule)?; // `export`
+            let select = select(Parts::new(parts.next(rule)?).inner, text)?;
+            parts.next(rule)?; // `to`
+            Statement::Export {
+                select: Box::new(select),
+                path: string(parts.next(rule)?),
+            }
+        }
         Rule::set_point => {
             let symbol_text = symbol(parts.next(rule)?);
             let metric = spanned(parts.next(rule)?);

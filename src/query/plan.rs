@@ -53,6 +53,13 @@ pub enum Plan {
     Import {
         path: String,
     },
+    /// `export (SELECT) to "FILE"`: the select, and the file it writes in the format its
+    /// extension names.
+    Export {
+        select: Box<SelectPlan>,
+        path: String,
+        format: super::exec::export::FileKind,
+    },
     /// A write whose changes are known before it runs (`set`, `delete`, definitions).
     Write(Box<super::exec::write::WritePlan>),
     /// `define screen`: the select is run once (so a screen that cannot run is not saved),
@@ -194,6 +201,11 @@ pub fn plan(env: &mut Env, statement: &Statement) -> Result<Plan> {
             ShowWhat::Scorecards => Plan::ShowScorecards,
         },
         Statement::Import { path } => Plan::Import { path: path.clone() },
+        Statement::Export { select, path } => Plan::Export {
+            format: super::exec::export::FileKind::of(path)?,
+            select: Box::new(plan_select(env, select, 0)?),
+            path: path.clone(),
+        },
         Statement::Score { .. }
         | Statement::Peers { .. }
         | Statement::Valuation { .. }

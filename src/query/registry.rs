@@ -36,6 +36,12 @@ pub const STATEMENTS: &[StatementDef] = &[
         rule: "select",
     },
     StatementDef {
+        keyword: "export",
+        syntax: "( SELECT ) to \"FILE\"",
+        help: "write a select's result to a .csv, .jsonl or .parquet file, as its extension says",
+        rule: "export_select",
+    },
+    StatementDef {
         keyword: "series",
         syntax: "METRIC {, METRIC} of SYMBOL [from PERIOD] [to PERIOD] [kind fy|h|q|day]",
         help: "a company's metrics period by period, with the change on a year before",

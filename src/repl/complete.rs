@@ -60,6 +60,8 @@ fn want(text: &str, prev: &[Token]) -> Want {
         "(" if before(1) == "in" && before(2) == "industry" => return Want::Industry,
         "(" if before(1) == "in" && before(2) == "sector" => return Want::Sector,
         "of" => return Want::Symbol,
+        "export" if n == 1 => return Want::Words(&["("]),
+        "(" if n == 2 && first == "export" => return Want::Words(&["select"]),
         "describe" | "set" if n == 1 => return Want::SymbolOrMetric,
         "score" | "valuation" | "fscore" | "delete" | "compare" if n == 1 => return Want::Symbol,
         "," if first == "compare" && !words.iter().any(|w| w == "on") => return Want::Symbol,
@@ -389,9 +391,9 @@ mod tests {
         assert_eq!(replacements("sel"), (0, vec!["select ".to_string()]));
         assert_eq!(replacements("SE").1, vec!["SELECT ", "SERIES ", "SET "]);
         assert_eq!(replacements("x; des"), (3, vec!["describe ".to_string()]));
-        assert_eq!(replacements("exp").1, vec!["explain "]);
+        assert_eq!(replacements("exp").1, vec!["explain ", "export "]);
         // After `explain`, any statement but another explain.
-        assert_eq!(replacements("explain e").1, Vec::<String>::new());
+        assert_eq!(replacements("explain e").1, vec!["export "]);
         assert_eq!(replacements("explain sel").1, vec!["select "]);
         assert_eq!(replacements("explain describe k").1, vec!["KC.US "]);
     }

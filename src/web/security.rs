@@ -52,7 +52,7 @@ pub fn access(s: &Statement) -> Access {
         | Statement::DefineScreen { .. }
         | Statement::DefineScorecard { .. }
         | Statement::Drop { .. } => Access::Write,
-        Statement::Import { .. } => Access::Files,
+        Statement::Import { .. } | Statement::Export { .. } => Access::Files,
     }
 }
 

@@ -7,6 +7,7 @@
 //! - [`write`]: every statement that changes the database;
 //! - the scorecard statements live in [`super::cards`].
 
+pub mod export;
 pub mod group;
 pub mod inspect;
 pub mod select;
@@ -71,6 +72,11 @@ pub fn run(env: &mut Env, plan: &Plan) -> Result<Vec<Output>> {
             CardKind::FScore { at } => super::cards::fscore(env, c, at),
         },
         Plan::Import { path } => write::import(env, path),
+        Plan::Export {
+            select,
+            path,
+            format,
+        } => export::run(env, select, path, *format),
         Plan::Write(w) => write::apply(env, w),
         Plan::DefineScreen { name, text, select } => write::define_screen(env, name, text, select),
     }
