@@ -1,6 +1,7 @@
 //! The data model of SPEC.md section 1: companies, the metric catalog, periods and series.
 
 pub mod catalog;
+pub mod currency;
 pub mod number;
 pub mod period;
 

@@ -353,6 +353,19 @@ impl Database {
     }
 
     /// Size of the database on disk, in bytes.
+    /// Every stored exchange rate, by currency.
+    pub fn rates(&self) -> Result<crate::model::currency::Rates> {
+        let mut rates = crate::model::currency::Rates::new();
+        for item in self.kv.scan_prefix(&prefix(Tag::Rate, &[])) {
+            let (k, v) = item?;
+            if let OwnedKey::Rate(code) = keys::decode(&k)? {
+                let list: Vec<(u32, f64)> = codec::decode(&v, "exchange rates")?;
+                rates.insert_coded(&code, &list);
+            }
+        }
+        Ok(rates)
+    }
+
     pub fn size_on_disk(&self) -> Result<u64> {
         self.kv.size_on_disk()
     }
