@@ -124,16 +124,23 @@ pub struct ImportReport {
 impl ImportReport {
     /// The one-line summary DATA_FORMATS.md asks for: what changed, then the time it took.
     pub fn summary(&self) -> String {
-        let rate = if self.seconds > 0.0 {
-            self.points_written() as f64 / self.seconds
+        let s = &self.stats;
+        let rates = s.rates_new + s.rates_unchanged + s.rates_overwritten;
+        // An exchange-rate file is measured in rates, any other in points.
+        let (n, what) = match self.points_written() {
+            0 if rates > 0 => (rates, "rates"),
+            n => (n, "points"),
+        };
+        let speed = if self.seconds > 0.0 {
+            n as f64 / self.seconds
         } else {
             0.0
         };
         format!(
-            "{}, {:.2} s, {:.0} points/s",
+            "{}, {:.2} s, {:.0} {what}/s",
             self.counts(),
             self.seconds,
-            rate
+            speed
         )
     }
 

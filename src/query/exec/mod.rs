@@ -7,6 +7,7 @@
 //! - [`write`]: every statement that changes the database;
 //! - the scorecard statements live in [`super::cards`].
 
+pub mod currency;
 pub mod group;
 pub mod inspect;
 pub mod select;
@@ -64,6 +65,7 @@ pub fn run(env: &mut Env, plan: &Plan) -> Result<Vec<Output>> {
         Plan::ShowScreens => table(inspect::show_screens(env.db)?),
         Plan::ShowScorecards => table(super::scorecards::show(env.db)?),
         Plan::Compare(c) => super::compare::compare(env, c),
+        Plan::ShowCurrencies => table(currency::show_currencies(env)?),
         Plan::Card(c) => match c.kind {
             CardKind::Score { at } => super::cards::score(env, c, at),
             CardKind::Peers { at, limit } => super::cards::peers(env, c, at, limit),
