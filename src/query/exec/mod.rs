@@ -42,6 +42,9 @@ pub fn run(env: &mut Env, plan: &Plan) -> Result<Vec<Output>> {
         Plan::Select(s) => {
             let r = select::run_select(env, s)?;
             let mut out = vec![Output::Table(r.table)];
+            if let Some(note) = r.note {
+                out.push(Output::Message(note));
+            }
             if r.unranked > 0 {
                 let s = if r.unranked == 1 { "" } else { "s" };
                 out.push(Output::Message(format!(
