@@ -11,6 +11,7 @@ use crate::error::{Error, Result};
 use crate::model::Unit;
 use crate::model::currency::{Basis, basis_of};
 use crate::output::{Column, Table, Value};
+use crate::query::ast::BinOp;
 use crate::query::bind::BExpr;
 use crate::query::eval::{Col, Ctx, partition};
 use crate::query::plan::{SelectPlan, SourcePlan, in_screen_error};
@@ -85,37 +86,72 @@ pub fn filtered_rows(env: &mut Env, plan: &SelectPlan) -> Result<(Inputs, Vec<us
         currency: None,
         note: None,
     };
-    // Money meets money in the filter (`where market_cap > 1e9`): converted before it, over
-    // the rows it sees. Otherwise the rows the filter keeps are the ones whose currencies
-    // meet.
-    let money = money_slots(env, plan);
-    let filter_meets_money = plan.filter.as_ref().is_some_and(|(f, _)| {
+    // Money meets money in a condition that reads it (`where market_cap > 1e9`): the money
+    // columns are converted before it, over the rows the other conditions keep (each
+    // condition of a top-level `and` is a row test of its own unless one compares rows,
+    // with pct_rank or an aggregate). Otherwise the rows the filter keeps are the ones whose
+    // currencies meet.
+    let money = match env.cache.fx(env.db)? {
+        Some(_) => money_slots(env, plan),
+        // No company names a currency: the filter runs whole, as it always did.
+        None => Vec::new(),
+    };
+    let reads_money = |e: &BExpr| {
         let mut reads = false;
-        f.expr.visit(&mut |x| {
+        e.visit(&mut |x| {
             if let BExpr::Metric(s) | BExpr::MetricAt(s, _) = x {
                 reads |= money.iter().any(|m| m.0 == *s);
             }
         });
         reads
-    });
-    if filter_meets_money {
-        align_currencies(env, plan, &money, &mut inputs, &rows)?;
-    }
-    let rows = match &plan.filter {
+    };
+    let (plain, with_money): (Vec<&BExpr>, Vec<&BExpr>) = match &plan.filter {
         Some((f, _)) => {
-            let keep = inputs.ctx(plan).eval(&f.expr, &rows)?.into_bool();
-            rows.iter()
-                .zip(keep)
+            let mut parts = Vec::new();
+            conjuncts(&f.expr, &mut parts);
+            let compares_rows = parts.iter().any(|p| {
+                let mut found = false;
+                p.visit(&mut |x| found |= matches!(x, BExpr::Cross(..) | BExpr::Agg(..)));
+                found
+            });
+            if money.is_empty() {
+                (vec![&f.expr], Vec::new())
+            } else if compares_rows && parts.iter().any(|p| reads_money(p)) {
+                (Vec::new(), vec![&f.expr])
+            } else {
+                parts.into_iter().partition(|p| !reads_money(p))
+            }
+        }
+        None => (Vec::new(), Vec::new()),
+    };
+    let keep = |inputs: &Inputs, conds: &[&BExpr], rows: Vec<usize>| -> Result<Vec<usize>> {
+        let mut rows = rows;
+        for c in conds {
+            let pass = inputs.ctx(plan).eval(c, &rows)?.into_bool();
+            rows = rows
+                .iter()
+                .zip(pass)
                 .filter(|(_, k)| *k)
                 .map(|(r, _)| *r)
-                .collect()
+                .collect();
         }
-        None => rows,
+        Ok(rows)
     };
-    if !filter_meets_money {
-        align_currencies(env, plan, &money, &mut inputs, &rows)?;
-    }
+    let rows = keep(&inputs, &plain, rows)?;
+    align_currencies(env, plan, &money, &mut inputs, &rows)?;
+    let rows = keep(&inputs, &with_money, rows)?;
     Ok((inputs, rows))
+}
+
+/// The conditions of a top-level `and` chain, in order.
+fn conjuncts<'a>(e: &'a BExpr, out: &mut Vec<&'a BExpr>) {
+    match e {
+        BExpr::Bin(BinOp::And, a, b) => {
+            conjuncts(a, out);
+            conjuncts(b, out);
+        }
+        other => out.push(other),
+    }
 }
 
 /// The metric slots a select reads that hold money, with their basis.
