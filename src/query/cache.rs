@@ -22,6 +22,9 @@ use crate::storage::Database;
 use std::collections::HashMap;
 use std::sync::Arc;
 
+/// The basis of each input of a rule (`None`: not money).
+type InputBases = Vec<Option<crate::model::currency::Basis>>;
+
 #[derive(Default)]
 pub struct Cache {
     columns: Columns,
@@ -287,7 +290,7 @@ impl Cache {
         &mut self,
         db: &Database,
         rule: &Rule,
-    ) -> Result<Option<(Arc<Fx>, Vec<Option<crate::model::currency::Basis>>)>> {
+    ) -> Result<Option<(Arc<Fx>, InputBases)>> {
         use crate::analysis::derive::Formula;
         if !matches!(rule.formula, Formula::PriceMultiple { .. } | Formula::Yield) {
             return Ok(None);

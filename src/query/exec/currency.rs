@@ -10,6 +10,9 @@ use crate::query::ast::Spanned;
 use crate::storage::{BASE_CURRENCY, WriteSet};
 use std::collections::BTreeMap;
 
+/// A currency's first and last rate day and its number of rates.
+type RateSpan = (String, String, usize);
+
 /// `set base currency "CODE"`: persisted as a setting.
 pub fn plan_set_base(code: &Spanned) -> Result<WritePlan> {
     let normal = normalize_code(&code.name).ok_or_else(|| {
@@ -36,7 +39,7 @@ pub fn show_currencies(env: &mut Env) -> Result<Table> {
     let companies = env.cache.companies(env.db)?;
     let base = env.db.base_currency()?;
     let rates = env.db.rates()?;
-    let mut rows: BTreeMap<String, (usize, Option<(String, String, usize)>)> = BTreeMap::new();
+    let mut rows: BTreeMap<String, (usize, Option<RateSpan>)> = BTreeMap::new();
     for row in 0..companies.len() {
         let mut own: Vec<&str> = ["currency", "trading_currency"]
             .iter()
