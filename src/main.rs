@@ -135,7 +135,8 @@ struct ImportArgs {
     /// The files to import, in order; each one is imported whole or not at all.
     #[arg(required = true)]
     files: Vec<PathBuf>,
-    /// csv, jsonl or quote (default: by extension and content).
+    /// csv, jsonl, quote, or fx (exchange rates: date,currency,usd); default: by extension
+    /// and content.
     #[arg(long, value_parser = parse_kind)]
     kind: Option<Kind>,
     /// The column holding the symbol.
@@ -191,7 +192,7 @@ fn parse_seconds(s: &str) -> Result<f64, String> {
 }
 
 fn parse_kind(s: &str) -> Result<Kind, String> {
-    Kind::parse(s).ok_or_else(|| format!("'{s}' is not a kind (csv, jsonl, quote)"))
+    Kind::parse(s).ok_or_else(|| format!("'{s}' is not a kind (csv, jsonl, quote, fx)"))
 }
 
 fn parse_period_kind(s: &str) -> Result<PeriodKind, String> {

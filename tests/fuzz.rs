@@ -1439,6 +1439,7 @@ fn accepted_imports_apply_and_pass_check() {
                 Kind::Csv => ingest::csv::read("f.csv", &bytes, &opts, &catalog, &mut |_| {}),
                 Kind::Jsonl => ingest::jsonl::read("f.jsonl", &bytes, &catalog, &mut |_| {}),
                 Kind::Quote => ingest::quote::read("f.md", &bytes, &catalog, &mut warnings),
+                Kind::Fx => ingest::fx::read("f.csv", &bytes, &opts),
             };
             let Ok(set) = read else { return Ok(()) };
             assert_sound(&set)?;

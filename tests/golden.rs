@@ -81,7 +81,8 @@ fn mask_timing(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for line in text.split_inclusive('\n') {
         let body = line.trim_end_matches('\n');
-        let timed = body.starts_with("imported ") && body.ends_with(" points/s");
+        let timed = body.starts_with("imported ")
+            && (body.ends_with(" points/s") || body.ends_with(" rates/s"));
         match body.rmatch_indices(", ").nth(1).filter(|_| timed) {
             Some((cut, _)) => {
                 out.push_str(&body[..cut]);

@@ -2,6 +2,7 @@
 
 pub mod derive;
 pub mod fscore;
+pub mod fx;
 pub mod peers;
 pub mod score;
 pub mod stats;

@@ -2,6 +2,7 @@
 //! so each file is applied atomically or not at all (DATA_FORMATS.md).
 
 pub mod csv;
+pub mod fx;
 pub mod jsonl;
 pub mod quote;
 
@@ -17,6 +18,8 @@ pub enum Kind {
     Csv,
     Jsonl,
     Quote,
+    /// Exchange rates: `date,currency,usd`.
+    Fx,
 }
 
 impl Kind {
@@ -25,6 +28,7 @@ impl Kind {
             "csv" => Some(Kind::Csv),
             "jsonl" | "json" | "ndjson" => Some(Kind::Jsonl),
             "quote" | "md" => Some(Kind::Quote),
+            "fx" | "rates" => Some(Kind::Fx),
             _ => None,
         }
     }
@@ -120,16 +124,23 @@ pub struct ImportReport {
 impl ImportReport {
     /// The one-line summary DATA_FORMATS.md asks for: what changed, then the time it took.
     pub fn summary(&self) -> String {
-        let rate = if self.seconds > 0.0 {
-            self.points_written() as f64 / self.seconds
+        let s = &self.stats;
+        let rates = s.rates_new + s.rates_unchanged + s.rates_overwritten;
+        // An exchange-rate file is measured in rates, any other in points.
+        let (n, what) = match self.points_written() {
+            0 if rates > 0 => (rates, "rates"),
+            n => (n, "points"),
+        };
+        let speed = if self.seconds > 0.0 {
+            n as f64 / self.seconds
         } else {
             0.0
         };
         format!(
-            "{}, {:.2} s, {:.0} points/s",
+            "{}, {:.2} s, {:.0} {what}/s",
             self.counts(),
             self.seconds,
-            rate
+            speed
         )
     }
 
@@ -161,6 +172,20 @@ impl ImportReport {
                 s.points_overwritten
             ),
         });
+        let rates = s.rates_new + s.rates_unchanged + s.rates_overwritten;
+        if rates > 0 {
+            // An fx file touches no company and no point: its rates are the whole summary.
+            if s.companies == 0 && self.points_written() == 0 {
+                parts.clear();
+            }
+            parts.push(format!(
+                "{} ({} new, {} unchanged, {} overwritten)",
+                plural(rates, "exchange rate", "exchange rates"),
+                s.rates_new,
+                s.rates_unchanged,
+                s.rates_overwritten
+            ));
+        }
         for (attribute, n) in &s.attributes_changed {
             parts.push(format!(
                 "{attribute} changed for {}",
@@ -208,6 +233,16 @@ fn plural(n: usize, one: &str, many: &str) -> String {
 pub fn detect_kind(path: &Path, head: &[u8], opts: &ImportOptions) -> Kind {
     if let Some(k) = opts.kind {
         return k;
+    }
+    // An exchange-rate file is a CSV whose header is exactly its three columns.
+    let first_line = head.split(|&b| b == b'\n').next().unwrap_or(&[]);
+    let header: Vec<String> = String::from_utf8_lossy(first_line)
+        .trim_start_matches('\u{feff}')
+        .split(',')
+        .map(crate::model::catalog::snake_case)
+        .collect();
+    if header == ["date", "currency", "usd"] {
+        return Kind::Fx;
     }
     let ext = path
         .extension()
@@ -275,6 +310,11 @@ fn read_bytes(
     match kind {
         Kind::Csv => csv::read(name, bytes, opts, catalog, progress),
         Kind::Jsonl => jsonl::read(name, bytes, catalog, progress),
+        Kind::Fx => {
+            let set = fx::read(name, bytes, opts)?;
+            progress(bytes.len() as u64);
+            Ok(set)
+        }
         Kind::Quote => {
             let set = quote::read(name, bytes, catalog, warnings)?;
             // Pages are small: the whole file is read at once.

@@ -1,6 +1,7 @@
 //! The data model of SPEC.md section 1: companies, the metric catalog, periods and series.
 
 pub mod catalog;
+pub mod currency;
 pub mod number;
 pub mod period;
 
@@ -11,8 +12,16 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// Attributes every company may have, in the order `describe` lists them.
-pub const STANDARD_ATTRIBUTES: [&str; 9] = [
-    "name", "industry", "sector", "exchange", "market", "country", "currency", "website",
+pub const STANDARD_ATTRIBUTES: [&str; 10] = [
+    "name",
+    "industry",
+    "sector",
+    "exchange",
+    "market",
+    "country",
+    "currency",
+    "trading_currency",
+    "website",
     "overview",
 ];
 

@@ -38,6 +38,9 @@ pub struct Column {
     pub name: String,
     /// How numbers in this column are shown in a table.
     pub unit: Option<Unit>,
+    /// The currency of a money column, which table and markdown headers name
+    /// (`market_cap (USD)`); CSV and JSON keep the bare name.
+    pub currency: Option<String>,
 }
 
 impl Column {
@@ -45,6 +48,23 @@ impl Column {
         Column {
             name: name.to_string(),
             unit,
+            currency: None,
+        }
+    }
+
+    /// The column with its currency, when it holds money and a currency is given.
+    pub fn in_currency(mut self, currency: Option<&str>) -> Column {
+        if self.unit == Some(Unit::Money) {
+            self.currency = currency.map(str::to_string);
+        }
+        self
+    }
+
+    /// The header people read: the name, and the currency of a money column.
+    pub fn heading(&self) -> String {
+        match &self.currency {
+            Some(c) => format!("{} ({c})", self.name),
+            None => self.name.clone(),
         }
     }
 }
@@ -243,7 +263,7 @@ fn render_table(t: &Table, style: &Style) -> String {
                 .collect()
         })
         .collect();
-    let mut header: Vec<String> = t.columns.iter().map(|c| c.name.clone()).collect();
+    let mut header: Vec<String> = t.columns.iter().map(Column::heading).collect();
     let mut widths: Vec<usize> = header.iter().map(|h| style::width(h)).collect();
     for row in &cells {
         for (w, c) in widths.iter_mut().zip(row) {
@@ -396,7 +416,7 @@ fn render_vertical(t: &Table, cells: &[Vec<String>], style: &Style, limit: usize
     let name_w = t
         .columns
         .iter()
-        .map(|c| style::width(&c.name))
+        .map(|c| style::width(&c.heading()))
         .max()
         .unwrap_or(0)
         .min(limit / 2);
@@ -418,7 +438,7 @@ fn render_vertical(t: &Table, cells: &[Vec<String>], style: &Style, limit: usize
             let _ = writeln!(out, "{rule}");
         }
         for (i, (c, cell)) in t.columns.iter().zip(row).enumerate() {
-            let name = style::truncate(&c.name, name_w);
+            let name = style::truncate(&c.heading(), name_w);
             let pad = " ".repeat(name_w - style::width(&name));
             let value = style::truncate(cell, value_w);
             let value = if style::is_grade_column(&t.columns[i].name) {
@@ -575,7 +595,7 @@ fn render_markdown(t: &Table) -> String {
     if let Some(title) = &t.title {
         let _ = writeln!(out, "**{}**\n", esc(title));
     }
-    let header: Vec<String> = t.columns.iter().map(|c| esc(&c.name)).collect();
+    let header: Vec<String> = t.columns.iter().map(|c| esc(&c.heading())).collect();
     let _ = writeln!(out, "| {} |", header.join(" | "));
     let numeric: Vec<bool> = (0..t.columns.len())
         .map(|i| t.rows.iter().any(|r| r.get(i).is_some_and(is_numeric)))

@@ -67,6 +67,10 @@ pub enum Statement {
     DescribeMetric {
         name: Spanned,
     },
+    /// `set base currency "CODE"`, the code as written.
+    SetBase {
+        code: Spanned,
+    },
     /// `set metric NAME unit U` / `set metric NAME direction D`.
     SetMetric {
         name: Spanned,
@@ -149,6 +153,7 @@ pub enum ShowWhat {
     Metrics,
     Screens,
     Scorecards,
+    Currencies,
 }
 
 /// A name with the byte offset where it was written, so errors can point at it.

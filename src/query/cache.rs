@@ -10,6 +10,7 @@
 
 use crate::analysis::derive::{self, Rule};
 use crate::analysis::fscore::{self, FScore};
+use crate::analysis::fx::Fx;
 use crate::analysis::score::{ScoreTable, Scorecard};
 use crate::analysis::tables::Tables;
 use crate::columns::{Columns, Companies, MetricColumn};
@@ -20,6 +21,9 @@ use crate::query::eval::Ctx;
 use crate::storage::Database;
 use std::collections::HashMap;
 use std::sync::Arc;
+
+/// The basis of each input of a rule (`None`: not money).
+type InputBases = Vec<Option<crate::model::currency::Basis>>;
 
 #[derive(Default)]
 pub struct Cache {
@@ -33,6 +37,9 @@ pub struct Cache {
     derivable: HashMap<String, bool>,
     /// One company's derived series, by (metric, symbol key).
     derived_series: HashMap<(String, String), Arc<Series>>,
+    /// The currencies and rates, once loaded: `Some(None)` for a database whose companies
+    /// name no currency (nothing is converted).
+    fx: Option<Option<Arc<Fx>>>,
 }
 
 /// A user's formula for a built-in metric (`define metric roe = net_income / total_equity`),
@@ -52,6 +59,23 @@ impl Cache {
         self.derived_anchored.clear();
         self.derivable.clear();
         self.derived_series.clear();
+        self.fx = None;
+    }
+
+    /// The base currency and rates when any company names a currency, else `None`.
+    pub fn fx(&mut self, db: &Database) -> Result<Option<Arc<Fx>>> {
+        if let Some(fx) = &self.fx {
+            return Ok(fx.clone());
+        }
+        let companies = self.columns.companies(db)?;
+        let named = companies.attribute("currency").is_some()
+            || companies.attribute("trading_currency").is_some();
+        let fx = match named {
+            true => Fx::for_companies(&companies, db.base_currency()?, db.rates()?).map(Arc::new),
+            false => None,
+        };
+        self.fx = Some(fx.clone());
+        Ok(fx)
     }
 
     /// Brings the cache up to date after a write that changed only the points of
@@ -360,12 +384,82 @@ impl Cache {
             });
         }
         stack.pop();
+        if let Some(aligned) = self.multiple_inputs(db, rule, &inputs)? {
+            inputs = aligned;
+        }
         let stored = self.columns.metric(db, id)?;
         let rows = self.columns.companies(db)?.len();
         let refs: Vec<&MetricColumn> = inputs.iter().map(|c| &**c).collect();
         let col = Arc::new(derive::derive_column(rule, &stored, &refs, rows));
         self.derived.insert(id.to_string(), col.clone());
         Ok(col)
+    }
+
+    /// A market multiple's inputs in one currency for the companies whose market and
+    /// statement items are in different ones (`None`: nothing to convert).
+    fn multiple_inputs(
+        &mut self,
+        db: &Database,
+        rule: &Rule,
+        inputs: &[Arc<MetricColumn>],
+    ) -> Result<Option<Vec<Arc<MetricColumn>>>> {
+        let Some((fx, bases)) = self.multiple_bases(db, rule)? else {
+            return Ok(None);
+        };
+        let companies = self.columns.companies(db)?;
+        Ok(fx.align_multiple_inputs(&companies, &bases, inputs))
+    }
+
+    /// [`Cache::multiple_inputs`] for one company's input series (`series`, provenance).
+    fn multiple_series(
+        &mut self,
+        db: &Database,
+        rule: &Rule,
+        symbol: &str,
+        inputs: &mut [(Vec<u32>, Vec<f64>)],
+    ) -> Result<()> {
+        let Some((fx, bases)) = self.multiple_bases(db, rule)? else {
+            return Ok(());
+        };
+        let companies = self.columns.companies(db)?;
+        let Some(row) = companies.index_of(symbol) else {
+            return Ok(());
+        };
+        if !fx.differs(&companies, row, &bases) {
+            return Ok(());
+        }
+        for ((codes, values), basis) in inputs.iter_mut().zip(&bases) {
+            if let Some(b) = basis {
+                let from = fx.currency_of(&companies, row, *b);
+                let (mut c, mut v) = (Vec::new(), Vec::new());
+                fx.points_to_base(from, codes, values, &mut c, &mut v);
+                (*codes, *values) = (c, v);
+            }
+        }
+        Ok(())
+    }
+
+    /// The conversion state and the bases of a market multiple's inputs, when the rule is
+    /// one and the database names currencies.
+    fn multiple_bases(
+        &mut self,
+        db: &Database,
+        rule: &Rule,
+    ) -> Result<Option<(Arc<Fx>, InputBases)>> {
+        use crate::analysis::derive::Formula;
+        if !matches!(rule.formula, Formula::PriceMultiple { .. } | Formula::Yield) {
+            return Ok(None);
+        }
+        let Some(fx) = self.fx(db)? else {
+            return Ok(None);
+        };
+        let catalog = db.shared_catalog();
+        let bases = rule
+            .inputs
+            .iter()
+            .map(|i| catalog.get(i.id).and_then(crate::model::currency::basis_of))
+            .collect();
+        Ok(Some((fx, bases)))
     }
 
     /// A metric as one point per company at `at` (what a statement reading nothing else of
@@ -452,7 +546,8 @@ impl Cache {
         }
         stack.pop();
         let stored = self.columns.series(db, id, symbol)?;
-        let unzipped: Vec<(Vec<u32>, Vec<f64>)> = inputs.iter().map(|s| s.unzipped()).collect();
+        let mut unzipped: Vec<(Vec<u32>, Vec<f64>)> = inputs.iter().map(|s| s.unzipped()).collect();
+        self.multiple_series(db, rule, symbol, &mut unzipped)?;
         let refs: Vec<SeriesRef> = unzipped
             .iter()
             .map(|(c, v)| SeriesRef {
@@ -576,7 +671,8 @@ impl Cache {
                 self.company_series(db, input.id, symbol, &mut Vec::new())?
             });
         }
-        let unzipped: Vec<(Vec<u32>, Vec<f64>)> = inputs.iter().map(|s| s.unzipped()).collect();
+        let mut unzipped: Vec<(Vec<u32>, Vec<f64>)> = inputs.iter().map(|s| s.unzipped()).collect();
+        self.multiple_series(db, rule, symbol, &mut unzipped)?;
         let refs: Vec<SeriesRef> = unzipped
             .iter()
             .map(|(c, v)| SeriesRef {

@@ -150,6 +150,13 @@ fn describe(plan: &Plan, out: &mut Vec<Step>) {
             out.push(one("Scan every metric's chunks", Estimate::None));
         }
         Plan::ShowScreens => out.push(one("List saved screens", Estimate::None)),
+        Plan::ShowCurrencies => {
+            out.push(one(
+                "List currencies with their companies and rates",
+                Estimate::None,
+            ));
+            out.push(one("Scan companies and exchange rates", Estimate::None));
+        }
         Plan::ShowScorecards => out.push(one("List scorecards", Estimate::None)),
         Plan::Compare(c) => {
             let names: Vec<&str> = c.symbols.iter().map(|(s, _)| s.as_str()).collect();

@@ -247,6 +247,7 @@ fn statement(pair: Pair<Rule>, text: &str) -> Result<Statement> {
                 Rule::kw_sectors => ShowWhat::Sectors,
                 Rule::kw_metrics => ShowWhat::Metrics,
                 Rule::kw_scorecards => ShowWhat::Scorecards,
+                Rule::kw_currencies => ShowWhat::Currencies,
                 _ => ShowWhat::Screens,
             })
         }
@@ -326,6 +327,18 @@ fn statement(pair: Pair<Rule>, text: &str) -> Result<Statement> {
             parts.next(rule)?; // `metric`
             Statement::DescribeMetric {
                 name: spanned(parts.next(rule)?),
+            }
+        }
+        Rule::set_base => {
+            parts.next(rule)?; // `base`
+            parts.next(rule)?; // `currency`
+            let p = parts.next(rule)?;
+            let pos = p.as_span().start();
+            Statement::SetBase {
+                code: Spanned {
+                    name: string(p),
+                    pos,
+                },
             }
         }
         Rule::set_metric => {

@@ -46,6 +46,7 @@ pub enum Plan {
     ShowMetrics,
     ShowScreens,
     ShowScorecards,
+    ShowCurrencies,
     /// `score`, `peers of`, `valuation`, `fscore`: one company's figures within its group.
     Card(CardPlan),
     /// `compare`: companies side by side.
@@ -199,6 +200,7 @@ pub fn plan(env: &mut Env, statement: &Statement) -> Result<Plan> {
             ShowWhat::Metrics => Plan::ShowMetrics,
             ShowWhat::Screens => Plan::ShowScreens,
             ShowWhat::Scorecards => Plan::ShowScorecards,
+            ShowWhat::Currencies => Plan::ShowCurrencies,
         },
         Statement::Import { path } => Plan::Import { path: path.clone() },
         Statement::Export { select, path } => Plan::Export {
@@ -282,6 +284,7 @@ pub fn plan(env: &mut Env, statement: &Statement) -> Result<Plan> {
             *direction,
             unit.as_ref(),
         )?),
+        Statement::SetBase { code } => write_plan(super::exec::currency::plan_set_base(code)?),
         Statement::SetMetric { name, change } => {
             write_plan(super::exec::write::plan_set_metric(env, name, change)?)
         }

@@ -61,7 +61,7 @@ pub const STATEMENTS: &[StatementDef] = &[
     },
     StatementDef {
         keyword: "show",
-        syntax: "companies [where …] | industries | sectors | metrics | screens | scorecards",
+        syntax: "companies [where …] | industries | sectors | metrics | screens | scorecards | currencies",
         help: "listings with counts",
         rule: "show",
     },
@@ -118,6 +118,12 @@ pub const STATEMENTS: &[StatementDef] = &[
         syntax: "metric NAME {unit U | direction higher|lower|none}",
         help: "change a registered metric's unit or ranking direction",
         rule: "set_metric",
+    },
+    StatementDef {
+        keyword: "set",
+        syntax: "base currency \"CODE\"",
+        help: "the currency cross-company money is shown in (default USD), persisted",
+        rule: "set_base",
     },
     StatementDef {
         keyword: "delete",

@@ -5,7 +5,8 @@ use super::index::{INDEXED, groups_of};
 use super::keys::{self, OwnedKey, Tag};
 use super::{Database, FORMAT_KEY, FORMAT_VERSION, block, chunk, codec};
 use crate::error::Result;
-use crate::model::{Company, MetricDef, Series, symbol_key};
+use crate::model::currency::normalize_code;
+use crate::model::{Company, MetricDef, Period, Series, symbol_key};
 use std::collections::HashMap;
 
 /// What `finq check` found.
@@ -26,6 +27,7 @@ impl Database {
         let (mut series_count, mut points) = (0usize, 0usize);
         let mut series_keys: Vec<(String, String, Series)> = Vec::new();
         let mut format_seen = false;
+        let mut rate_count = 0usize;
         let mut last_chunk: Option<(String, String)> = None;
         let mut last_company: Option<String> = None;
         for item in self.kv.scan_prefix(&[]) {
@@ -121,6 +123,7 @@ impl Database {
                         r.problems.push(format!("{e} ({kind} {name})"));
                     }
                 }
+                OwnedKey::Rate(code) => rate_count += check_rates(&code, &v, &mut r.problems),
             }
         }
         if !format_seen {
@@ -175,6 +178,15 @@ impl Database {
             .map(|(w, g, s)| (*w, g.as_str(), s.as_str()))
             .collect();
         for (sym, c) in &companies {
+            for attr in ["currency", "trading_currency"] {
+                if let Some(v) = c.attr(attr)
+                    && normalize_code(v).as_deref() != Some(v)
+                {
+                    r.problems.push(format!(
+                        "company {sym}: {attr} '{v}' is not an ISO 4217 code such as CNY"
+                    ));
+                }
+            }
             for (which, group) in groups_of(c).into_iter().enumerate() {
                 if let Some(g) = group
                     && !indexed.contains(&(which, g.as_str(), sym.as_str()))
@@ -193,6 +205,43 @@ impl Database {
             self.catalog.defs().len(),
             FORMAT_VERSION
         );
+        if rate_count > 0 {
+            r.summary
+                .push_str(&format!(", {rate_count} exchange rates"));
+        }
         Ok(r)
     }
+}
+
+/// One currency's stored rates: a code, day periods in order, positive finite values.
+/// Returns how many rates it holds.
+fn check_rates(code: &str, bytes: &[u8], problems: &mut Vec<String>) -> usize {
+    if normalize_code(code).as_deref() != Some(code) {
+        problems.push(format!("rates key '{code}' is not an ISO 4217 code"));
+    }
+    let rates = match codec::decode::<Vec<(u32, f64)>>(bytes, "exchange rates") {
+        Ok(r) => r,
+        Err(e) => {
+            problems.push(format!("{e} ({code} rates)"));
+            return 0;
+        }
+    };
+    if rates.is_empty() {
+        problems.push(format!("{code} rates are empty"));
+    }
+    if rates.windows(2).any(|w| w[0].0 >= w[1].0) {
+        problems.push(format!("{code} rates are not ordered by day"));
+    }
+    if rates
+        .iter()
+        .any(|p| !matches!(Period::from_code(p.0), Some(Period::Day(_))))
+    {
+        problems.push(format!("{code} rates hold a period that is not a day"));
+    }
+    if rates.iter().any(|p| !(p.1.is_finite() && p.1 > 0.0)) {
+        problems.push(format!(
+            "{code} rates hold a value that is not a positive number"
+        ));
+    }
+    rates.len()
 }

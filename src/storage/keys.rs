@@ -13,6 +13,7 @@
 //! | `Metric(id)` | `05` str | the registered catalog entries |
 //! | `Series(metric, first symbol)` | `06` str str | one metric across all companies |
 //! | `Definition(kind, name)` | `07` str str | saved screens and computed metrics |
+//! | `Rate(currency)` | `08` str | every exchange rate, one value per currency |
 //!
 //! A series value is a chunk (`chunk/`): the series of one metric for a run of companies,
 //! keyed by its first symbol, so one company's series is the one chunk at or before its key
@@ -34,6 +35,7 @@ pub enum Key<'a> {
     Metric(&'a str),
     Series(&'a str, &'a str),
     Definition(&'a str, &'a str),
+    Rate(&'a str),
 }
 
 const META: u8 = 1;
@@ -43,6 +45,7 @@ const SECTOR: u8 = 4;
 const METRIC: u8 = 5;
 const SERIES: u8 = 6;
 const DEFINITION: u8 = 7;
+const RATE: u8 = 8;
 
 impl Key<'_> {
     pub fn encode(&self) -> Vec<u8> {
@@ -55,6 +58,7 @@ impl Key<'_> {
             Key::Metric(a) => (METRIC, &[a]),
             Key::Series(a, b) => (SERIES, &[a, b]),
             Key::Definition(a, b) => (DEFINITION, &[a, b]),
+            Key::Rate(a) => (RATE, &[a]),
         };
         out.push(tag);
         for f in fields {
@@ -74,6 +78,7 @@ pub enum OwnedKey {
     Metric(String),
     Series(String, String),
     Definition(String, String),
+    Rate(String),
 }
 
 impl OwnedKey {
@@ -86,6 +91,7 @@ impl OwnedKey {
             OwnedKey::Metric(a) => Key::Metric(a),
             OwnedKey::Series(a, b) => Key::Series(a, b),
             OwnedKey::Definition(a, b) => Key::Definition(a, b),
+            OwnedKey::Rate(a) => Key::Rate(a),
         }
     }
 }
@@ -105,6 +111,7 @@ pub fn decode(bytes: &[u8]) -> Result<OwnedKey> {
         METRIC => OwnedKey::Metric(next()?),
         SERIES => OwnedKey::Series(next()?, next()?),
         DEFINITION => OwnedKey::Definition(next()?, next()?),
+        RATE => OwnedKey::Rate(next()?),
         t => return Err(corrupt(&format!("unknown key tag {t}"))),
     };
     if !rest.is_empty() {
@@ -132,6 +139,7 @@ pub enum Tag {
     Metric = METRIC as isize,
     Series = SERIES as isize,
     Definition = DEFINITION as isize,
+    Rate = RATE as isize,
 }
 
 fn encode_str(s: &str, out: &mut Vec<u8>) {
@@ -184,6 +192,7 @@ mod tests {
             OwnedKey::Metric("roe".into()),
             OwnedKey::Series("roe".into(), "a\0b".into()),
             OwnedKey::Definition("screen".into(), "cheap".into()),
+            OwnedKey::Rate("CNY".into()),
         ];
         for k in keys {
             assert_eq!(decode(&k.as_key().encode()).unwrap(), k);

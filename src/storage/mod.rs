@@ -42,6 +42,8 @@ use std::path::{Path, PathBuf};
 /// The layout version this build reads and writes. Bump it when keys or values change shape.
 pub const FORMAT_VERSION: u32 = 2;
 const FORMAT_KEY: &str = "format_version";
+/// Where `set base currency` keeps its code: a definition of kind `setting`.
+pub const BASE_CURRENCY: (&str, &str) = ("setting", "base_currency");
 
 /// An open finq database.
 pub struct Database {
@@ -353,6 +355,26 @@ impl Database {
     }
 
     /// Size of the database on disk, in bytes.
+    /// The base currency (`set base currency`), USD unless set.
+    pub fn base_currency(&self) -> Result<String> {
+        Ok(self
+            .definition(BASE_CURRENCY.0, BASE_CURRENCY.1)?
+            .unwrap_or_else(|| crate::model::currency::DEFAULT_BASE.to_string()))
+    }
+
+    /// Every stored exchange rate, by currency.
+    pub fn rates(&self) -> Result<crate::model::currency::Rates> {
+        let mut rates = crate::model::currency::Rates::new();
+        for item in self.kv.scan_prefix(&prefix(Tag::Rate, &[])) {
+            let (k, v) = item?;
+            if let OwnedKey::Rate(code) = keys::decode(&k)? {
+                let list: Vec<(u32, f64)> = codec::decode(&v, "exchange rates")?;
+                rates.insert_coded(&code, &list);
+            }
+        }
+        Ok(rates)
+    }
+
     pub fn size_on_disk(&self) -> Result<u64> {
         self.kv.size_on_disk()
     }

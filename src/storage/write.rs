@@ -38,6 +38,11 @@ pub struct WriteStats {
     pub metrics_added: usize,
     pub points_deleted: usize,
     pub companies_deleted: usize,
+    /// Exchange rates stored where the currency had none that day, the same as stored,
+    /// and replacing another.
+    pub rates_new: usize,
+    pub rates_unchanged: usize,
+    pub rates_overwritten: usize,
 }
 
 /// The company index of a change that no company of the write set made (a deletion).
@@ -84,7 +89,9 @@ impl Database {
         let hi = touched.iter().chain(&deleted).max().cloned();
         // The common bulk case — points for companies that all exist — needs only their
         // symbols, not a hundred thousand companies decoded.
-        let only_points = deleted.is_empty() && set.attrs.iter().all(BTreeMap::is_empty);
+        let only_points = deleted.is_empty()
+            && set.attrs.iter().all(BTreeMap::is_empty)
+            && set.defaults.is_empty();
         let all_exist = only_points && self.all_stored(&touched)?;
         let (old_blocks, mut stored) = match (&lo, &hi) {
             (Some(lo), Some(hi)) if !all_exist => self.company_range(lo, hi)?,
@@ -98,7 +105,16 @@ impl Database {
         let mut added = vec![false; touched.len()];
         let mut changed = Marks::new(touched.len());
         for (i, key) in touched.iter().enumerate().filter(|_| !all_exist) {
-            let attrs = &set.attrs[i];
+            let mut attrs = set.attrs[i].clone();
+            if let Some(defaults) = set.defaults.get(&(i as u32)) {
+                for (k, v) in defaults {
+                    let present = attrs.contains_key(k)
+                        || stored.get(key).is_some_and(|c| c.attrs.contains_key(k));
+                    if !present {
+                        attrs.insert(k.clone(), v.clone());
+                    }
+                }
+            }
             stats.companies += 1;
             let company = match stored.get_mut(key) {
                 Some(_) if attrs.is_empty() => continue,
@@ -112,7 +128,7 @@ impl Database {
                 }
             };
             let before = groups_of(company);
-            for (k, v) in attrs {
+            for (k, v) in &attrs {
                 match company.attrs.insert(k.clone(), v.clone()) {
                     Some(old) if old == *v => {}
                     Some(old) => {
@@ -226,6 +242,28 @@ impl Database {
         }
         for (k, v) in direct {
             batch.insert(k, v);
+        }
+        for (code, incoming) in &set.rates {
+            let key = Key::Rate(code).encode();
+            let mut stored: BTreeMap<u32, f64> = match self.kv.get(&key)? {
+                Some(v) => codec::decode::<Vec<(u32, f64)>>(&v, "exchange rates")?
+                    .into_iter()
+                    .collect(),
+                None => BTreeMap::new(),
+            };
+            let mut seen: BTreeMap<u32, f64> = BTreeMap::new();
+            for &(day, usd) in incoming {
+                seen.insert(day, usd);
+            }
+            for (day, usd) in seen {
+                match stored.insert(day, usd) {
+                    None => stats.rates_new += 1,
+                    Some(old) if old.to_bits() == usd.to_bits() => stats.rates_unchanged += 1,
+                    Some(_) => stats.rates_overwritten += 1,
+                }
+            }
+            let list: Vec<(u32, f64)> = stored.into_iter().collect();
+            batch.insert(key, codec::encode(&list));
         }
         for (kind, name, text) in &set.definitions {
             let k = Key::Definition(kind, &name.to_lowercase()).encode();

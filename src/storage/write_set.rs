@@ -14,6 +14,9 @@ pub struct WriteSet {
     symbol_index: HashMap<String, u32>,
     /// Attribute updates per entry of `symbols` (later values win).
     pub(super) attrs: Vec<BTreeMap<String, String>>,
+    /// Attributes set only where the company has none of that name after this set (a quote
+    /// page's trading currency from its market suffix), by company index.
+    pub(super) defaults: BTreeMap<u32, BTreeMap<String, String>>,
     /// Metric ids of the points, as resolved through the catalog.
     pub(super) metrics: Vec<String>,
     metric_index: HashMap<String, u32>,
@@ -31,6 +34,9 @@ pub struct WriteSet {
     pub(super) company_deletions: Vec<String>,
     /// (kind, name, text): saved definitions; `None` removes one.
     pub(super) definitions: Vec<(String, String, Option<String>)>,
+    /// Exchange rates by currency code: (day period code, US dollars per unit), in
+    /// arrival order (later wins).
+    pub(super) rates: BTreeMap<String, Vec<(u32, f64)>>,
     /// Number of points pushed.
     pub(super) point_count: usize,
 }
@@ -55,6 +61,14 @@ impl WriteSet {
 
     pub fn set_attr(&mut self, company: u32, name: &str, value: &str) {
         self.attrs[company as usize].insert(name.to_string(), value.to_string());
+    }
+
+    /// Sets an attribute only when the company has none of that name, stored or in this set.
+    pub fn set_default_attr(&mut self, company: u32, name: &str, value: &str) {
+        self.defaults
+            .entry(company)
+            .or_default()
+            .insert(name.to_string(), value.to_string());
     }
 
     /// The index of a metric id (already resolved through the catalog).
@@ -107,6 +121,9 @@ impl WriteSet {
         self.point_deletions.extend(later.point_deletions);
         self.company_deletions.extend(later.company_deletions);
         self.definitions.extend(later.definitions);
+        for (code, mut list) in later.rates {
+            self.rates.entry(code).or_default().append(&mut list);
+        }
     }
 
     /// Moves a run of points for one (company, metric) into the set, leaving `points` empty.
@@ -174,6 +191,20 @@ impl WriteSet {
     pub fn delete_points(&mut self, symbol: &str, metric: &str, period: Option<Period>) {
         self.point_deletions
             .push((symbol.to_string(), metric.to_string(), period));
+    }
+
+    /// One exchange rate: on `day` (a day period's code) one unit of `currency` was worth
+    /// `usd` US dollars.
+    pub fn push_rate(&mut self, currency: &str, day: u32, usd: f64) {
+        self.rates
+            .entry(currency.to_string())
+            .or_default()
+            .push((day, usd));
+    }
+
+    /// The rates this set holds, by currency, in arrival order.
+    pub fn rates(&self) -> &BTreeMap<String, Vec<(u32, f64)>> {
+        &self.rates
     }
 
     /// Saves a definition's source text under (kind, name); `None` removes it.
@@ -276,6 +307,7 @@ impl WriteSet {
             && self.point_deletions.is_empty()
             && self.company_deletions.is_empty()
             && self.definitions.is_empty()
+            && self.rates.is_empty()
     }
 }
 

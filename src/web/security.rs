@@ -49,6 +49,7 @@ pub fn access(s: &Statement) -> Access {
         | Statement::Delete { .. }
         | Statement::DefineMetric { .. }
         | Statement::SetMetric { .. }
+        | Statement::SetBase { .. }
         | Statement::DefineScreen { .. }
         | Statement::DefineScorecard { .. }
         | Statement::Drop { .. } => Access::Write,

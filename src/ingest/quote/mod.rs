@@ -134,7 +134,8 @@ pub fn read(
         }
     };
 
-    let mut page = Page::new(catalog, symbol);
+    let market_currency = crate::model::currency::currency_of_market(&symbol);
+    let mut page = Page::new(catalog, symbol.clone());
     page.front_matter(&front, &text);
     page.labelled_lines(&text, &lower);
     for t in &tables {
@@ -148,7 +149,13 @@ pub fn read(
         page.warn("the radar block is cut off; its complete indicators are read".to_string());
     }
     let date = page_date(&front, &text, &lower, &mut page);
-    let (set, mut notes) = page.into_write_set(date);
+    let (mut set, mut notes) = page.into_write_set(date);
+    // The market suffix gives the trading currency of a company that has none yet
+    // (DATA_FORMATS.md); the reporting currency stays unset unless another source gives it.
+    if let Some(code) = market_currency {
+        let row = set.company(&symbol);
+        set.set_default_attr(row, "trading_currency", code);
+    }
     warnings.append(&mut notes);
     Ok(set)
 }

@@ -23,7 +23,13 @@ enum KeyVal {
 }
 
 /// Runs the grouping part of a select plan over the rows that passed its filter.
-pub fn grouped_select(ctx: &Ctx, plan: &SelectPlan, rows: &[usize]) -> Result<Table> {
+/// `currency`: the currency of money columns, when the database names currencies.
+pub fn grouped_select(
+    ctx: &Ctx,
+    plan: &SelectPlan,
+    rows: &[usize],
+    currency: Option<&str>,
+) -> Result<Table> {
     // Assign rows to groups by their key tuple.
     let key_cols: Vec<Col> = plan
         .keys
@@ -244,10 +250,14 @@ pub fn grouped_select(ctx: &Ctx, plan: &SelectPlan, rows: &[usize]) -> Result<Ta
         .collect();
     for &k in &shown_keys {
         let (bound, text) = &plan.keys[k];
-        table.columns.push(Column::new(text, bound.unit));
+        table
+            .columns
+            .push(Column::new(text, bound.unit).in_currency(currency));
     }
     for item in &plan.items {
-        table.columns.push(Column::new(&item.name, item.bound.unit));
+        table
+            .columns
+            .push(Column::new(&item.name, item.bound.unit).in_currency(currency));
     }
     if rank_col.is_some() {
         table.columns.push(Column::new("rank", Some(Unit::Count)));

@@ -4,6 +4,7 @@ use super::{Env, num_value, unknown_company};
 use crate::columns::MetricColumn;
 use crate::error::Result;
 use crate::model::SeriesRef;
+use crate::model::currency::Basis;
 use crate::model::{Period, STANDARD_ATTRIBUTES, Unit};
 use crate::output::{Column, Output, Spark, Table, Value};
 use crate::query::ast::Spanned;
@@ -73,8 +74,25 @@ pub fn series(env: &mut Env, plan: &SeriesPlan) -> Result<Table> {
         .iter()
         .map(|b| b.unit == Some(Unit::Percent))
         .collect();
+    // One company's money is shown in its own currency, named when the database names
+    // currencies: a market item's in its trading currency, anything else in its reporting one.
+    let fx = env.cache.fx(env.db)?;
+    let catalog = env.db.shared_catalog();
     for ((n, b), &diff) in plan.names.iter().zip(&plan.bound).zip(&diff) {
-        table.columns.push(Column::new(n, b.unit));
+        let currency = fx.as_ref().map(|fx| {
+            let basis = match &b.expr {
+                crate::query::bind::BExpr::Metric(slot) => plan
+                    .metrics
+                    .get(*slot)
+                    .and_then(|id| catalog.get(id))
+                    .and_then(crate::model::currency::basis_of),
+                _ => None,
+            };
+            fx.currency_of(companies, row, basis.unwrap_or(Basis::Reporting))
+        });
+        table
+            .columns
+            .push(Column::new(n, b.unit).in_currency(currency));
         let change_unit = if diff {
             Unit::PercentPoints
         } else {
@@ -209,8 +227,15 @@ pub fn describe(env: &mut Env, symbol: &Spanned) -> Result<Vec<Output>> {
         sparks: Vec::new(),
     };
     // Every metric the company has a value of, as statements read it: stored points, and
-    // for a derived metric the periods its statements give (`source` says which).
+    // for a derived metric the periods its statements give (`source` says which). Where
+    // the database names currencies, a `currency` column says each money value's.
     let catalog = env.db.shared_catalog();
+    let fx = env.cache.fx(env.db)?;
+    let companies = env.cache.companies(env.db)?;
+    let row = companies.index_of(&company.symbol);
+    if fx.is_some() {
+        metrics.columns.insert(3, Column::new("currency", None));
+    }
     for def in catalog.defs() {
         let derived = def.expr.is_none() || catalog.is_builtin(&def.id);
         if !derived {
@@ -234,7 +259,7 @@ pub fn describe(env: &mut Env, symbol: &Spanned) -> Result<Vec<Output>> {
             .first()
             .and_then(|p| Period::from_code(p.0))
             .map(|p| p.to_string());
-        metrics.rows.push(vec![
+        let mut cells = vec![
             Value::text(&def.id),
             Value::text(&def.display),
             Value::Quantity(value, def.unit),
@@ -242,7 +267,13 @@ pub fn describe(env: &mut Env, symbol: &Spanned) -> Result<Vec<Output>> {
             Value::count(effective.len()),
             Value::opt_text(first.as_deref()),
             Value::text(source),
-        ]);
+        ];
+        if let (Some(fx), Some(row)) = (&fx, row) {
+            let code = crate::model::currency::basis_of(def)
+                .map(|b| fx.currency_of(&companies, row, b).to_string());
+            cells.insert(3, Value::opt_text(code.as_deref()));
+        }
+        metrics.rows.push(cells);
     }
     Ok(vec![Output::Table(attrs), Output::Table(metrics)])
 }
@@ -263,6 +294,9 @@ pub fn describe_metric(env: &mut Env, id: &str) -> Result<Table> {
         ("direction", Value::text(def.direction.name())),
         ("dimension", Value::text(def.dimension.name())),
     ];
+    if let Some(basis) = crate::model::currency::basis_of(def) {
+        rows.push(("basis", Value::text(basis.name())));
+    }
     let origin = if catalog.is_builtin(&def.id) {
         "built in"
     } else if def.expr.is_some() {

@@ -7,6 +7,7 @@
 //! - [`write`]: every statement that changes the database;
 //! - the scorecard statements live in [`super::cards`].
 
+pub mod currency;
 pub mod export;
 pub mod group;
 pub mod inspect;
@@ -42,6 +43,9 @@ pub fn run(env: &mut Env, plan: &Plan) -> Result<Vec<Output>> {
         Plan::Select(s) => {
             let r = select::run_select(env, s)?;
             let mut out = vec![Output::Table(r.table)];
+            if let Some(note) = r.note {
+                out.push(Output::Message(note));
+            }
             if r.unranked > 0 {
                 let s = if r.unranked == 1 { "" } else { "s" };
                 out.push(Output::Message(format!(
@@ -65,6 +69,7 @@ pub fn run(env: &mut Env, plan: &Plan) -> Result<Vec<Output>> {
         Plan::ShowScreens => table(inspect::show_screens(env.db)?),
         Plan::ShowScorecards => table(super::scorecards::show(env.db)?),
         Plan::Compare(c) => super::compare::compare(env, c),
+        Plan::ShowCurrencies => table(currency::show_currencies(env)?),
         Plan::Card(c) => match c.kind {
             CardKind::Score { at } => super::cards::score(env, c, at),
             CardKind::Peers { at, limit } => super::cards::peers(env, c, at, limit),

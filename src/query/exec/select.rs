@@ -3,12 +3,16 @@
 
 use super::{Env, cell};
 use crate::analysis::fscore::FScore;
+use crate::analysis::fx::MoneyRead;
 use crate::analysis::score::ScoreTable;
 use crate::analysis::stats;
 use crate::columns::{Companies, MetricColumn};
 use crate::error::{Error, Result};
 use crate::model::Unit;
+use crate::model::currency::{Basis, basis_of};
 use crate::output::{Column, Table, Value};
+use crate::query::ast::BinOp;
+use crate::query::bind::BExpr;
 use crate::query::eval::{Col, Ctx, partition};
 use crate::query::plan::{SelectPlan, SourcePlan, in_screen_error};
 use std::collections::HashMap;
@@ -18,6 +22,8 @@ use std::sync::Arc;
 /// for grouped results).
 pub struct SelectResult {
     pub table: Table,
+    /// A line saying how many money values were left out for want of an exchange rate.
+    pub note: Option<String>,
     pub rows: Vec<usize>,
     /// Rows a `rank ... limit` left out because they have no value to rank by.
     pub unranked: usize,
@@ -27,6 +33,10 @@ pub struct SelectResult {
 /// expression uses them, every company's scorecard and F-score.
 pub struct Inputs {
     metrics: Vec<Arc<MetricColumn>>,
+    /// The currency money results are in, when the database's companies name currencies.
+    pub currency: Option<String>,
+    /// Money values left out of the conversion, in one line.
+    pub note: Option<String>,
     scores: Vec<Arc<ScoreTable>>,
     fscores: Option<Arc<Vec<FScore>>>,
 }
@@ -68,24 +78,121 @@ pub fn filtered_rows(env: &mut Env, plan: &SelectPlan) -> Result<(Inputs, Vec<us
         true => Some(env.cache.fscores(env.db, plan.at)?),
         false => None,
     };
-    let inputs = Inputs {
+    let rows = narrow_by_index(&plan.companies, &plan.index, source);
+    let mut inputs = Inputs {
         metrics,
         scores,
         fscores,
+        currency: None,
+        note: None,
     };
-    let rows = narrow_by_index(&plan.companies, &plan.index, source);
-    let rows = match &plan.filter {
+    // Money meets money in a condition that reads it (`where market_cap > 1e9`): the money
+    // columns are converted before it, over the rows the other conditions keep (each
+    // condition of a top-level `and` is a row test of its own unless one compares rows,
+    // with pct_rank or an aggregate). Otherwise the rows the filter keeps are the ones whose
+    // currencies meet.
+    let money = match env.cache.fx(env.db)? {
+        Some(_) => money_slots(env, plan),
+        // No company names a currency: the filter runs whole, as it always did.
+        None => Vec::new(),
+    };
+    let reads_money = |e: &BExpr| {
+        let mut reads = false;
+        e.visit(&mut |x| {
+            if let BExpr::Metric(s) | BExpr::MetricAt(s, _) = x {
+                reads |= money.iter().any(|m| m.0 == *s);
+            }
+        });
+        reads
+    };
+    let (plain, with_money): (Vec<&BExpr>, Vec<&BExpr>) = match &plan.filter {
         Some((f, _)) => {
-            let keep = inputs.ctx(plan).eval(&f.expr, &rows)?.into_bool();
-            rows.iter()
-                .zip(keep)
+            let mut parts = Vec::new();
+            conjuncts(&f.expr, &mut parts);
+            let compares_rows = parts.iter().any(|p| {
+                let mut found = false;
+                p.visit(&mut |x| found |= matches!(x, BExpr::Cross(..) | BExpr::Agg(..)));
+                found
+            });
+            if money.is_empty() {
+                (vec![&f.expr], Vec::new())
+            } else if compares_rows && parts.iter().any(|p| reads_money(p)) {
+                (Vec::new(), vec![&f.expr])
+            } else {
+                parts.into_iter().partition(|p| !reads_money(p))
+            }
+        }
+        None => (Vec::new(), Vec::new()),
+    };
+    let keep = |inputs: &Inputs, conds: &[&BExpr], rows: Vec<usize>| -> Result<Vec<usize>> {
+        let mut rows = rows;
+        for c in conds {
+            let pass = inputs.ctx(plan).eval(c, &rows)?.into_bool();
+            rows = rows
+                .iter()
+                .zip(pass)
                 .filter(|(_, k)| *k)
                 .map(|(r, _)| *r)
-                .collect()
+                .collect();
         }
-        None => rows,
+        Ok(rows)
     };
+    let rows = keep(&inputs, &plain, rows)?;
+    align_currencies(env, plan, &money, &mut inputs, &rows)?;
+    let rows = keep(&inputs, &with_money, rows)?;
     Ok((inputs, rows))
+}
+
+/// The conditions of a top-level `and` chain, in order.
+fn conjuncts<'a>(e: &'a BExpr, out: &mut Vec<&'a BExpr>) {
+    match e {
+        BExpr::Bin(BinOp::And, a, b) => {
+            conjuncts(a, out);
+            conjuncts(b, out);
+        }
+        other => out.push(other),
+    }
+}
+
+/// The metric slots a select reads that hold money, with their basis.
+fn money_slots(env: &Env, plan: &SelectPlan) -> Vec<(usize, Basis)> {
+    let catalog = env.db.catalog();
+    plan.reads
+        .iter()
+        .enumerate()
+        .filter_map(|(k, r)| Some((k, catalog.get(&r.metric).and_then(basis_of)?)))
+        .collect()
+}
+
+/// Brings the money columns of a select to one currency over its rows (before the filter,
+/// so a comparison meets converted values too), when the database names currencies.
+fn align_currencies(
+    env: &mut Env,
+    plan: &SelectPlan,
+    slots: &[(usize, Basis)],
+    inputs: &mut Inputs,
+    rows: &[usize],
+) -> Result<()> {
+    let Some(fx) = env.cache.fx(env.db)? else {
+        return Ok(());
+    };
+    let reads: Vec<MoneyRead> = slots
+        .iter()
+        .map(|&(k, basis)| MoneyRead {
+            id: &plan.reads[k].metric,
+            basis,
+            column: &inputs.metrics[k],
+        })
+        .collect();
+    let aligned = fx.align(&plan.companies, &reads, rows)?;
+    for (&(k, _), col) in slots.iter().zip(aligned.columns) {
+        if let Some(c) = col {
+            inputs.metrics[k] = c;
+        }
+    }
+    inputs.currency = Some(aligned.currency);
+    inputs.note = aligned.note;
+    Ok(())
 }
 
 fn source_rows(env: &mut Env, plan: &SelectPlan) -> Result<Vec<usize>> {
@@ -142,7 +249,8 @@ pub fn run_select(env: &mut Env, plan: &SelectPlan) -> Result<SelectResult> {
     let ctx = inputs.ctx(plan);
     if plan.grouped {
         return Ok(SelectResult {
-            table: super::group::grouped_select(&ctx, plan, &rows)?,
+            table: super::group::grouped_select(&ctx, plan, &rows, inputs.currency.as_deref())?,
+            note: inputs.note.clone(),
             rows: Vec::new(),
             unranked: 0,
         });
@@ -244,7 +352,9 @@ pub fn run_select(env: &mut Env, plan: &SelectPlan) -> Result<SelectResult> {
         .collect();
     for &k in &shown {
         let item = &plan.items[k];
-        table.columns.push(Column::new(&item.name, item.bound.unit));
+        table
+            .columns
+            .push(Column::new(&item.name, item.bound.unit).in_currency(inputs.currency.as_deref()));
     }
     if rank_col.is_some() {
         table.columns.push(Column::new("rank", Some(Unit::Count)));
@@ -266,6 +376,7 @@ pub fn run_select(env: &mut Env, plan: &SelectPlan) -> Result<SelectResult> {
     let rows_out = positions.iter().map(|&p| rows[p]).collect();
     Ok(SelectResult {
         table,
+        note: inputs.note.clone(),
         rows: rows_out,
         unranked,
     })
