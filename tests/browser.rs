@@ -331,8 +331,7 @@ async fn console(c: &Client, server: &Server, docs: &Path) {
     // Tall enough that the console and all twelve rows fit the screenshot.
     c.set_window_size(1280, 1500).await.unwrap();
     c.goto(&server.url("/")).await.unwrap();
-    let statement =
-        "select roe, pb, market_cap where industry = \"Internet Services and Infrastructure\" rank";
+    let statement = "select roe, pb where industry = \"Internet Services and Infrastructure\" rank";
     let box_ = c.find(Locator::Css("#statements")).await.unwrap();
     box_.send_keys(statement).await.unwrap();
     c.find(Locator::Css("#run"))

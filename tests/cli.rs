@@ -63,7 +63,7 @@ fn dash_c_runs_statements_in_every_format() {
         &["--db", "demo.db", "--format", "csv", "-c", "describe KC.US"],
     );
     assert!(
-        stdout(&o).contains("roe,ROE,-0.1293,2026-04-15,"),
+        stdout(&o).contains("roe,ROE,-0.1293,,2026-04-15,"),
         "{}",
         stdout(&o)
     );

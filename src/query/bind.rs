@@ -83,23 +83,28 @@ impl BExpr {
     /// Calls `f` on this node and every node below it.
     pub fn visit(&self, f: &mut dyn FnMut(&BExpr)) {
         f(self);
+        self.children(&mut |c| c.visit(f));
+    }
+
+    /// Calls `f` on each direct child of this node.
+    pub fn children(&self, f: &mut dyn FnMut(&BExpr)) {
         match self {
-            BExpr::Neg(a) | BExpr::Not(a) | BExpr::IsNull(a, _) | BExpr::Like(a, ..) => a.visit(f),
-            BExpr::Ts(_, a, _) | BExpr::Cross(_, a, ..) => a.visit(f),
+            BExpr::Neg(a) | BExpr::Not(a) | BExpr::IsNull(a, _) | BExpr::Like(a, ..) => f(a),
+            BExpr::Ts(_, a, _) | BExpr::Cross(_, a, ..) => f(a),
             BExpr::Bin(_, a, b) => {
-                a.visit(f);
-                b.visit(f);
+                f(a);
+                f(b);
             }
             BExpr::InList(a, list, _) => {
-                a.visit(f);
-                list.iter().for_each(|e| e.visit(f));
+                f(a);
+                list.iter().for_each(|e| f(e));
             }
             BExpr::Between(a, b, c, _) => {
-                a.visit(f);
-                b.visit(f);
-                c.visit(f);
+                f(a);
+                f(b);
+                f(c);
             }
-            BExpr::Agg(_, Some(a), _) => a.visit(f),
+            BExpr::Agg(_, Some(a), _) => f(a),
             _ => {}
         }
     }

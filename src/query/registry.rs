@@ -61,7 +61,7 @@ pub const STATEMENTS: &[StatementDef] = &[
     },
     StatementDef {
         keyword: "show",
-        syntax: "companies [where …] | industries | sectors | metrics | screens | scorecards | currencies",
+        syntax: "companies [where …] | industries|sectors|metrics|screens|scorecards|currencies",
         help: "listings with counts",
         rule: "show",
     },
@@ -240,6 +240,9 @@ pub const CLAUSE_WORDS: &[&str] = &[
     "using",
     "weight",
     "on",
+    "base",
+    "currency",
+    "currencies",
 ];
 
 /// Words that cannot be bare names (the grammar's `reserved` rule): clause words that would

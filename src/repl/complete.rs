@@ -82,6 +82,7 @@ fn want(text: &str, prev: &[Token]) -> Want {
                 "metrics",
                 "screens",
                 "scorecards",
+                "currencies",
             ]);
         }
         "drop" | "define" if n == 1 => return Want::Words(&["metric", "screen", "scorecard"]),
@@ -506,7 +507,7 @@ mod tests {
             words.dedup();
             let expected = match words.as_slice() {
                 ["SYMBOL"] => Want::Symbol,
-                ["SYMBOL", "metric"] => Want::SymbolOrMetric,
+                ["SYMBOL", "metric"] | ["SYMBOL", "metric", "base"] => Want::SymbolOrMetric,
                 ["ITEMS"] => Want::General,
                 ["METRIC"] => Want::SeriesMetric,
                 ["NAME"] => Want::Screen,

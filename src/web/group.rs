@@ -15,7 +15,7 @@ use std::fmt::Write as _;
 
 /// The columns of the members table.
 const MEMBER_COLUMNS: &str = "score, score_grade, industry_rank, profit_grade, growth_grade, \
-     operation_grade, security_grade, cash_grade, market_cap, pe_ttm";
+     operation_grade, security_grade, cash_grade, pe_ttm";
 
 /// The indicators whose medians the page shows: the scorecard's and the valuation multiples.
 const MEDIANS: [&str; 15] = [

@@ -92,7 +92,7 @@ pub fn filtered_rows(env: &mut Env, plan: &SelectPlan) -> Result<(Inputs, Vec<us
     // with pct_rank or an aggregate). Otherwise the rows the filter keeps are the ones whose
     // currencies meet.
     let money = match env.cache.fx(env.db)? {
-        Some(_) => money_slots(env, plan),
+        Some(_) => uncancelled(plan, money_slots(env, plan)),
         // No company names a currency: the filter runs whole, as it always did.
         None => Vec::new(),
     };
@@ -152,6 +152,58 @@ fn conjuncts<'a>(e: &'a BExpr, out: &mut Vec<&'a BExpr>) {
         }
         other => out.push(other),
     }
+}
+
+/// The money slots that some expression of the plan reads as an amount. A ratio of two
+/// amounts of the same basis (`target_high / price`, `(a - b) / b`) is in no currency: the
+/// company's currency cancels, so slots read only inside such ratios need no rate.
+fn uncancelled(plan: &SelectPlan, money: Vec<(usize, Basis)>) -> Vec<(usize, Basis)> {
+    if money.is_empty() {
+        return money;
+    }
+    let basis = |s: usize| money.iter().find(|m| m.0 == s).map(|m| m.1);
+    // The basis of an expression that is an amount of one basis, if it is one.
+    fn amount(e: &BExpr, basis: &dyn Fn(usize) -> Option<Basis>) -> Option<Basis> {
+        match e {
+            BExpr::Metric(s) | BExpr::MetricAt(s, _) => basis(*s),
+            BExpr::Neg(a) => amount(a, basis),
+            BExpr::Bin(BinOp::Add | BinOp::Sub, a, b) => {
+                let (x, y) = (amount(a, basis)?, amount(b, basis)?);
+                (x == y).then_some(x)
+            }
+            BExpr::Bin(BinOp::Mul | BinOp::Div, a, b) => match (&**a, &**b) {
+                (x, BExpr::Num(_)) | (BExpr::Num(_), x) => amount(x, basis),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+    fn walk(e: &BExpr, basis: &dyn Fn(usize) -> Option<Basis>, out: &mut Vec<usize>) {
+        if let BExpr::Bin(BinOp::Div, a, b) = e
+            && let (Some(x), Some(y)) = (amount(a, basis), amount(b, basis))
+            && x == y
+        {
+            return;
+        }
+        match e {
+            BExpr::Metric(s) | BExpr::MetricAt(s, _) => {
+                if basis(*s).is_some() && !out.contains(s) {
+                    out.push(*s);
+                }
+            }
+            _ => e.children(&mut |c| walk(c, basis, out)),
+        }
+    }
+    let mut out = Vec::new();
+    let mut exprs: Vec<&BExpr> = plan.items.iter().map(|i| &i.bound.expr).collect();
+    exprs.extend(plan.filter.iter().map(|f| &f.0.expr));
+    exprs.extend(plan.keys.iter().map(|k| &k.0.expr));
+    exprs.extend(plan.rank.iter().map(|r| &r.by));
+    exprs.extend(plan.order.iter().map(|o| &o.bound.expr));
+    for e in exprs {
+        walk(e, &basis, &mut out);
+    }
+    money.into_iter().filter(|m| out.contains(&m.0)).collect()
 }
 
 /// The metric slots a select reads that hold money, with their basis.

@@ -166,7 +166,7 @@ fn lookups_ignore_case() {
         statement_syntax("SET").as_deref(),
         Some(
             "SYMBOL METRIC [at PERIOD] = NUMBER  |  SYMBOL ATTRIBUTE = \"TEXT\"  |  \
-             metric NAME {unit U | direction higher|lower|none}"
+             metric NAME {unit U | direction higher|lower|none}  |  base currency \"CODE\""
         )
     );
     assert_eq!(statement_syntax("where"), None);
