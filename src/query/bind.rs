@@ -97,7 +97,7 @@ impl BExpr {
             }
             BExpr::InList(a, list, _) => {
                 f(a);
-                list.iter().for_each(|e| f(e));
+                list.iter().for_each(&mut *f);
             }
             BExpr::Between(a, b, c, _) => {
                 f(a);
