@@ -86,6 +86,18 @@ impl BExpr {
         self.children(&mut |c| c.visit(f));
     }
 
+    /// The conditions of a top-level `and` chain, in order (the whole expression when it is
+    /// not one).
+    pub fn conjuncts<'e>(&'e self, out: &mut Vec<&'e BExpr>) {
+        match self {
+            BExpr::Bin(BinOp::And, a, b) => {
+                a.conjuncts(out);
+                b.conjuncts(out);
+            }
+            other => out.push(other),
+        }
+    }
+
     /// Calls `f` on each direct child of this node.
     pub fn children(&self, f: &mut dyn FnMut(&BExpr)) {
         match self {

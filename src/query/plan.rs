@@ -844,15 +844,6 @@ fn check_attribute_values(companies: &Companies, filter: &Expr) -> Result<()> {
 }
 
 fn split_index_conditions(filter: Bound, source: &Expr) -> (Vec<IndexCondition>, Option<Filter>) {
-    fn leaves<'e>(e: &'e BExpr, out: &mut Vec<&'e BExpr>) {
-        match e {
-            BExpr::Bin(BinOp::And, a, b) => {
-                leaves(a, out);
-                leaves(b, out);
-            }
-            other => out.push(other),
-        }
-    }
     fn expr_leaves<'e>(e: &'e Expr, out: &mut Vec<&'e Expr>) {
         match e {
             Expr::Binary(BinOp::And, a, b) => {
@@ -878,7 +869,7 @@ fn split_index_conditions(filter: Bound, source: &Expr) -> (Vec<IndexCondition>,
         }
     }
     let (mut bound, mut written) = (Vec::new(), Vec::new());
-    leaves(&filter.expr, &mut bound);
+    filter.expr.conjuncts(&mut bound);
     expr_leaves(source, &mut written);
     // Binding keeps `and` as it is written, so the two lists line up; if they ever did not,
     // the filter is kept whole (correct, only without the rewrite).

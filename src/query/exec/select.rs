@@ -108,7 +108,7 @@ pub fn filtered_rows(env: &mut Env, plan: &SelectPlan) -> Result<(Inputs, Vec<us
     let (plain, with_money): (Vec<&BExpr>, Vec<&BExpr>) = match &plan.filter {
         Some((f, _)) => {
             let mut parts = Vec::new();
-            conjuncts(&f.expr, &mut parts);
+            f.expr.conjuncts(&mut parts);
             let compares_rows = parts.iter().any(|p| {
                 let mut found = false;
                 p.visit(&mut |x| found |= matches!(x, BExpr::Cross(..) | BExpr::Agg(..)));
@@ -141,17 +141,6 @@ pub fn filtered_rows(env: &mut Env, plan: &SelectPlan) -> Result<(Inputs, Vec<us
     align_currencies(env, plan, &money, &mut inputs, &rows)?;
     let rows = keep(&inputs, &with_money, rows)?;
     Ok((inputs, rows))
-}
-
-/// The conditions of a top-level `and` chain, in order.
-fn conjuncts<'a>(e: &'a BExpr, out: &mut Vec<&'a BExpr>) {
-    match e {
-        BExpr::Bin(BinOp::And, a, b) => {
-            conjuncts(a, out);
-            conjuncts(b, out);
-        }
-        other => out.push(other),
-    }
 }
 
 /// The money slots that some expression of the plan reads as an amount. A ratio of two
