@@ -29,17 +29,10 @@ use std::process::ExitCode;
         finq --db my.db serve --port 8080"
 )]
 struct Cli {
-    /// Database folder (default: $FINQ_DB, else ./finq.db).
-    #[arg(long, global = true)]
-    db: Option<PathBuf>,
-    /// Output format: table, csv, json, jsonl (one object per row with its statement's
-    /// number), markdown, or svg (the chart of one series, score or valuation statement);
-    /// for `export`, the files' format: parquet (the default) or csv.
-    #[arg(long, global = true, value_parser = parse_format)]
-    format: Option<Shown>,
-    /// Write one JSON line per statement to stderr: {"statement", "ms", "rows"}.
-    #[arg(long, global = true)]
-    timings: bool,
+    #[command(flatten)]
+    db: DbArg,
+    #[command(flatten)]
+    out: OutputArgs,
     /// Run these statements, print the results and exit.
     #[arg(short = 'c', value_name = "STATEMENTS", allow_hyphen_values = true)]
     statements: Option<String>,
@@ -47,10 +40,34 @@ struct Cli {
     command: Option<Command>,
 }
 
+/// `--db`, for the commands that open a database (before or after the command's name).
+#[derive(Args, Default)]
+struct DbArg {
+    /// Database folder (default: $FINQ_DB, else ./finq.db).
+    #[arg(long)]
+    db: Option<PathBuf>,
+}
+
+/// How statements' results are printed: for running statements (no command, -c, `run`).
+#[derive(Args, Default)]
+struct OutputArgs {
+    /// Output format: table, csv, json, jsonl (one object per row with its statement's
+    /// number), markdown, or svg (the chart of one series, score or valuation statement).
+    #[arg(long, value_parser = parse_format)]
+    format: Option<Shown>,
+    /// Write one JSON line per statement to stderr: {"statement", "ms", "rows"}.
+    #[arg(long)]
+    timings: bool,
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Run script files of statements.
     Run {
+        #[command(flatten)]
+        db: DbArg,
+        #[command(flatten)]
+        out: OutputArgs,
         /// Script files, run in order; statements end at `;` or at the end of a line.
         #[arg(required = true)]
         files: Vec<PathBuf>,
@@ -89,11 +106,18 @@ enum Command {
     /// files for other engines: companies, points/metric=ID/ (hive-partitioned), catalog,
     /// definitions.json. Written into a temporary folder renamed at the end.
     Export {
+        #[command(flatten)]
+        db: DbArg,
+        /// The files' format: parquet (the default) or csv.
+        #[arg(long, value_parser = parse_format)]
+        format: Option<Shown>,
         /// The folder to create (it must not exist yet).
         dir: PathBuf,
     },
     /// Print one SQL query, over the views of an export, that answers a select as finq does.
     Sql {
+        #[command(flatten)]
+        db: DbArg,
         /// The SQL dialect: duckdb or spark.
         #[arg(long, default_value = "duckdb", value_parser = parse_dialect)]
         dialect: finq::sql::Dialect,
@@ -102,9 +126,14 @@ enum Command {
         statement: String,
     },
     /// Verify the database's invariants; exit 0 when sound.
-    Check,
+    Check {
+        #[command(flatten)]
+        db: DbArg,
+    },
     /// Serve company pages, a query console and a JSON API over HTTP.
     Serve {
+        #[command(flatten)]
+        db: DbArg,
         /// Port to listen on; 0 takes any free port (printed on start).
         #[arg(long, default_value_t = 8080)]
         port: u16,
@@ -132,6 +161,11 @@ enum Shown {
 
 #[derive(Args)]
 struct ImportArgs {
+    #[command(flatten)]
+    db: DbArg,
+    /// The format of the import summary: table, csv, json, jsonl or markdown.
+    #[arg(long, value_parser = parse_format)]
+    format: Option<Shown>,
     /// The files to import, in order; each one is imported whole or not at all.
     #[arg(required = true)]
     files: Vec<PathBuf>,
@@ -225,8 +259,35 @@ fn main() -> ExitCode {
     ExitCode::from(code as u8)
 }
 
-fn run(args: Cli) -> Result<i32, Error> {
+/// Options written after a command's name count as if written before it.
+fn lift(args: &mut Cli) {
+    let (db, out, format) = match &mut args.command {
+        Some(Command::Run { db, out, .. }) => (Some(db), Some(out), None),
+        Some(Command::Import(a)) => (Some(&mut a.db), None, Some(&mut a.format)),
+        Some(Command::Export { db, format, .. }) => (Some(db), None, Some(format)),
+        Some(Command::Sql { db, .. } | Command::Check { db } | Command::Serve { db, .. }) => {
+            (Some(db), None, None)
+        }
+        Some(Command::Gen { .. } | Command::Demo) | None => (None, None, None),
+    };
+    if let Some(path) = db.and_then(|d| d.db.take()) {
+        args.db.db = Some(path);
+    }
+    if let Some(out) = out {
+        args.out.timings |= out.timings;
+        if out.format.is_some() {
+            args.out.format = out.format.take();
+        }
+    }
+    if let Some(f) = format.and_then(|f| f.take()) {
+        args.out.format = Some(f);
+    }
+}
+
+fn run(mut args: Cli) -> Result<i32, Error> {
+    lift(&mut args);
     let db_path = args
+        .db
         .db
         .clone()
         .or_else(|| std::env::var_os("FINQ_DB").map(PathBuf::from))
@@ -238,7 +299,7 @@ fn run(args: Cli) -> Result<i32, Error> {
     }
     let stdout_tty = std::io::stdout().is_terminal();
     let exporting = matches!(args.command, Some(Command::Export { .. }));
-    if matches!(args.format, Some(Shown::Parquet)) && !exporting {
+    if matches!(args.out.format, Some(Shown::Parquet)) && !exporting {
         return Err(Error::Usage(
             "--format parquet is the format of `finq export`; statements print table, csv, \
              json, jsonl, markdown or svg (a statement writes Parquet with export (...) to \
@@ -246,8 +307,8 @@ fn run(args: Cli) -> Result<i32, Error> {
                 .into(),
         ));
     }
-    let svg = matches!(args.format, Some(Shown::Svg));
-    let format = match args.format {
+    let svg = matches!(args.out.format, Some(Shown::Svg));
+    let format = match args.out.format {
         Some(Shown::Text(f)) => f,
         _ => Format::Table,
     };
@@ -261,7 +322,7 @@ fn run(args: Cli) -> Result<i32, Error> {
     }
     let opts = cli::RunOptions {
         format,
-        timings: args.timings,
+        timings: args.out.timings,
         keep_going: false,
         progress: std::io::stderr().is_terminal(),
         style: finq::output::Style::for_stdout(),
@@ -299,8 +360,8 @@ fn run(args: Cli) -> Result<i32, Error> {
             );
             Ok(0)
         }
-        Some(Command::Export { dir }) => {
-            let format = match args.format {
+        Some(Command::Export { dir, .. }) => {
+            let format = match args.out.format {
                 None | Some(Shown::Parquet) => finq::export::FileFormat::Parquet,
                 Some(Shown::Text(Format::Csv)) => finq::export::FileFormat::Csv,
                 Some(_) => {
@@ -312,7 +373,9 @@ fn run(args: Cli) -> Result<i32, Error> {
             let session = finq::Session::open(&db_path)?;
             cli::export(&session, &dir, format, opts.progress)
         }
-        Some(Command::Sql { dialect, statement }) => {
+        Some(Command::Sql {
+            dialect, statement, ..
+        }) => {
             let mut session = finq::Session::open(&db_path)?;
             match session.sql(&statement, dialect) {
                 Ok(text) => {
@@ -340,7 +403,7 @@ fn run(args: Cli) -> Result<i32, Error> {
             let mut session = finq::Session::open(&db_path)?;
             Ok(cli::import(&mut session, &a.files, &import, &opts))
         }
-        Some(Command::Check) => {
+        Some(Command::Check { .. }) => {
             let session = finq::Session::open(&db_path)?;
             Ok(cli::check(&session))
         }
@@ -349,6 +412,7 @@ fn run(args: Cli) -> Result<i32, Error> {
             bind,
             read_only,
             timeout,
+            ..
         }) => finq::web::serve(
             &db_path,
             &finq::web::ServeOptions {
@@ -358,7 +422,9 @@ fn run(args: Cli) -> Result<i32, Error> {
                 timeout: std::time::Duration::from_secs_f64(timeout),
             },
         ),
-        Some(Command::Run { files, keep_going }) => {
+        Some(Command::Run {
+            files, keep_going, ..
+        }) => {
             let mut session = finq::Session::open(&db_path)?;
             session.set_format(format);
             let opts = cli::RunOptions { keep_going, ..opts };

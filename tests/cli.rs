@@ -498,6 +498,108 @@ fn help_names_the_repl_shows_examples_and_describes_options() {
     }
 }
 
+/// Each command's help lists only the options that command reads, each with a description;
+/// `--db` works before or after the command's name (issue 16).
+#[test]
+fn each_command_lists_only_its_own_options() {
+    let dir = tempfile::tempdir().unwrap();
+    let own: [(&str, &[&str]); 8] = [
+        (
+            "gen",
+            &[
+                "--companies",
+                "--periods",
+                "--seed",
+                "--missing",
+                "--statements",
+                "--out",
+            ],
+        ),
+        (
+            "import",
+            &[
+                "--db",
+                "--format",
+                "--kind",
+                "--symbol-col",
+                "--period-col",
+                "--period-kind",
+                "--period",
+                "--map",
+                "--skip",
+                "--companies",
+            ],
+        ),
+        ("run", &["--db", "--format", "--timings", "--keep-going"]),
+        ("export", &["--db", "--format"]),
+        ("sql", &["--db", "--dialect"]),
+        ("check", &["--db"]),
+        (
+            "serve",
+            &["--db", "--port", "--bind", "--read-only", "--timeout"],
+        ),
+        ("demo", &[]),
+    ];
+    for (command, options) in own {
+        let o = finq(dir.path(), &[command, "--help"]);
+        let out = stdout(&o);
+        let listed: Vec<&str> = out
+            .lines()
+            .map(str::trim_start)
+            .filter(|l| l.starts_with("--") || l.starts_with("-c "))
+            .collect();
+        for option in options {
+            assert!(
+                listed.iter().any(|l| l.starts_with(option)),
+                "{command} --help lacks {option}:\n{out}"
+            );
+        }
+        for line in &listed {
+            let name = line.split_whitespace().next().unwrap_or("");
+            assert!(
+                name == "--help" || options.contains(&name) || name == "-c",
+                "{command} --help lists {name}, which {command} does not read:\n{out}"
+            );
+            // A description follows the option's name and value placeholder.
+            let rest = line.trim_start_matches(name).trim_start();
+            let rest = rest.strip_prefix('<').map_or(rest, |r| {
+                r.split_once('>')
+                    .map_or("", |(_, after)| after)
+                    .trim_start()
+            });
+            assert!(!rest.is_empty(), "{command}: {line} has no description");
+        }
+    }
+    // `--db` after the command's name is the same as before it.
+    std::fs::write(
+        dir.path().join("c.csv"),
+        "symbol,name,industry\nAB.US,Ab,Tools\n",
+    )
+    .unwrap();
+    let o = finq(
+        dir.path(),
+        &["import", "--db", "after.db", "--companies", "c.csv"],
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let o = finq(
+        dir.path(),
+        &[
+            "--db",
+            "after.db",
+            "--format",
+            "csv",
+            "-c",
+            "show companies",
+        ],
+    );
+    assert!(stdout(&o).contains("AB.US"), "{}", stdout(&o));
+    let o = finq(
+        dir.path(),
+        &["gen", "--db", "x.db", "--companies", "1", "--out", "g"],
+    );
+    assert_eq!(o.status.code(), Some(2), "gen takes no --db");
+}
+
 /// Meta commands work in `-c` and in piped input as in the REPL (issue 16): settings confirm
 /// on stderr, so standard output holds only results; an unknown one is exit 1.
 #[test]
