@@ -187,6 +187,21 @@ fn a_session_of_statements_errors_formats_and_history() {
     assert!(!out.contains("unknown"), "the cancelled line ran: {out}");
     prompt(&mut p);
 
+    // Ctrl-C over a hint redraws the line without it, and the line does not run.
+    keys(&mut p, "show ");
+    expect(&mut p, "[where");
+    p.send_control('c').expect("ctrl-c");
+    let redrawn = prompt(&mut p);
+    let last = redrawn.rsplit("finq>").next().unwrap_or("");
+    assert!(
+        redrawn.contains("finq> show") && last.trim() == "show" && !last.contains("[where"),
+        "the hint stayed after Ctrl-C: {redrawn:?}"
+    );
+    enter(&mut p, "show sectors");
+    let out = expect(&mut p, "Technology");
+    assert!(!out.contains("error"), "the cancelled line ran: {out}");
+    prompt(&mut p);
+
     // .format json says so, then prints raw values.
     enter(&mut p, ".format json");
     expect(&mut p, "format: json");

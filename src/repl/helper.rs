@@ -10,8 +10,10 @@ use rustyline::completion::{Completer, FilenameCompleter, Pair};
 use rustyline::highlight::{CmdKind, Highlighter};
 use rustyline::hint::{Hint, Hinter, HistoryHinter};
 use rustyline::validate::{ValidationContext, ValidationResult, Validator};
-use rustyline::{Context, Helper};
+use rustyline::{Cmd, ConditionalEventHandler, Context, Event, EventContext, Helper, RepeatCount};
 use std::borrow::Cow;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// Whether an input is complete: no string, backticked name or parenthesis is open. Meta
 /// commands are one line, so always complete.
@@ -57,6 +59,8 @@ pub struct FinqHelper {
     pub color: bool,
     files: FilenameCompleter,
     history: HistoryHinter,
+    /// Set by [`CtrlC`]: the line being submitted is abandoned, not run.
+    pub abandoned: Arc<AtomicBool>,
 }
 
 impl FinqHelper {
@@ -66,7 +70,28 @@ impl FinqHelper {
             color,
             files: FilenameCompleter::new(),
             history: HistoryHinter::new(),
+            abandoned: Arc::new(AtomicBool::new(false)),
         }
+    }
+
+    /// Whether the line just read was abandoned with Ctrl-C (and forgets it).
+    pub fn take_abandoned(&self) -> bool {
+        self.abandoned.swap(false, Ordering::Relaxed)
+    }
+}
+
+/// Ctrl-C while a hint is shown. rustyline's own interrupt leaves the hint on the screen;
+/// submitting the line instead makes rustyline redraw it without the hint, and the flag
+/// tells the validator to accept it as it is and the REPL to drop it.
+pub struct CtrlC(pub Arc<AtomicBool>);
+
+impl ConditionalEventHandler for CtrlC {
+    fn handle(&self, _: &Event, _: RepeatCount, _: bool, ctx: &EventContext) -> Option<Cmd> {
+        if !ctx.has_hint() {
+            return None;
+        }
+        self.0.store(true, Ordering::Relaxed);
+        Some(Cmd::AcceptLine)
     }
 }
 
@@ -110,7 +135,8 @@ impl Hinter for FinqHelper {
 
 impl Validator for FinqHelper {
     fn validate(&self, ctx: &mut ValidationContext) -> rustyline::Result<ValidationResult> {
-        Ok(if is_complete(ctx.input()) {
+        let abandoned = self.abandoned.load(Ordering::Relaxed);
+        Ok(if abandoned || is_complete(ctx.input()) {
             ValidationResult::Valid(None)
         } else {
             ValidationResult::Incomplete

@@ -24,7 +24,7 @@ mod highlight;
 mod meta;
 mod names;
 
-pub use helper::{FinqHelper, FinqHint};
+pub use helper::{CtrlC, FinqHelper, FinqHint};
 pub use highlight::highlight_input;
 pub use names::Names;
 
@@ -35,7 +35,7 @@ use crate::output::{self, Format, Output};
 use crate::session::Session;
 use rustyline::error::ReadlineError;
 use rustyline::history::FileHistory;
-use rustyline::{CompletionType, Config, Editor};
+use rustyline::{CompletionType, Config, Editor, EventHandler, KeyEvent};
 use std::io::Write as _;
 use std::path::PathBuf;
 
@@ -98,7 +98,12 @@ pub fn run(session: &mut Session, opts: &RunOptions) -> Result<i32> {
         .build();
     let mut editor: Editor<FinqHelper, FileHistory> =
         Editor::with_config(config).map_err(|e| Error::Io(e.to_string()))?;
-    editor.set_helper(Some(FinqHelper::new(Names::load(session), color)));
+    let helper = FinqHelper::new(Names::load(session), color);
+    editor.bind_sequence(
+        KeyEvent::ctrl('C'),
+        EventHandler::Conditional(Box::new(CtrlC(helper.abandoned.clone()))),
+    );
+    editor.set_helper(Some(helper));
     let history = history_path();
     if let Some(h) = &history {
         let _ = editor.load_history(h);
@@ -129,6 +134,8 @@ pub fn run(session: &mut Session, opts: &RunOptions) -> Result<i32> {
     );
     loop {
         match editor.readline(&prompt) {
+            // Ctrl-C over a hint (see `CtrlC`): the line was redrawn without it; drop it.
+            Ok(_) if editor.helper().is_some_and(FinqHelper::take_abandoned) => {}
             Ok(line) => {
                 if line.trim().is_empty() {
                     continue;
