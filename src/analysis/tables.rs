@@ -3,7 +3,7 @@
 
 use super::fscore::{self, FScore};
 use super::score::{ScoreTable, Scorecard};
-use crate::columns::{Companies, MetricColumn, SeriesRef};
+use crate::columns::{Companies, MetricColumn, RowSeries, SeriesRef};
 use crate::error::Result;
 use crate::model::Period;
 use crate::storage::Database;
@@ -103,44 +103,19 @@ impl Tables {
         if let Some(t) = self.fscores.get(&at) {
             return Ok(t.clone());
         }
-        let cols: Vec<Option<Arc<MetricColumn>>> = fscore::INPUTS
-            .iter()
-            .map(|id| input(id))
-            .collect::<Result<_>>()?;
-        let mut cursors: Vec<Option<_>> = fscore::INPUTS
-            .iter()
-            .zip(&cols)
-            .map(|(id, col)| col.is_none().then(|| db.series_in_order(id).peekable()))
-            .collect();
-        let mut current: [(Vec<u32>, Vec<f64>); 9] = Default::default();
+        let mut inputs: Vec<RowSeries> = Vec::with_capacity(fscore::INPUTS.len());
+        for id in fscore::INPUTS {
+            inputs.push(match input(id)? {
+                Some(col) => RowSeries::whole(col),
+                None => RowSeries::stored(db, id),
+            });
+        }
         let mut out = Vec::with_capacity(companies.len());
         for (r, row) in companies.rows.iter().enumerate() {
-            for (k, cursor) in cursors.iter_mut().enumerate() {
-                let Some(cursor) = cursor else { continue };
-                current[k].0.clear();
-                current[k].1.clear();
-                // Entries before this company's belong to no company here.
-                loop {
-                    match cursor.peek() {
-                        None => break,
-                        Some(Ok(e)) if e.0.as_str() > &*row.key => break,
-                        Some(_) => {}
-                    }
-                    let Some(next) = cursor.next() else { break };
-                    let (key, codes, values) = next?;
-                    if *key == *row.key {
-                        current[k] = (codes, values);
-                        break;
-                    }
-                }
+            let mut series = [SeriesRef::EMPTY; 9];
+            for (k, rows) in inputs.iter_mut().enumerate() {
+                series[k] = rows.at(r, &row.key)?;
             }
-            let series: [SeriesRef; 9] = std::array::from_fn(|k| match &cols[k] {
-                Some(col) => col.series(r),
-                None => SeriesRef {
-                    codes: &current[k].0,
-                    values: &current[k].1,
-                },
-            });
             out.push(fscore::fscore(&series, at));
         }
         let t = Arc::new(out);

@@ -15,6 +15,9 @@ use crate::storage::{Database, block, chunk};
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 
+mod rows;
+pub use rows::RowSeries;
+
 /// One metric for every company, in compressed-row form: company `i`'s values are
 /// `values[offsets[i]..offsets[i + 1]]`, and its period codes (ascending) the same number of
 /// codes from `code_starts[i]` in `codes`. Companies mostly report the same periods, so each
