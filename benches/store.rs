@@ -20,6 +20,9 @@
 //!   one point of a metric it reads (of C000123.HK; the write is not timed): the uncached
 //!   figure of `scripts/bench_compare.py`. Each iteration costs a write (about 10 ms) that
 //!   criterion does not see, so the group sizes its own runs from one timed query.
+//! - `statements_cold_cache/q6…q9`: the scoring queries on a `finq gen --statements`
+//!   dataset of the same size (statement items, no indicators), the cache cleared first,
+//!   so every indicator is derived from the items again (DERIVATIONS.md).
 //!
 //! `cargo bench --bench store -- '^plan_execute/'` runs one group; `FINQ_BENCH_COMPANIES=1000
 //! cargo bench` a quick pass on a small dataset.
@@ -203,22 +206,25 @@ fn bench_warm(c: &mut Criterion, session: &mut Session, parsed: &[Prepared]) {
     g.finish();
 }
 
+/// `iters` runs of `statement`, each on an empty session cache (the clearing not timed).
+fn cold_cache_runs(session: &mut Session, statement: &Prepared, iters: u64) -> Duration {
+    let mut total = Duration::ZERO;
+    for _ in 0..iters {
+        session.clear_cache();
+        let t = Instant::now();
+        let out = run(session, statement);
+        total += t.elapsed();
+        drop(black_box(out));
+    }
+    total
+}
+
 fn bench_cold_cache(c: &mut Criterion, session: &mut Session, parsed: &[Prepared]) {
     let mut g = c.benchmark_group("plan_execute_cold_cache");
     slow(&mut g, 10);
     for ((name, _), statement) in QUERIES.iter().zip(parsed) {
         g.bench_function(*name, |b| {
-            b.iter_custom(|iters| {
-                let mut total = Duration::ZERO;
-                for _ in 0..iters {
-                    session.clear_cache();
-                    let t = Instant::now();
-                    let out = run(session, statement);
-                    total += t.elapsed();
-                    drop(black_box(out));
-                }
-                total
-            })
+            b.iter_custom(|iters| cold_cache_runs(session, statement, iters))
         });
     }
     g.finish();
@@ -274,6 +280,42 @@ fn bench_after_write(c: &mut Criterion, session: &mut Session, parsed: &[Prepare
     g.finish();
 }
 
+/// q6–q9 on the statements profile (`finq gen --statements`: statement items and prices,
+/// no indicators), each with the session cache cleared first: every indicator and F-score
+/// input is derived again from the items (DERIVATIONS.md), as after a write that touches
+/// everything.
+fn bench_statements(c: &mut Criterion, dir: &Path, n: usize) {
+    let data = dir.join("statements");
+    generate(&GenOptions {
+        companies: n,
+        out: data.clone(),
+        statements: true,
+        ..GenOptions::default()
+    })
+    .expect("generate statements");
+    let db_path = dir.join("statements.db");
+    import_all(&mut Database::open(&db_path).expect("open"), &data);
+    let mut session = Session::open(&db_path).expect("open");
+    let mut g = c.benchmark_group("statements_cold_cache");
+    slow(&mut g, 10);
+    for (name, text) in QUERIES.iter().filter(|(name, _)| {
+        ["q6", "q7", "q8", "q9"]
+            .iter()
+            .any(|q| name.starts_with(&format!("{q}_")))
+    }) {
+        let statement = parse_one(text);
+        let rows: usize = run(&mut session, &statement).iter().map(|o| o.rows()).sum();
+        assert!(
+            rows > 0,
+            "{name} returned no rows on the statements profile"
+        );
+        g.bench_function(*name, |b| {
+            b.iter_custom(|iters| cold_cache_runs(&mut session, &statement, iters))
+        });
+    }
+    g.finish();
+}
+
 fn benches(c: &mut Criterion) {
     let dir = tempfile::tempdir().expect("temp dir");
     let data = dir.path().join("data");
@@ -305,6 +347,8 @@ fn benches(c: &mut Criterion) {
     bench_warm(c, &mut session, &parsed);
     bench_cold_cache(c, &mut session, &parsed);
     bench_after_write(c, &mut session, &parsed);
+    drop(session);
+    bench_statements(c, dir.path(), n);
 }
 
 criterion_group! {
