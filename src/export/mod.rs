@@ -5,8 +5,9 @@
 //! export and a failed export leaves nothing behind.
 //!
 //! Only stored points are exported: derived values are computed by the query (`finq sql`),
-//! as finq computes them. Currency rates have no table in this database's storage; when they
-//! do, they go to `fx` beside `catalog` (columns `date`, `currency`, `usd`).
+//! as finq computes them. Exchange rates go to `fx` beside `catalog` (columns `date`,
+//! `currency`, `usd`: US dollars per unit, as `finq import --kind fx` reads them), and
+//! `definitions.json` holds saved screens, metrics and scorecards with the base currency.
 
 pub mod frame;
 
@@ -149,6 +150,7 @@ fn write_all(
         .filter(|id| db.has_series(id).unwrap_or(false))
         .collect();
     format.write(&dir.join(format!("catalog.{ext}")), &catalog_frame(db)?)?;
+    format.write(&dir.join(format!("fx.{ext}")), &fx_frame(db)?)?;
 
     // One metric at a time on each core: reading a metric's chunks and encoding its file
     // are independent of every other metric's.
@@ -196,7 +198,7 @@ fn write_all(
     report.metrics = metrics.len();
 
     let mut defs = serde_json::Map::new();
-    for kind in ["screen", "metric"] {
+    for kind in ["screen", "metric", "scorecard"] {
         let list: Vec<serde_json::Value> = db
             .definitions(kind)?
             .into_iter()
@@ -204,6 +206,10 @@ fn write_all(
             .collect();
         defs.insert(format!("{kind}s"), serde_json::Value::Array(list));
     }
+    defs.insert(
+        "base_currency".into(),
+        serde_json::Value::String(db.base_currency()?),
+    );
     let text = serde_json::to_string_pretty(&serde_json::Value::Object(defs))
         .map_err(|e| Error::Data(format!("definitions: {e}")))?;
     let path = dir.join("definitions.json");
@@ -242,6 +248,23 @@ fn companies_frame(companies: &[crate::model::Company]) -> Frame {
         );
     }
     frame
+}
+
+/// Every exchange rate: `date`, `currency`, `usd` (US dollars per unit), by currency and
+/// date. Empty (with its columns) when the database has none.
+fn fx_frame(db: &Database) -> Result<Frame> {
+    let rates = db.rates()?;
+    let (mut date, mut code, mut usd) = (Vec::new(), Vec::new(), Vec::new());
+    for (c, d, v) in rates.points() {
+        date.push(epoch_days(d));
+        code.push(Some(c.to_string()));
+        usd.push(Some(v));
+    }
+    let mut frame = Frame::default();
+    frame.push("date", Data::Date(date));
+    frame.push("currency", Data::Text(code));
+    frame.push("usd", Data::Num(usd));
+    Ok(frame)
 }
 
 /// One metric's stored points, by symbol and period.

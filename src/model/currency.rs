@@ -155,6 +155,14 @@ impl Rates {
         self.by_code.is_empty()
     }
 
+    /// Every rate: (currency, day, US dollars per unit), by currency and day.
+    pub fn points(&self) -> impl Iterator<Item = (&str, Date, f64)> {
+        self.by_code.iter().flat_map(|(code, l)| {
+            l.iter()
+                .map(move |&(d, v)| (code.as_str(), Date::from_days_since_epoch(d), v))
+        })
+    }
+
     /// US dollars per unit of `code` for a value whose period ends on `day`.
     pub fn usd(&self, code: &str, day: Date) -> Result<f64, NoRate> {
         if code == USD {

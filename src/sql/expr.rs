@@ -6,10 +6,11 @@
 //! A division by zero is missing in finq: divisors go through `NULLIF(..., 0)`. Text
 //! compares ignoring case: both sides are lower-cased.
 
+use super::score::grade;
 use super::{Gen, number, unsupported};
 use crate::error::{Error, Result};
 use crate::query::ast::BinOp;
-use crate::query::bind::{AggFn, BExpr, CrossFn, Ty};
+use crate::query::bind::{AggFn, BExpr, CrossFn, ScoreCol, Ty};
 use crate::query::plan::SelectPlan;
 
 /// An expression's SQL and its type.
@@ -176,15 +177,30 @@ impl Gen<'_, '_> {
                     "an aggregate needs 'by', or every item to be an aggregate".into(),
                 ));
             }
-            BExpr::Score(col, _) => {
-                let name = crate::query::registry::COLUMNS
-                    .iter()
-                    .find(|c| c.column == *col)
-                    .map_or("a scorecard column", |c| c.name);
-                return Err(unsupported(&format!(
-                    "the computed column {name} (scorecards and F-scores)"
-                )));
+            BExpr::Score(col, card) => self.score_column(plan, *col, *card)?,
+        })
+    }
+
+    /// A computed column of a scorecard or the F-score, per company.
+    fn score_column(&mut self, plan: &SelectPlan, col: ScoreCol, card: usize) -> Result<Sql> {
+        if col == ScoreCol::FScore {
+            let f = self.fscores(plan)?;
+            return Ok(num(self.base_column(&f, "fscore")));
+        }
+        let card =
+            plan.cards.get(card).cloned().ok_or_else(|| {
+                Error::Data("internal error: the scorecard was not planned".into())
+            })?;
+        let k = self.scorecard(plan, &card)?;
+        let text = |sql: String| Sql { sql, ty: Ty::Text };
+        Ok(match col {
+            ScoreCol::Score => num(self.base_column(&k, "score")),
+            ScoreCol::IndustryRank => num(self.base_column(&k, "industry_rank")),
+            ScoreCol::ScoreGrade => text(grade(&self.base_column(&k, "score"))),
+            ScoreCol::DimGrade(d) if d < card.dimensions.len() => {
+                text(grade(&self.base_column(&k, &format!("dim{d}"))))
             }
+            _ => return Err(unsupported("a dimension grade the scorecard does not have")),
         })
     }
 

@@ -11,6 +11,7 @@
 //! error naming the construct.
 
 mod expr;
+mod score;
 mod series;
 mod shape;
 
@@ -193,10 +194,16 @@ pub fn translate(env: &mut Env, text: &str, dialect: Dialect) -> Result<String> 
     let mut out = dialect.preamble();
     out.push_str(&format!("-- {}\n", text.trim().replace('\n', " ")));
     out.push_str("WITH\n");
+    // DuckDB inlines CTEs it sees used once, and some inlined plans (a derived series under
+    // a top-N) grow without bound; computing each CTE once is what the query means anyway.
+    let materialized = match dialect {
+        Dialect::DuckDb => "MATERIALIZED ",
+        Dialect::Spark => "",
+    };
     let ctes: Vec<String> = g
         .ctes
         .iter()
-        .map(|(n, b)| format!("{n} AS ({b})"))
+        .map(|(n, b)| format!("{n} AS {materialized}({b})"))
         .collect();
     out.push_str(&ctes.join(",\n"));
     out.push('\n');
@@ -262,23 +269,6 @@ impl Gen<'_, '_> {
             }
             None => None,
         };
-        let mut found = None;
-        for e in plan.items.iter().map(|i| &i.bound.expr) {
-            e.visit(&mut |x| {
-                if let crate::query::bind::BExpr::Score(c, _) = x {
-                    found.get_or_insert(*c);
-                }
-            });
-        }
-        if found.is_some() || plan.fscores {
-            let name = crate::query::registry::COLUMNS
-                .iter()
-                .find(|c| Some(c.column) == found)
-                .map_or("score", |c| c.name);
-            return Err(unsupported(&format!(
-                "the computed column {name} (scorecards and F-scores)"
-            )));
-        }
         if plan.grouped {
             self.grouped(plan, conditions, filter)
         } else {
@@ -348,7 +338,10 @@ mod tests {
         assert!(spark.to_string().contains("aggregate"), "{spark}");
         for (q, word) in [
             ("score A.US", "'score'"),
-            ("select score", "score"),
+            (
+                "select pct_rank(roe) where pct_rank(roe) > 0.5",
+                "cross-sectional",
+            ),
             ("select grade(roe)", "grade()"),
             ("select roe from screen x", "screen"),
             ("select yoy(roe / 2)", "arithmetic"),

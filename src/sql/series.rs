@@ -78,11 +78,8 @@ impl Gen<'_, '_> {
                     inputs[0]
                 )
             }
-            Formula::FlowOverAverage { .. } => {
-                return Err(unsupported(&format!(
-                    "'{id}' derived as {} (a flow over four quarters against an average)",
-                    rule.text()
-                )));
+            Formula::FlowOverAverage { positive } => {
+                self.flow_over_average(&inputs[0], &inputs[1], positive)
             }
             Formula::MarketCap | Formula::PriceMultiple { .. } | Formula::Yield => {
                 // These rules give values only at the day points of their first input; a
@@ -108,6 +105,51 @@ impl Gen<'_, '_> {
         ))
     }
 
+    /// A flow over a year divided by the average of a stock (roe, roa, turnover), at every
+    /// period of the stock: avg is the mean with the stock a year before when there is one;
+    /// the flow at a year or a day is its point, at a quarter or half the sum of the four
+    /// quarters ending there (all four needed, added oldest first as finq does); with
+    /// `positive`, missing when the average is not above zero.
+    fn flow_over_average(&mut self, flow: &str, stock: &str, positive: bool) -> String {
+        let prior = self.prior(stock, stock, 1);
+        let avg = self.cte(
+            "v",
+            format!(
+                "SELECT x.symbol, x.period, x.kc, x.period_end, year(x.period_end) * 12 \
+                 + month(x.period_end) AS mi, CASE WHEN b.prior IS NULL \
+                 THEN x.value ELSE (x.value + b.prior) / 2.0E0 END AS avg FROM {stock} x \
+                 LEFT JOIN {prior} b ON b.symbol = x.symbol AND b.period = x.period"
+            ),
+        );
+        // The flow over the four quarters ending at each quarter of the flow: its three
+        // predecessors must be the three quarters before it.
+        let month = "year(period_end) * 12 + month(period_end)";
+        let w = "OVER (PARTITION BY symbol ORDER BY mi)";
+        let ttm = self.cte(
+            "w",
+            format!(
+                "SELECT symbol, mi, CASE WHEN lag(mi, 3) {w} = mi - 9 THEN ((lag(value, 3) {w} \
+                 + lag(value, 2) {w}) + lag(value, 1) {w}) + value END AS flow \
+                 FROM (SELECT symbol, {month} AS mi, value FROM {flow} WHERE kc = 1) q"
+            ),
+        );
+        let flows = self.cte(
+            "w",
+            format!(
+                "SELECT a.symbol, a.period, a.kc, a.period_end, a.avg, f.value AS flow FROM {avg} a \
+                 JOIN {flow} f ON f.symbol = a.symbol AND f.period = a.period WHERE a.kc IN (0, 3) \
+                 UNION ALL SELECT a.symbol, a.period, a.kc, a.period_end, a.avg, t.flow FROM {avg} a JOIN {ttm} t \
+                 ON t.symbol = a.symbol AND t.mi = a.mi WHERE a.kc IN (1, 2) AND t.flow IS NOT NULL"
+            ),
+        );
+        let value = if positive {
+            "CASE WHEN avg > 0 THEN flow / avg END"
+        } else {
+            "flow / NULLIF(avg, 0)"
+        };
+        format!("SELECT symbol, period, kc, period_end, {value} AS value FROM {flows}")
+    }
+
     /// For each row of `rows` (a series relation), the value of the point of `series`
     /// `years` years before it, of the same kind (SPEC.md §1): the same year, half or
     /// quarter label that many years earlier; for a day, the day point nearest the
@@ -119,9 +161,7 @@ impl Gen<'_, '_> {
             return name.clone();
         }
         let d = self.d;
-        let shifted = format!(
-            "lpad(CAST(CAST(substr(a.period, 1, 4) AS INT) - {years} AS STRING), 4, '0') || substr(a.period, 5)"
-        );
+        let shifted = super::score::shifted_label("a.period", years);
         let target = d.months_before("a.period_end", 12 * years);
         let gap = format!("abs({})", d.days_between("b.period_end", &target));
         let body = format!(

@@ -53,6 +53,7 @@ impl Gen<'_, '_> {
             out.push(format!("finq_i{k} AS {}", d.ident(&item.name)));
         }
         let mut order: Vec<String> = Vec::new();
+        let mut runs = None;
         if let Some(rank) = &plan.rank {
             let x = self.row(plan, &rank.by)?;
             cols.push(format!("{} AS finq_rk", x.sql));
@@ -65,10 +66,28 @@ impl Gen<'_, '_> {
                 }
                 None => "",
             };
-            order.push(format!("finq_rk {dir} NULLS LAST"));
-            cols.push(format!(
-                "CASE WHEN finq_rk IS NULL THEN NULL ELSE rank() OVER ({part}ORDER BY finq_rk {dir} NULLS LAST) END AS finq_rank"
-            ));
+            if rank.tolerance > 0.0 {
+                // Values closer than the tolerance are equal (scores, SCORING.md): the rank
+                // counts the rows better by more than it, and runs of neighbours closer than
+                // it go by symbol.
+                let tol = super::number(rank.tolerance);
+                let by = format!("{part}ORDER BY finq_rk {dir} NULLS LAST");
+                cols.push(format!(
+                    "CASE WHEN finq_rk IS NULL THEN NULL ELSE 1 + count(finq_rk) OVER ({by} \
+                     RANGE BETWEEN UNBOUNDED PRECEDING AND {tol} PRECEDING) END AS finq_rank, \
+                     CASE WHEN abs(lag(finq_rk) OVER ({by}, finq_key) - finq_rk) < {tol} \
+                     THEN 0 ELSE 1 END AS finq_step"
+                ));
+                runs = Some(format!(
+                    "sum(finq_step) OVER ({by}, finq_key ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS finq_run"
+                ));
+                order.push("finq_run".into());
+            } else {
+                order.push(format!("finq_rk {dir} NULLS LAST"));
+                cols.push(format!(
+                    "CASE WHEN finq_rk IS NULL THEN NULL ELSE rank() OVER ({part}ORDER BY finq_rk {dir} NULLS LAST) END AS finq_rank"
+                ));
+            }
             out.push(format!("finq_rank AS {}", d.ident("rank")));
         }
         if !plan.order.is_empty() {
@@ -91,7 +110,7 @@ impl Gen<'_, '_> {
         }
         self.filtered(&conditions, filter);
         // The rank's window needs the rank key as a column first: two steps.
-        let rank_col = cols.iter().position(|c| c.ends_with("AS finq_rank"));
+        let rank_col = cols.iter().position(|c| c.contains("AS finq_rank"));
         let ranked = rank_col.map(|i| cols.remove(i));
         self.push(
             "finq_items",
@@ -101,6 +120,10 @@ impl Gen<'_, '_> {
         if let Some(r) = ranked {
             self.push("finq_ranked", format!("SELECT *, {r} FROM finq_items"));
             from = "finq_ranked".into();
+        }
+        if let Some(r) = runs {
+            self.push("finq_runs", format!("SELECT *, {r} FROM finq_ranked"));
+            from = "finq_runs".into();
         }
         let order = order.join(", ");
         let mut conditions = Vec::new();

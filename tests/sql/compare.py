@@ -1,12 +1,12 @@
 #!/usr/bin/env python3
 """Runs finq's SQL translations in one engine and compares each answer with finq's own.
 
-usage: compare.py duckdb|spark EXPORT_DIR CASES.json
+usage: compare.py duckdb|spark EXPORT_DIR CASES.json [EXPORT_DIR CASES.json ...]
 
-CASES.json is a list of {"name", "finq": the text finq --format json prints (row objects),
+Each CASES.json runs over the views of the export before it. It is a list of {"name", "finq": the text finq --format json prints (row objects),
 "sql": the query of `finq sql`}. Every case runs; the script prints one line per case and
 exits 1 if any answer differs (rows, order, column names, values within 1e-9 relative).
-Spark runs in local mode with a single session for all cases.
+Spark runs in local mode with a single session for all cases and exports.
 """
 import json
 import math
@@ -44,18 +44,18 @@ def compare(name, finq, columns, rows):
 
 
 def main():
-    engine, export, cases_path = sys.argv[1], sys.argv[2], sys.argv[3]
-    cases = json.load(open(cases_path))
-    for case in cases:
-        case["finq"] = json.loads(case["finq"])
+    engine = sys.argv[1]
+    sets = list(zip(sys.argv[2::2], sys.argv[3::2]))
     if engine == "duckdb":
         import duckdb
 
         con = duckdb.connect()
-        con.execute(f"CREATE VIEW companies AS SELECT * FROM read_parquet('{export}/companies.parquet')")
-        con.execute(
-            f"CREATE VIEW points AS SELECT * FROM read_parquet('{export}/points/*/*.parquet', hive_partitioning = true)"
-        )
+
+        def register(export):
+            con.execute(f"CREATE OR REPLACE VIEW companies AS SELECT * FROM read_parquet('{export}/companies.parquet')")
+            con.execute(
+                f"CREATE OR REPLACE VIEW points AS SELECT * FROM read_parquet('{export}/points/*/*.parquet', hive_partitioning = true)"
+            )
 
         def run(sql):
             cur = con.execute(sql)
@@ -73,28 +73,38 @@ def main():
             .getOrCreate()
         )
         spark.sparkContext.setLogLevel("ERROR")
-        spark.read.parquet(f"{export}/companies.parquet").createOrReplaceTempView("companies")
-        # Read once into memory: every query scans points several times.
-        points = spark.read.parquet(f"{export}/points").cache()
-        points.count()
-        points.createOrReplaceTempView("points")
+        cached = []
+
+        def register(export):
+            for old in cached:
+                old.unpersist()
+            spark.read.parquet(f"{export}/companies.parquet").createOrReplaceTempView("companies")
+            # Read once into memory: every query scans points several times.
+            points = spark.read.parquet(f"{export}/points").cache()
+            points.count()
+            points.createOrReplaceTempView("points")
+            cached[:] = [points]
 
         def run(sql):
             df = spark.sql(sql)
             return df.columns, [tuple(r) for r in df.collect()]
 
     failures = 0
-    for case in cases:
-        try:
-            columns, rows = run(case["sql"])
-            problem = compare(case["name"], case["finq"], columns, rows)
-        except Exception as e:  # an engine error is a failed case, reported with its name
-            problem = f"{case['name']}: the engine failed: {str(e).splitlines()[0]}"
-        if problem:
-            failures += 1
-            print("DIFFERS " + problem)
-        else:
-            print(f"same    {case['name']}: {len(case['finq'])} rows")
+    for export, cases_path in sets:
+        register(export)
+        cases = json.load(open(cases_path))
+        for case in cases:
+            case["finq"] = json.loads(case["finq"])
+            try:
+                columns, rows = run(case["sql"])
+                problem = compare(case["name"], case["finq"], columns, rows)
+            except Exception as e:  # an engine error is a failed case, reported with its name
+                problem = f"{case['name']}: the engine failed: {str(e).splitlines()[0]}"
+            if problem:
+                failures += 1
+                print("DIFFERS " + problem, flush=True)
+            else:
+                print(f"same    {case['name']}: {len(case['finq'])} rows", flush=True)
     sys.exit(1 if failures else 0)
 
 
