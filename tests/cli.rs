@@ -733,6 +733,17 @@ fn market_cap_ranks_the_sample_in_one_currency() {
     assert!(table.contains("market_cap (CNY)"), "{table}");
     assert!(table.contains("37.50B"), "{table}");
 
+    // finq sql has no exchange rates: money on this database is refused by name.
+    let o = run(&["sql", "-c", "select market_cap rank"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains(
+            "finq sql cannot translate market_cap on a database whose companies name currencies"
+        ),
+        "{}",
+        stderr(&o)
+    );
+
     // Companies without a currency: rates change nothing.
     let plain = tempfile::tempdir().unwrap();
     let set = "set A.US market_cap at 2025-01-06 = 300\nset B.US market_cap at 2025-01-06 = 200";
