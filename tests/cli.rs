@@ -676,3 +676,103 @@ fn jsonl_numbers_each_row_by_its_statement() {
             .all(|r| r["statement"] == 2 && r["n"].is_number())
     );
 }
+
+/// Issue 15's "done when": on the seed sample (KC.US reports in CNY and trades in USD, the
+/// SH companies are CNY) `select market_cap rank` fails with the clear error until rates are
+/// imported, then ranks every market cap in the base currency and says which; a database
+/// whose companies name no currency is unchanged by rates.
+#[test]
+fn market_cap_ranks_the_sample_in_one_currency() {
+    let dir = sample_db();
+    let run = |args: &[&str]| {
+        let mut all = vec!["--db", "demo.db"];
+        all.extend(args);
+        finq(dir.path(), &all)
+    };
+    let o = run(&["-c", "select market_cap rank"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains(
+            "market_cap mixes CNY and USD, and there are no CNY rates: import them with \
+             finq import rates.csv --kind fx"
+        ),
+        "{}",
+        stderr(&o)
+    );
+    let rates = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/fx/sample_rates.csv");
+    let o = run(&["import", rates.to_str().unwrap(), "--kind", "fx"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    // KC.US 5,175,298,230.18 USD as it is; 600756.SH 5,588,718,205.12 CNY and 688316.SH
+    // 3,520,978,888.20 CNY, dated 2026-05-19, at the CNY rate of 2026-05-15 (0.1385):
+    // 774,037,471.41 and 487,655,576.02 USD.
+    let o = run(&["-c", "select market_cap rank"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let table = stdout(&o);
+    assert!(table.contains("market_cap (USD)"), "{table}");
+    let order: Vec<&str> = table
+        .lines()
+        .filter_map(|l| l.split_whitespace().next())
+        .filter(|s| s.contains('.'))
+        .take(3)
+        .collect();
+    // The ranked rows come first (companies without a market cap follow, unranked).
+    assert_eq!(order, ["KC.US", "600756.SH", "688316.SH"], "{table}");
+    let json = support::server::cli_json(&dir.path().join("demo.db"), "select market_cap rank");
+    let rows: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let cap = |i: usize| rows[i]["market_cap"].as_f64().unwrap();
+    assert_eq!(cap(0), 5_175_298_230.18);
+    assert!((cap(1) / 774_037_471.409_12 - 1.0).abs() < 1e-12, "{json}");
+    assert!((cap(2) / 487_655_576.015_7 - 1.0).abs() < 1e-12, "{json}");
+    // Compare puts KC.US and QingCloud side by side in USD.
+    let o = run(&["-c", "compare KC.US, 688316.SH on market_cap"]);
+    assert!(stdout(&o).contains("market_cap (USD)"), "{}", stdout(&o));
+    // In CNY: KC.US's quote of 2026-04-15 takes the rate of 2026-04-10 (0.1380):
+    // 5,175,298,230.18 / 0.1380 = 37.50B CNY; the SH companies' caps as they are.
+    let o = run(&["-c", "set base currency \"CNY\"\nselect market_cap rank"]);
+    let table = stdout(&o);
+    assert!(table.contains("market_cap (CNY)"), "{table}");
+    assert!(table.contains("37.50B"), "{table}");
+
+    // finq sql has no exchange rates: money on this database is refused by name.
+    let o = run(&["sql", "-c", "select market_cap rank"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains(
+            "finq sql cannot translate market_cap on a database whose companies name currencies"
+        ),
+        "{}",
+        stderr(&o)
+    );
+
+    // Companies without a currency: rates change nothing.
+    let plain = tempfile::tempdir().unwrap();
+    let set = "set A.US market_cap at 2025-01-06 = 300\nset B.US market_cap at 2025-01-06 = 200";
+    let o = finq(plain.path(), &["--db", "p.db", "-c", set]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let before = finq(
+        plain.path(),
+        &["--db", "p.db", "-c", "select market_cap rank"],
+    );
+    assert!(
+        stdout(&before).contains("market_cap  rank"),
+        "{}",
+        stdout(&before)
+    );
+    let o = finq(
+        plain.path(),
+        &[
+            "--db",
+            "p.db",
+            "import",
+            rates.to_str().unwrap(),
+            "--kind",
+            "fx",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let after = finq(
+        plain.path(),
+        &["--db", "p.db", "-c", "select market_cap rank"],
+    );
+    assert_eq!(stdout(&after), stdout(&before));
+}

@@ -524,3 +524,39 @@ fn many_clients_at_once_get_their_answers() {
     });
     assert_eq!(failures, 0);
 }
+
+/// The industry page's members table shows market_cap in the base currency when rates
+/// allow, and without rates shows the table without it under one line naming the fix.
+#[test]
+fn the_industry_page_shows_market_cap_in_one_currency_or_says_why_not() {
+    let (_dir, db) = sample_dir();
+    let page = "/industry/Internet%20Services%20and%20Infrastructure";
+    {
+        let server = Server::start(&db, &[]);
+        let r = get(&agent(), &server.url(page), &[]);
+        assert_eq!(r.status, 200);
+        assert!(
+            r.body.contains(
+                "market_cap not shown: market_cap mixes CNY and USD, and there are no CNY \
+                 rates: import them with finq import rates.csv --kind fx"
+            ),
+            "{}",
+            r.body
+        );
+        assert!(r.body.contains("id=\"members-table\""), "{}", r.body);
+    }
+    let rates =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/fx/sample_rates.csv");
+    let o = Command::new(support::server::finq_bin())
+        .arg("--db")
+        .arg(&db)
+        .args(["import", rates.to_str().unwrap(), "--kind", "fx"])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let server = Server::start(&db, &[]);
+    let r = get(&agent(), &server.url(page), &[]);
+    assert_eq!(r.status, 200);
+    assert!(r.body.contains(">market_cap (USD)</th>"), "{}", r.body);
+    assert!(!r.body.contains("not shown"), "{}", r.body);
+}

@@ -47,16 +47,24 @@ pub struct Aligned {
     pub note: Option<String>,
 }
 
+/// What money values meeting come to ([`Fx::meet`]).
+pub(crate) enum Meet<'a> {
+    /// Left as they are, in this currency.
+    Keep(&'a str),
+    /// Converted to the base currency.
+    Convert,
+}
+
 /// Values left out for want of a rate: a count, and per currency the latest period end
 /// that had none.
 #[derive(Default)]
-struct LeftOut {
+pub struct LeftOut {
     count: usize,
     latest: BTreeMap<String, Date>,
 }
 
 impl LeftOut {
-    fn add(&mut self, why: NoRate) {
+    pub fn add(&mut self, why: NoRate) {
         self.count += 1;
         if let NoRate::Gap(code, day) = why {
             let e = self.latest.entry(code).or_insert(day);
@@ -67,7 +75,7 @@ impl LeftOut {
     }
 
     /// `12 values left out: no CNY rate on or before 2016-12-31`.
-    fn note(&self) -> Option<String> {
+    pub fn note(&self) -> Option<String> {
         if self.count == 0 {
             return None;
         }
@@ -137,33 +145,8 @@ impl Fx {
             currency: currency.to_string(),
             note: None,
         };
-        let codes: Vec<&str> = met.keys().copied().collect();
-        match codes.as_slice() {
-            [] => return Ok(keep(&self.base)),
-            [only] if *only == self.base => return Ok(keep(&self.base)),
-            [only] if !(self.rates.knows(only) && self.rates.knows(&self.base)) => {
-                return Ok(keep(only));
-            }
-            _ => {}
-        }
-        let mut all: BTreeSet<&str> = met.keys().copied().collect();
-        all.insert(&self.base);
-        let unknown: Vec<&str> = all
-            .iter()
-            .copied()
-            .filter(|c| !self.rates.knows(c))
-            .collect();
-        if !unknown.is_empty() {
-            let metric = met
-                .iter()
-                .find(|(c, _)| unknown.contains(c))
-                .map_or(reads[0].id, |(_, m)| m);
-            let mixed: Vec<&str> = all.iter().copied().collect();
-            return Err(Error::Data(format!(
-                "{metric} mixes {}, and there are no {} rates: import them with finq import rates.csv --kind fx (columns date,currency,usd)",
-                and_list(&mixed),
-                and_list(&unknown),
-            )));
+        if let Meet::Keep(currency) = self.meet(&met, reads.first().map_or("", |r| r.id))? {
+            return Ok(keep(currency));
         }
         let mut left = LeftOut::default();
         let columns = reads
@@ -183,6 +166,49 @@ impl Fx {
             currency: self.base.clone(),
             note: left.note(),
         })
+    }
+
+    /// What values in the currencies `met` (each with the first metric read in it) come to
+    /// when they meet: kept as they are when all are in the base, or all in one currency
+    /// that cannot be converted; else converted to the base, unless a currency among them
+    /// (or the base) has no rates at all, which is an error naming it and the fix.
+    pub(crate) fn meet<'a>(
+        &'a self,
+        met: &BTreeMap<&'a str, &'a str>,
+        first_id: &str,
+    ) -> Result<Meet<'a>> {
+        let codes: Vec<&str> = met.keys().copied().collect();
+        match codes.as_slice() {
+            [] => return Ok(Meet::Keep(&self.base)),
+            [only] if *only == self.base => return Ok(Meet::Keep(&self.base)),
+            [only] if !self.convertible(only) => return Ok(Meet::Keep(only)),
+            _ => {}
+        }
+        let mut all: BTreeSet<&str> = met.keys().copied().collect();
+        all.insert(&self.base);
+        let unknown: Vec<&str> = all
+            .iter()
+            .copied()
+            .filter(|c| !self.rates.knows(c))
+            .collect();
+        if unknown.is_empty() {
+            return Ok(Meet::Convert);
+        }
+        let metric = met
+            .iter()
+            .find(|(c, _)| unknown.contains(c))
+            .map_or(first_id, |(_, m)| m);
+        let mixed: Vec<&str> = all.iter().copied().collect();
+        Err(Error::Data(format!(
+            "{metric} mixes {}, and there are no {} rates: import them with finq import rates.csv --kind fx (columns date,currency,usd)",
+            and_list(&mixed),
+            and_list(&unknown),
+        )))
+    }
+
+    /// Whether values in `code` can be brought to the base currency at all.
+    pub fn convertible(&self, code: &str) -> bool {
+        code == self.base || (self.rates.knows(code) && self.rates.knows(&self.base))
     }
 
     /// `column` in the base currency for `rows` (other rows are left empty); points without a
@@ -328,6 +354,9 @@ fn and_list(items: &[&str]) -> String {
         [init @ .., last] => format!("{} and {last}", init.join(", ")),
     }
 }
+
+mod ranked;
+pub use ranked::RankedMoney;
 
 #[cfg(test)]
 mod tests;

@@ -1,9 +1,12 @@
 //! The scorecard of SCORING.md for every company at once: per peer group, one pass over the
 //! indicator columns gives every member's percentiles, dimension scores, score and rank.
 
+use super::fx::{LeftOut, RankedMoney};
 use super::stats::{self, EPS};
 use crate::columns::Companies;
+use crate::error::Result;
 use crate::model::Dimension;
+use std::sync::Arc;
 
 /// The eleven indicators: metric id, dimension, and whether lower is better.
 pub const INDICATORS: [(&str, Dimension, bool); 11] = [
@@ -147,6 +150,18 @@ pub struct ScoreTable {
     pub group_of: Vec<usize>,
     /// Indicator values per indicator (in [`Scorecard::indicators`] order), per company.
     pub values: Vec<Vec<f64>>,
+    /// Per indicator, for a money one on a database whose companies name currencies, how
+    /// its values were brought to the base currency (empty: none is money).
+    pub money: Vec<Option<Arc<RankedMoney>>>,
+}
+
+/// What a peer group's money indicators meet in ([`ScoreTable::meet`]).
+#[derive(Debug, Default)]
+pub struct GroupMoney {
+    /// Per indicator, the currency its values in the group are in (`None`: not money).
+    pub currency: Vec<Option<String>>,
+    /// One line when values of the group were left out for want of a rate.
+    pub note: Option<String>,
 }
 
 impl ScoreTable {
@@ -175,7 +190,57 @@ impl ScoreTable {
             groups,
             group_of,
             values,
+            money: Vec::new(),
         }
+    }
+
+    /// Checks that the money values of group `g` may meet (currencies without rates
+    /// meeting there is the error naming them and the fix), and says their currency per
+    /// indicator and how many were left out for want of a rate.
+    pub fn meet(&self, g: usize) -> Result<GroupMoney> {
+        let mut out = GroupMoney {
+            currency: vec![None; self.values.len()],
+            note: None,
+        };
+        let Some(group) = self.groups.get(g) else {
+            return Ok(out);
+        };
+        let mut left = LeftOut::default();
+        for (k, money) in self.money.iter().enumerate() {
+            if let Some(m) = money {
+                out.currency[k] = Some(m.meet(&self.values[k], &group.members, &mut left)?);
+            }
+        }
+        out.note = left.note();
+        Ok(out)
+    }
+
+    /// [`ScoreTable::meet`] for the groups of every company of `rows` at once: the first
+    /// error, or the note on values left out among them.
+    pub fn meet_rows(&self, rows: &[usize]) -> Result<Option<String>> {
+        if self.money.iter().all(Option::is_none) {
+            return Ok(None);
+        }
+        let mut groups: Vec<usize> = rows
+            .iter()
+            .filter_map(|&r| self.group_of.get(r).copied())
+            .collect();
+        groups.sort_unstable();
+        groups.dedup();
+        let mut members: Vec<usize> = Vec::new();
+        for &g in &groups {
+            self.meet(g)?;
+            members.extend(&self.groups[g].members);
+        }
+        members.sort_unstable();
+        members.dedup();
+        let mut left = LeftOut::default();
+        for (k, money) in self.money.iter().enumerate() {
+            if let Some(m) = money {
+                m.meet(&self.values[k], &members, &mut left).ok();
+            }
+        }
+        Ok(left.note())
     }
 
     /// Takes every company's indicator values afresh (`values[k][c]`, as for

@@ -2,6 +2,7 @@
 //! and kept until the next write (a session holds one [`Tables`] beside its columns).
 
 use super::fscore::{self, FScore};
+use super::fx::RankedMoney;
 use super::score::{ScoreTable, Scorecard};
 use crate::columns::{Companies, MetricColumn, RowSeries, SeriesRef};
 use crate::error::Result;
@@ -10,8 +11,12 @@ use crate::storage::Database;
 use std::collections::HashMap;
 use std::sync::Arc;
 
+/// Every company's value of an indicator, and for a money one on a database whose
+/// companies name currencies, how it was brought to the base currency.
+pub type Indicated = (Vec<f64>, Option<Arc<RankedMoney>>);
+
 /// Every company's value of an indicator metric at a period, as statements read it.
-pub type IndicatorAt<'a> = dyn FnMut(&str, Option<Period>) -> Result<Vec<f64>> + 'a;
+pub type IndicatorAt<'a> = dyn FnMut(&str, Option<Period>) -> Result<Indicated> + 'a;
 
 /// Every company's scorecard and F-score, by the period they were taken at.
 #[derive(Default)]
@@ -38,12 +43,14 @@ impl Tables {
             let Some(card) = self.scores.get(&key).map(|t| t.card.clone()) else {
                 continue;
             };
-            let values = card
+            let (values, money) = card
                 .indicators()
                 .map(|(_, ind)| indicator(&ind.metric, key.1))
-                .collect::<Result<Vec<_>>>()?;
+                .collect::<Result<(Vec<_>, Vec<_>)>>()?;
             if let Some(t) = self.scores.get_mut(&key) {
-                Arc::make_mut(t).rescore(values);
+                let t = Arc::make_mut(t);
+                t.rescore(values);
+                t.money = money_of(money);
             }
         }
         Ok(())
@@ -72,7 +79,7 @@ impl Tables {
         companies: &Companies,
         card: &Arc<Scorecard>,
         at: Option<Period>,
-        indicator: &mut dyn FnMut(&str) -> Result<Vec<f64>>,
+        indicator: &mut dyn FnMut(&str) -> Result<Indicated>,
     ) -> Result<Arc<ScoreTable>> {
         let key = (card.name.clone(), at);
         if let Some(t) = self.scores.get(&key)
@@ -80,11 +87,13 @@ impl Tables {
         {
             return Ok(t.clone());
         }
-        let values = card
+        let (values, money) = card
             .indicators()
             .map(|(_, ind)| indicator(&ind.metric))
-            .collect::<Result<Vec<_>>>()?;
-        let t = Arc::new(ScoreTable::build(companies, card.clone(), values));
+            .collect::<Result<(Vec<_>, Vec<_>)>>()?;
+        let mut t = ScoreTable::build(companies, card.clone(), values);
+        t.money = money_of(money);
+        let t = Arc::new(t);
         self.scores.insert(key, t.clone());
         Ok(t)
     }
@@ -121,5 +130,13 @@ impl Tables {
         let t = Arc::new(out);
         self.fscores.insert(at, t.clone());
         Ok(t)
+    }
+}
+
+/// The money part of a table's indicators: empty when none is money.
+fn money_of(money: Vec<Option<Arc<RankedMoney>>>) -> Vec<Option<Arc<RankedMoney>>> {
+    match money.iter().all(Option::is_none) {
+        true => Vec::new(),
+        false => money,
     }
 }

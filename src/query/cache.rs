@@ -12,7 +12,7 @@ use crate::analysis::derive::{self, Rule};
 use crate::analysis::fscore::{self, FScore};
 use crate::analysis::fx::Fx;
 use crate::analysis::score::{ScoreTable, Scorecard};
-use crate::analysis::tables::Tables;
+use crate::analysis::tables::{Indicated, Tables};
 use crate::columns::{Columns, Companies, MetricColumn};
 use crate::error::Result;
 use crate::model::{Period, Series, SeriesRef};
@@ -724,16 +724,26 @@ impl Cache {
         companies: &Companies,
         id: &str,
         at: Option<Period>,
-    ) -> Result<Vec<f64>> {
+    ) -> Result<Indicated> {
         let catalog = db.shared_catalog();
         let computed = catalog
             .get(id)
             .is_some_and(|d| d.id == id && d.expr.is_some() && !catalog.is_builtin(id));
         if !computed {
             let col = self.anchored(db, id, at)?;
-            return Ok((0..companies.len())
+            // Money values of companies in different currencies meet in a ranking: each
+            // goes to the base currency first (analysis::fx).
+            if let Some(basis) = catalog.get(id).and_then(crate::model::currency::basis_of)
+                && let Some(fx) = self.fx(db)?
+            {
+                let all = self.companies(db)?;
+                let (values, money) = fx.ranked(&all, id, basis, &col, at);
+                return Ok((values, Some(Arc::new(money))));
+            }
+            let values = (0..companies.len())
                 .map(|c| col.series(c).value_at(at))
-                .collect());
+                .collect();
+            return Ok((values, None));
         }
         let mut binder = Binder::new(&catalog, companies);
         let bound = binder.bind(&crate::query::ast::Expr::Name(crate::query::ast::Spanned {
@@ -754,7 +764,7 @@ impl Cache {
             fscores: None,
         };
         let rows: Vec<usize> = (0..companies.len()).collect();
-        Ok(ctx.eval(&bound.expr, &rows)?.into_num())
+        Ok((ctx.eval(&bound.expr, &rows)?.into_num(), None))
     }
 
     /// Every company's F-score at `at`. Inputs that are derived (gross margin from

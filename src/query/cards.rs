@@ -4,6 +4,7 @@
 use super::exec::Env;
 use super::plan::CardPlan;
 use crate::analysis::fscore::SIGNALS;
+use crate::analysis::score::ScoreTable;
 use crate::analysis::stats::{self, EPS};
 use crate::analysis::valuation;
 use crate::error::Result;
@@ -43,6 +44,13 @@ pub fn score(env: &mut Env, card: &CardPlan, at: Option<Period>) -> Result<Vec<O
     let (group, me) = table
         .own(row)
         .ok_or_else(|| crate::errdata!("no scorecard for {symbol}"))?;
+    let money = table.meet(table.group_of[row])?;
+    // A money indicator is shown in the company's own currency (its percentile was taken
+    // among values brought to one currency).
+    let mut own = Vec::with_capacity(table.values.len());
+    for (k, (_, ind)) in sc.indicators().enumerate() {
+        own.push(own_value(env, &table, k, &ind.metric, row, at)?);
+    }
     let c = &companies.rows[row];
     let name = companies.attr(row, "name").map_or("", |s| s);
     let mut t = Table {
@@ -89,9 +97,14 @@ pub fn score(env: &mut Env, card: &CardPlan, at: Option<Period>) -> Result<Vec<O
     for (k, (_, ind)) in sc.indicators().enumerate() {
         let id = ind.metric.as_str();
         let unit = catalog.get(id).map(|d| d.unit);
-        push(id, unit, num(table.values[k][row]));
+        push(id, unit, num(own[k].0));
         push(&format!("{id}_pct"), Some(Unit::Score), num(me.pct[k]));
         push(&format!("{id}_grade"), None, grade_value(me.pct[k]));
+    }
+    for ((_, ind), (_, code)) in sc.indicators().zip(&own) {
+        if let Some(col) = t.columns.iter_mut().find(|c| c.name == ind.metric) {
+            col.currency = code.clone().filter(|_| col.unit == Some(Unit::Money));
+        }
     }
 
     // The card.
@@ -135,7 +148,10 @@ pub fn score(env: &mut Env, card: &CardPlan, at: Option<Period>) -> Result<Vec<O
             }
             let id = ind.metric.as_str();
             let def = catalog.get(id);
-            let value = format_number(table.values[k][row], def.map(|d| d.unit));
+            let value = match (format_number(own[k].0, def.map(|d| d.unit)), &own[k].1) {
+                (v, Some(code)) if !v.is_empty() => format!("{v} {code}"),
+                (v, _) => v,
+            };
             let pct = if me.pct[k].is_nan() {
                 "-".into()
             } else {
@@ -157,7 +173,34 @@ pub fn score(env: &mut Env, card: &CardPlan, at: Option<Period>) -> Result<Vec<O
         }
     }
     t.card = Some(card);
-    Ok(vec![Output::Table(t)])
+    Ok(with_note(Output::Table(t), money.note))
+}
+
+/// A result and, under it, the line saying how many money values were left out for want
+/// of an exchange rate.
+fn with_note(out: Output, note: Option<String>) -> Vec<Output> {
+    let mut v = vec![out];
+    v.extend(note.map(Output::Message));
+    v
+}
+
+/// Company `row`'s value of indicator `k` (metric `id`) as the company reports it, and the
+/// currency it is in when it is money on a database whose companies name currencies (the
+/// table holds the value brought to the peer group's currency).
+fn own_value(
+    env: &mut Env,
+    table: &ScoreTable,
+    k: usize,
+    id: &str,
+    row: usize,
+    at: Option<Period>,
+) -> Result<(f64, Option<String>)> {
+    let Some(Some(money)) = table.money.get(k) else {
+        return Ok((table.values[k][row], None));
+    };
+    let col = env.cache.anchored(env.db, id, at)?;
+    let v = col.series(row).value_at(at);
+    Ok((v, Some(money.own_currency(row).to_string())))
 }
 
 /// `peers of SYMBOL [at P] [limit N]`: the subject's peer group ranked by score, every
@@ -170,6 +213,7 @@ pub fn peers(
 ) -> Result<Vec<Output>> {
     let (companies, row) = (&card.companies, card.row);
     let table = env.cache.scores(env.db, &card.scorecard, at)?;
+    let money = table.meet(table.group_of[row])?;
     let g = &table.groups[table.group_of[row]];
     let scores: Vec<f64> = g.results.iter().map(|r| r.score).collect();
     let key = |i: usize| &companies.rows[g.members[i]].key;
@@ -246,7 +290,7 @@ pub fn peers(
         });
         t.rows.push(out);
     }
-    let mut out = vec![Output::Table(t)];
+    let mut out = with_note(Output::Table(t), money.note);
     if unlisted > 0 {
         let s = if unlisted == 1 { "" } else { "s" };
         out.push(Output::Message(format!(
@@ -415,6 +459,7 @@ pub fn explain_score(env: &mut Env, card: &CardPlan, at: Option<Period>) -> Resu
     let (group, me) = table
         .own(row)
         .ok_or_else(|| crate::errdata!("no scorecard for {symbol}"))?;
+    let money = table.meet(table.group_of[row])?;
     let catalog = env.db.shared_catalog();
     let when = at.map_or("latest values".to_string(), |p| format!("at {p}"));
     let mut t = Table {
@@ -439,10 +484,22 @@ pub fn explain_score(env: &mut Env, card: &CardPlan, at: Option<Period>) -> Resu
     };
     for (k, (d, ind)) in sc.indicators().enumerate() {
         let id = ind.metric.as_str();
-        let (_, period, source) = env.cache.provenance(env.db, id, symbol, at)?;
-        // The value the scorecard graded (the provenance reads the same point).
-        let value = table.values[k][row];
+        let (_, period, mut source) = env.cache.provenance(env.db, id, symbol, at)?;
+        // The value the scorecard graded (the provenance reads the same point); a money
+        // one as the company reports it, and what it was graded as.
+        let (value, own) = own_value(env, &table, k, id, row, at)?;
         let unit = catalog.get(id).map_or(Unit::Ratio, |d| d.unit);
+        if let (Some(code), Some(to), false) = (&own, &money.currency[k], value.is_nan()) {
+            let graded = table.values[k][row];
+            if code != to && !graded.is_nan() {
+                source.push_str(&format!(
+                    "; in {code}, graded as {} {to}",
+                    format_number(graded, Some(unit))
+                ));
+            } else {
+                source.push_str(&format!("; in {code}"));
+            }
+        }
         t.rows.push(vec![
             Value::text(id),
             Value::text(&sc.dimensions[d].name),
@@ -456,7 +513,7 @@ pub fn explain_score(env: &mut Env, card: &CardPlan, at: Option<Period>) -> Resu
             Value::text(source),
         ]);
     }
-    Ok(vec![Output::Table(t)])
+    Ok(with_note(Output::Table(t), money.note))
 }
 
 /// A quote page's published valuation band for one multiple.

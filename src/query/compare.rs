@@ -7,6 +7,7 @@
 use super::exec::Env;
 use super::plan::ComparePlan;
 use super::scorecards;
+use crate::analysis::fx::{LeftOut, RankedMoney};
 use crate::analysis::peers::peer_group;
 use crate::analysis::score::BUILTIN;
 use crate::analysis::{stats, valuation};
@@ -31,6 +32,7 @@ pub fn compare(env: &mut Env, plan: &ComparePlan) -> Result<Vec<Output>> {
         .collect();
     let catalog = env.db.shared_catalog();
     let mut lines = Vec::with_capacity(plan.metrics.len());
+    let mut left = LeftOut::default();
     for id in &plan.metrics {
         let line = if id == BUILTIN {
             let table = env.cache.scores(env.db, &scorecards::builtin(), plan.at)?;
@@ -48,7 +50,13 @@ pub fn compare(env: &mut Env, plan: &ComparePlan) -> Result<Vec<Output>> {
                 cells,
             }
         } else {
-            let values = env.cache.indicator_values(env.db, companies, id, plan.at)?;
+            let (values, money) = env.cache.indicator_values(env.db, companies, id, plan.at)?;
+            // A money metric's values are in the base currency where rates allow; the
+            // companies side by side, and each one's peer group, must meet in one currency.
+            let currency = match &money {
+                Some(m) => Some(money_meets(m, &values, plan, &groups, &mut left)?),
+                None => None,
+            };
             // Graded as the valuation band ranks: a negative multiple is never "cheap".
             let keys: Vec<f64> = values
                 .iter()
@@ -68,7 +76,10 @@ pub fn compare(env: &mut Env, plan: &ComparePlan) -> Result<Vec<Output>> {
                 })
                 .collect();
             Line {
-                metric: id.clone(),
+                metric: match currency {
+                    Some(c) => format!("{id} ({c})"),
+                    None => id.clone(),
+                },
                 unit: def.map(|d| d.unit),
                 cells,
             }
@@ -82,6 +93,9 @@ pub fn compare(env: &mut Env, plan: &ComparePlan) -> Result<Vec<Output>> {
     let mut table = machine_table(plan, &lines);
     table.card = Some(grid(plan, &lines, &groups));
     let mut out = vec![Output::Table(table)];
+    if let Some(note) = left.note() {
+        out.push(Output::Message(note));
+    }
     if lines.len() < before {
         let n = before - lines.len();
         out.push(Output::Message(format!(
@@ -90,6 +104,31 @@ pub fn compare(env: &mut Env, plan: &ComparePlan) -> Result<Vec<Output>> {
         )));
     }
     Ok(out)
+}
+
+/// Checks that a money metric's values meet in one currency, both for the compared
+/// companies side by side and within each one's peer group, and returns the currency of
+/// the compared values. Values left out for want of a rate, among the companies graded,
+/// are added to `left`.
+fn money_meets(
+    money: &RankedMoney,
+    values: &[f64],
+    plan: &ComparePlan,
+    groups: &[(Vec<usize>, String)],
+    left: &mut LeftOut,
+) -> Result<String> {
+    let mut counted = LeftOut::default();
+    let mut all: Vec<usize> = Vec::new();
+    for (members, _) in groups {
+        money.meet(values, members, &mut counted)?;
+        all.extend(members);
+    }
+    all.sort_unstable();
+    all.dedup();
+    // Each group meets on its own; the union only counts what was left out, once.
+    let _ = money.meet(values, &all, left);
+    let rows: Vec<usize> = plan.symbols.iter().map(|(_, r)| *r).collect();
+    money.meet(values, &rows, &mut counted)
 }
 
 /// The grade of company `row`'s value among its peer group's values; none without a value

@@ -119,6 +119,32 @@ pub fn unsupported(what: &str) -> Error {
     ))
 }
 
+/// The SQL has no exchange rates: a select reading money (or a multiple derived from a
+/// market item and a statement item, which may be in two currencies) on a database whose
+/// companies name currencies is refused, never translated into a query that would compare
+/// yuan with dollars. Ratios of one basis (margins, growth) are translated as before.
+fn refuse_currencies(env: &mut Env, plan: &crate::query::plan::SelectPlan) -> Result<()> {
+    if env.cache.fx(env.db)?.is_none() {
+        return Ok(());
+    }
+    let catalog = env.db.shared_catalog();
+    let basis = |id: &str| catalog.get(id).and_then(crate::model::currency::basis_of);
+    for read in &plan.reads {
+        let mixed_bases = crate::analysis::derive::rule_for(&read.metric).is_some_and(|r| {
+            let mut bases = r.inputs.iter().filter_map(|i| basis(i.id));
+            bases.next().is_some_and(|b| bases.any(|o| o != b))
+        });
+        if basis(&read.metric).is_some() || mixed_bases {
+            return Err(unsupported(&format!(
+                "{} on a database whose companies name currencies (finq converts money to the \
+                 base currency; the SQL has no exchange rates)",
+                read.metric
+            )));
+        }
+    }
+    Ok(())
+}
+
 /// The state of one translation: the CTEs written so far and what they hold.
 pub(crate) struct Gen<'g, 'e> {
     pub(crate) env: &'g mut Env<'e>,
@@ -179,6 +205,7 @@ pub fn translate(env: &mut Env, text: &str, dialect: Dialect) -> Result<String> 
         }
     };
     let plan = crate::query::plan::plan_select(env, select, 0)?;
+    refuse_currencies(env, &plan)?;
     let mut g = Gen {
         env,
         d: dialect,

@@ -17,6 +17,11 @@ use std::fmt::Write as _;
 const MEMBER_COLUMNS: &str = "score, score_grade, industry_rank, profit_grade, growth_grade, \
      operation_grade, security_grade, cash_grade, pe_ttm";
 
+/// The money column of the members table, in the base currency (the header says which).
+/// Members in currencies without exchange rates cannot meet in one: the table is then
+/// shown without it, under a line saying why and how to import rates.
+const MONEY_COLUMN: &str = "market_cap";
+
 /// The indicators whose medians the page shows: the scorecard's and the valuation multiples.
 const MEDIANS: [&str; 15] = [
     "roe",
@@ -63,6 +68,8 @@ struct GroupData {
     /// The name as stored.
     name: String,
     members: Result<Vec<Output>>,
+    /// Why the members table has no money column, when it has none.
+    money_note: Option<String>,
     medians: Result<Vec<Output>>,
     /// The other kind of group the members belong to, with member counts: an industry's
     /// sectors, a sector's industries.
@@ -116,10 +123,25 @@ async fn group_page(app: App, kind: Kind, name: String) -> Response {
                 .map(|m| format!("median({m}) as {m}"))
                 .collect::<Vec<_>>()
                 .join(", ");
+            let mut members = |extra: &str| {
+                s.execute(&format!(
+                    "select {MEMBER_COLUMNS}{extra} from {word} {q} rank by score"
+                ))
+            };
+            let (members, money_note) = match members(&format!(", {MONEY_COLUMN}")) {
+                Ok(m) => (Ok(m), None),
+                Err(e) => {
+                    let e = e.to_string();
+                    let why = e.strip_prefix("error: ").unwrap_or(&e);
+                    (
+                        members(""),
+                        Some(format!("{MONEY_COLUMN} not shown: {why}")),
+                    )
+                }
+            };
             Ok(Some(GroupData {
-                members: s.execute(&format!(
-                    "select {MEMBER_COLUMNS} from {word} {q} rank by score"
-                )),
+                members,
+                money_note,
                 medians: s.execute(&format!("select {medians} from {word} {q}")),
                 related,
                 name,
@@ -216,6 +238,10 @@ fn render(kind: Kind, data: &GroupData) -> String {
     body.push_str(
         "</section><section id=\"members\" class=\"card wide\"><h2>Members ranked by score</h2>",
     );
+    let notes = data.money_note.iter().chain(messages(&data.members));
+    for note in notes {
+        let _ = write!(body, "<p class=\"hint money-note\">{}</p>", esc(note));
+    }
     match &members {
         Ok(t) => body.push_str(&html::table(
             t,
@@ -230,4 +256,13 @@ fn render(kind: Kind, data: &GroupData) -> String {
     }
     body.push_str("</section></div>");
     body
+}
+
+/// The message lines a statement gave beside its tables (values left out for want of an
+/// exchange rate).
+fn messages(r: &Result<Vec<Output>>) -> impl Iterator<Item = &String> {
+    r.iter().flatten().filter_map(|o| match o {
+        Output::Message(m) => Some(m),
+        Output::Table(_) => None,
+    })
 }

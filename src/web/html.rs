@@ -132,13 +132,14 @@ pub fn table(t: &Table, opts: &TableOptions) -> String {
     out.push_str("<thead><tr>");
     for &i in &shown {
         let name = &t.columns[i].name;
+        // A money column's currency is part of its default heading (`market_cap (USD)`).
         let heading = opts
             .headings
             .iter()
             .find(|(n, _)| n == name)
-            .map_or(name.as_str(), |(_, h)| h);
+            .map_or_else(|| t.columns[i].heading(), |(_, h)| h.to_string());
         let class = if numeric[i] { " class=\"num\"" } else { "" };
-        let _ = write!(out, "<th scope=\"col\"{class}>{}</th>", esc(heading));
+        let _ = write!(out, "<th scope=\"col\"{class}>{}</th>", esc(&heading));
     }
     out.push_str("</tr></thead><tbody>");
     for row in &t.rows {

@@ -69,7 +69,7 @@ pub fn filtered_rows(env: &mut Env, plan: &SelectPlan) -> Result<(Inputs, Vec<us
             }
         })
         .collect::<Result<_>>()?;
-    let scores = plan
+    let scores: Vec<Arc<ScoreTable>> = plan
         .cards
         .iter()
         .map(|card| env.cache.scores(env.db, card, plan.at))
@@ -79,6 +79,12 @@ pub fn filtered_rows(env: &mut Env, plan: &SelectPlan) -> Result<(Inputs, Vec<us
         false => None,
     };
     let rows = narrow_by_index(&plan.companies, &plan.index, source);
+    // A custom scorecard's money indicators are ranked within peer groups: the groups of
+    // these rows must meet in one currency (else the error naming the fix).
+    let mut score_notes: Vec<String> = Vec::new();
+    for t in &scores {
+        score_notes.extend(t.meet_rows(&rows)?);
+    }
     let mut inputs = Inputs {
         metrics,
         scores,
@@ -139,6 +145,10 @@ pub fn filtered_rows(env: &mut Env, plan: &SelectPlan) -> Result<(Inputs, Vec<us
     };
     let rows = keep(&inputs, &plain, rows)?;
     align_currencies(env, plan, &money, &mut inputs, &rows)?;
+    if !score_notes.is_empty() {
+        score_notes.extend(inputs.note.take());
+        inputs.note = Some(score_notes.join("; "));
+    }
     let rows = keep(&inputs, &with_money, rows)?;
     Ok((inputs, rows))
 }
