@@ -84,6 +84,7 @@ impl Tables {
             .indicators()
             .map(|(_, ind)| indicator(&ind.metric))
             .collect::<Result<Vec<_>>>()?;
+        crate::error::stop::check()?;
         let t = Arc::new(ScoreTable::build(companies, card.clone(), values));
         self.scores.insert(key, t.clone());
         Ok(t)
