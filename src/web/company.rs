@@ -69,7 +69,18 @@ pub async fn page(State(app): State<App>, Path(symbol): Path<String>) -> Respons
         }
         Err(p) => return problem_page(&app, &p),
     };
-    // Rendering (tables and charts) happens here, off the session thread.
+    let results = [
+        &data.describe,
+        &data.score,
+        &data.valuation,
+        &data.peers,
+        &data.fscore,
+        &data.series,
+    ];
+    if let Some(p) = super::stopped_among(results) {
+        return problem_page(&app, &p);
+    }
+    // Rendering (tables and charts) happens here, off the session threads.
     let (title, body) = render(&data);
     html_response(StatusCode::OK, shell_page(&app, &title, "", &body))
 }
