@@ -534,6 +534,24 @@ fn peers(body: &mut String, data: &CompanyData) {
                     ..TableOptions::default()
                 },
             ));
+            // The company and its closest peers, side by side.
+            let mut side: Vec<&str> = vec![&data.symbol];
+            for r in 0..t.rows.len() {
+                match read::text(read::cell(t, r, "symbol")) {
+                    Some(p) if side.len() < 4 && !p.eq_ignore_ascii_case(&data.symbol) => {
+                        side.push(p)
+                    }
+                    _ => {}
+                }
+            }
+            if side.len() > 1 {
+                let _ = write!(
+                    body,
+                    "<p><a id=\"compare-link\" href=\"{}\">Compare with {}</a></p>",
+                    esc(&super::compare::link(&side)),
+                    esc(&side[1..].join(", "))
+                );
+            }
         }
         Err(why) => body.push_str(&unavailable(&why)),
     }

@@ -18,6 +18,7 @@
 
 pub mod api;
 mod company;
+mod compare;
 mod group;
 mod html;
 mod pages;
@@ -309,6 +310,7 @@ pub fn router(app: App) -> Router {
         .route("/", get(pages::home).post(pages::console_post))
         .route("/search", get(pages::search))
         .route("/company/{symbol}", get(company::page))
+        .route("/compare", get(compare::page))
         .route("/industry/{name}", get(group::industry))
         .route("/sector/{name}", get(group::sector))
         .route("/api/query", get(api::query_get).post(api::query_post))
