@@ -18,13 +18,15 @@ const KEPT: usize = 64;
 /// Changed series past which patching costs more than starting afresh.
 const PATCH_MOST: usize = 256;
 
+/// One write: its generation, and the series whose points alone it changed (metric id,
+/// symbol), or `None` for any other write.
+type Entry = (u64, Option<Vec<(String, String)>>);
+
 /// The writes made through every handle on one database, newest last.
 #[derive(Default, Debug)]
 pub struct Journal {
     generation: u64,
-    /// (generation, the series whose points alone that write changed, or `None` for any
-    /// other write).
-    entries: VecDeque<(u64, Option<Vec<(String, String)>>)>,
+    entries: VecDeque<Entry>,
 }
 
 pub type SharedJournal = Arc<Mutex<Journal>>;
