@@ -1,6 +1,6 @@
 //! `/company/SYMBOL`: a company's quote page. Its figures are the results of finq's own
 //! statements — `describe`, `score`, `valuation`, `peers of`, `fscore` and `series` — run
-//! in one job on the session thread, so the page shows exactly what the terminal would; a
+//! in one read job on a session thread, so the page shows exactly what the terminal would; a
 //! statement that fails leaves a note in its section, not a broken page.
 
 use super::html::{self, TableOptions, esc};
