@@ -230,13 +230,15 @@ pub fn run_svg(session: &mut Session, text: &str) -> i32 {
             Statement::Series { .. } => Some(Chart::Lines),
             Statement::Score { .. } => Some(Chart::Radar),
             Statement::Valuation { .. } => Some(Chart::Band),
+            Statement::Compare { .. } => Some(Chart::Compare),
             _ => None,
         },
         _ => None,
     };
     let Some(kind) = kind else {
         crate::eprint_line!(
-            "error: --format svg draws the chart of one series, score or valuation statement"
+            "error: --format svg draws the chart of one series, score, valuation or compare \
+             statement"
         );
         return 2;
     };
@@ -272,6 +274,7 @@ enum Chart {
     Lines,
     Radar,
     Band,
+    Compare,
 }
 
 fn chart(kind: Chart, t: &output::Table) -> crate::Result<String> {
@@ -288,6 +291,7 @@ fn chart(kind: Chart, t: &output::Table) -> crate::Result<String> {
             )),
         },
         Chart::Band => charts::band(&read::valuation_band(t)),
+        Chart::Compare => charts::compare(&read::compare_grades(t)),
     }
 }
 

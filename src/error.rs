@@ -1,6 +1,8 @@
 //! One error type for all of finq, grouped by kind so the command line can map each kind to
 //! an exit status (SPEC.md section 2) and every message can say where the problem is.
 
+pub mod stop;
+
 use std::fmt;
 
 /// Where in a piece of query text a parse error was found (1-based line and column; the
@@ -45,6 +47,8 @@ pub enum Error {
     Io(String),
     /// The storage engine failed while the database was open.
     Storage(String),
+    /// A statement stopped at its caller's time limit ([`stop`]); it changed nothing.
+    Stopped(String),
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -135,6 +139,7 @@ impl fmt::Display for Error {
             Error::File { file, message } => write!(f, "error: {file}: {message}"),
             Error::Open { path, reason } => write!(f, "error: database {path} {reason}"),
             Error::Storage(m) => write!(f, "error: storage: {m}"),
+            Error::Stopped(m) => write!(f, "error: stopped: {m}"),
         }
     }
 }

@@ -52,7 +52,8 @@ struct DbArg {
 #[derive(Args, Default)]
 struct OutputArgs {
     /// Output format: table, csv, json, jsonl (one object per row with its statement's
-    /// number), markdown, or svg (the chart of one series, score or valuation statement).
+    /// number), markdown, or svg (the chart of one series, score, valuation or compare
+    /// statement).
     #[arg(long, value_parser = parse_format)]
     format: Option<Shown>,
     /// Write one JSON line per statement to stderr: {"statement", "ms", "rows"}.
@@ -147,6 +148,10 @@ enum Command {
         /// The longest a request's statements may run, in seconds.
         #[arg(long, default_value_t = 30.0, value_name = "SECONDS", value_parser = parse_seconds)]
         timeout: f64,
+        /// Sessions reading side by side (each keeps its own cache); default: the cores,
+        /// from 2 to 4.
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=64))]
+        sessions: Option<u16>,
     },
 }
 
@@ -412,6 +417,7 @@ fn run(mut args: Cli) -> Result<i32, Error> {
             bind,
             read_only,
             timeout,
+            sessions,
             ..
         }) => finq::web::serve(
             &db_path,
@@ -420,6 +426,7 @@ fn run(mut args: Cli) -> Result<i32, Error> {
                 port,
                 read_only,
                 timeout: std::time::Duration::from_secs_f64(timeout),
+                sessions: sessions.map_or_else(finq::web::default_sessions, usize::from),
             },
         ),
         Some(Command::Run {

@@ -1,7 +1,8 @@
 //! [`Session`]: the one façade that the command line, the REPL, scripts, tests and benchmarks
 //! share. It owns the open database and what is cached from it; every write goes through a
-//! statement or [`Session::import`], both of which clear the cache, so no caller can leave
-//! stale columns behind.
+//! statement or [`Session::import`], both of which patch or clear the cache, so no caller
+//! can leave stale columns behind. Sessions made with [`Session::share`] read one open
+//! database side by side; each takes in what the others wrote before its next statement.
 
 use crate::columns::Companies;
 use crate::error::{Error, Result};
@@ -11,7 +12,7 @@ use crate::query::ast::Located;
 use crate::query::cache::Cache;
 use crate::query::exec::{self, Env};
 use crate::query::plan::Plan;
-use crate::storage::{CheckReport, Database};
+use crate::storage::{Changes, CheckReport, Database};
 use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -86,8 +87,34 @@ impl Session {
         &self.db
     }
 
+    /// Another session over the same open database, with its own cache and this one's
+    /// format: the web server's readers. Writes through either are seen by both.
+    pub fn share(&self) -> Session {
+        Session {
+            format: self.format,
+            ..Session::over(self.db.share())
+        }
+    }
+
+    /// Takes in what other sessions on this database wrote since this one last looked: a
+    /// few series' points are patched into the cache, anything else clears it.
+    fn catch_up(&mut self) -> Result<()> {
+        match self.db.catch_up()? {
+            Changes::Nothing => {}
+            Changes::Points(series) => {
+                let patched = crate::error::stop::shielded(|| self.cache.patch(&self.db, &series));
+                if patched.is_err() {
+                    self.cache.clear();
+                }
+            }
+            Changes::Everything => self.cache.clear(),
+        }
+        Ok(())
+    }
+
     /// Every company, as queries see them (loaded once until the next write).
     pub fn companies(&mut self) -> Result<Arc<Companies>> {
+        self.catch_up()?;
         self.cache.companies(&self.db)
     }
 
@@ -104,6 +131,7 @@ impl Session {
         opts: &ImportOptions,
         progress: &mut dyn FnMut(u64),
     ) -> Result<ImportReport> {
+        self.catch_up()?;
         exec::write::import_path(&mut self.db, &mut self.cache, path, opts, progress)
     }
 
@@ -114,6 +142,7 @@ impl Session {
         bytes: &[u8],
         opts: &ImportOptions,
     ) -> Result<ImportReport> {
+        self.catch_up()?;
         exec::write::import_bytes(&mut self.db, &mut self.cache, name, bytes, opts)
     }
 
@@ -139,6 +168,7 @@ impl Session {
 
     /// Plans every statement of a prepared script without running it.
     pub fn plan(&mut self, prepared: &Prepared) -> Result<Vec<Plan>> {
+        self.catch_up()?;
         let mut env = Env {
             db: &mut self.db,
             cache: &mut self.cache,
@@ -154,6 +184,8 @@ impl Session {
     pub fn execute_prepared(&mut self, prepared: &Prepared) -> Result<Vec<Output>> {
         let mut outputs = Vec::new();
         for s in &prepared.statements {
+            crate::error::stop::check()?;
+            self.catch_up()?;
             let mut env = Env {
                 db: &mut self.db,
                 cache: &mut self.cache,
@@ -166,6 +198,7 @@ impl Session {
     /// `finq sql`: one select written as one SQL query of `dialect` over an export's views,
     /// bound and planned against this database (its names, metrics and derivations).
     pub fn sql(&mut self, text: &str, dialect: crate::sql::Dialect) -> Result<String> {
+        self.catch_up()?;
         let mut env = Env {
             db: &mut self.db,
             cache: &mut self.cache,
@@ -206,11 +239,16 @@ impl Session {
         let mut first_error = None;
         for (i, located) in statements.iter().enumerate() {
             let t = Instant::now();
-            let mut env = Env {
-                db: &mut self.db,
-                cache: &mut self.cache,
-            };
-            match exec::execute(&mut env, &located.statement) {
+            let r = crate::error::stop::check()
+                .and_then(|()| self.catch_up())
+                .and_then(|()| {
+                    let mut env = Env {
+                        db: &mut self.db,
+                        cache: &mut self.cache,
+                    };
+                    exec::execute(&mut env, &located.statement)
+                });
+            match r {
                 Ok(outputs) => sink(Ok(StatementResult {
                     index: i + 1,
                     line: located.line,
@@ -220,8 +258,10 @@ impl Session {
                 })),
                 Err(e) => {
                     sink(Err((located.line, e.clone())));
+                    // Past the time limit every later statement would stop too.
+                    let stopped = matches!(e, Error::Stopped(_));
                     first_error.get_or_insert(e);
-                    if !keep_going {
+                    if !keep_going || stopped {
                         break;
                     }
                 }

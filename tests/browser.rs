@@ -324,6 +324,19 @@ async fn links(c: &Client, server: &Server) {
         count(c, "#grade-bars svg rect").await >= 5,
         "a bar per grade"
     );
+    // The peer table's compare link: KC.US beside its one scored peer, 16 graded metrics
+    // (the score and 15 indicators) for each, a point each.
+    c.goto(&server.url("/company/KC.US")).await.unwrap();
+    c.find(Locator::Css("#compare-link"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for(c, "#compare-chart").await;
+    assert_eq!(c.current_url().await.unwrap().path(), "/compare");
+    assert_eq!(count(c, "#compare-chart svg circle").await, 16 * 2);
+    assert_eq!(count(c, "#compare-table tbody tr").await, 16);
 }
 
 /// The console: rows for a statement, a caret under an error.

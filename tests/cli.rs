@@ -536,7 +536,14 @@ fn each_command_lists_only_its_own_options() {
         ("check", &["--db"]),
         (
             "serve",
-            &["--db", "--port", "--bind", "--read-only", "--timeout"],
+            &[
+                "--db",
+                "--port",
+                "--bind",
+                "--read-only",
+                "--timeout",
+                "--sessions",
+            ],
         ),
         ("demo", &[]),
     ];

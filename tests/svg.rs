@@ -1,4 +1,4 @@
-//! `--format svg`: the chart of one `series`, `score` or `valuation` statement as a
+//! `--format svg`: the chart of one `series`, `score`, `valuation` or `compare` statement as a
 //! standalone SVG document on standard output — the same charts the web pages inline.
 
 mod support;
@@ -104,6 +104,27 @@ fn series_draws_a_panel_per_metric() {
 }
 
 #[test]
+fn compare_draws_a_point_per_company_and_graded_metric() {
+    let (_dir, db) = sample_dir();
+    let s = svg(&db, "compare KC.US, 688316.SH, 600756.SH");
+    assert!(s.contains("<title>KC.US vs 688316.SH vs 600756.SH: grades within each company"));
+    // The built-in score and 15 indicators, every one graded for all three companies
+    // (`compare ... --format csv` gives a grade in each of its 16 × 3 grade cells).
+    assert_eq!(s.matches("<circle").count(), 16 * 3);
+    for label in ["KC.US", "600756.SH", "ROE", "P/E (TTM)", "Dividend Yield"] {
+        assert!(s.contains(label), "{label}");
+    }
+    // The grade axis, E to A (each label is a text element's own line).
+    for grade in ["E", "D", "C", "B", "A"] {
+        assert!(s.lines().any(|l| l.trim() == grade), "{grade}");
+    }
+    // A metric without a direction (total assets) has no grade: it is named under the chart, not drawn.
+    let s = svg(&db, "compare KC.US, 688316.SH on roe, total_assets, pb");
+    assert_eq!(s.matches("<circle").count(), 2 * 2);
+    assert!(s.contains("no grade (no direction or no value): Total Assets"));
+}
+
+#[test]
 fn other_statements_have_no_chart() {
     let (_dir, db) = sample_dir();
     for statements in [
@@ -116,7 +137,7 @@ fn other_statements_have_no_chart() {
         assert!(o.stdout.is_empty());
         assert!(
             String::from_utf8_lossy(&o.stderr).contains(
-                "--format svg draws the chart of one series, score or valuation statement"
+                "--format svg draws the chart of one series, score, valuation or compare"
             )
         );
     }

@@ -23,10 +23,9 @@
 mod support;
 
 use std::path::Path;
-use std::process::Command;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
-use support::server::{Server, add_sp500, agent, enc, finq_bin, get};
+use support::server::{Server, add_sp500, agent, enc, generated_db, get};
 
 const CLIENTS: usize = 8;
 const REQUESTS: usize = 2_000;
@@ -165,26 +164,8 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
 #[ignore = "builds a 10,000-company database; run by hand with --ignored"]
 fn eight_clients_of_two_thousand_requests() {
     let dir = tempfile::tempdir().unwrap();
+    let db = generated_db(dir.path(), 10_000);
     let data = dir.path().join("gen");
-    let db = dir.path().join("s.db");
-    let finq = |args: &[&str]| {
-        let o = Command::new(finq_bin()).args(args).output().unwrap();
-        assert!(
-            o.status.success(),
-            "{args:?}: {}",
-            String::from_utf8_lossy(&o.stderr)
-        );
-    };
-    let data_s = data.to_str().unwrap();
-    finq(&["gen", "--companies", "10000", "--out", data_s]);
-    let db_s = db.to_str().unwrap();
-    finq(&[
-        "--db",
-        db_s,
-        "import",
-        &format!("{data_s}/companies.csv"),
-        &format!("{data_s}/metrics.csv"),
-    ]);
     add_sp500(&db);
     let names = read_names(&data.join("companies.csv"));
     let server = Server::start(&db, &[]);

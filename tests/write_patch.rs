@@ -278,6 +278,30 @@ proptest! {
     }
 }
 
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 6, ..ProptestConfig::default() })]
+
+    /// `finq serve`'s sessions: one writes, another (sharing the open database, with its own
+    /// full cache) catches up before its next statement, and answers as a fresh cache.
+    #[test]
+    fn a_shared_session_answers_as_a_fresh_cache_after_another_writes(batch in writes()) {
+        let dir = tempfile::tempdir().unwrap();
+        let mut writer = session(dir.path());
+        let mut reader = writer.share();
+        answers(&mut reader);
+        for w in &batch {
+            let statement = resolve(&mut writer, &w.statement());
+            let _ = writer.execute(&statement);
+            let caught_up = answers(&mut reader);
+            reader.clear_cache();
+            let fresh = answers(&mut reader);
+            for (k, (p, f)) in caught_up.iter().zip(&fresh).enumerate() {
+                prop_assert_eq!(p, f, "after `{}`, query `{}`", statement, QUERIES[k]);
+            }
+        }
+    }
+}
+
 /// The same through the binary: a script of writes and queries in one process prints what
 /// separate processes print for the same queries on the database it leaves.
 #[test]

@@ -91,6 +91,7 @@ impl Tables {
             .indicators()
             .map(|(_, ind)| indicator(&ind.metric))
             .collect::<Result<(Vec<_>, Vec<_>)>>()?;
+        crate::error::stop::check()?;
         let mut t = ScoreTable::build(companies, card.clone(), values);
         t.money = money_of(money);
         let t = Arc::new(t);

@@ -1,7 +1,7 @@
 //! The grade distribution of a group of companies: how many have an overall A, B, C, D or E,
 //! one bar each in the grade's colour.
 
-use super::{Area, Drawn, GRID, INK, MUTED, draw, grade_color, text};
+use super::{Area, Drawn, INK, MUTED, draw, grade_color, plain_axes, text};
 use crate::error::Result;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
@@ -43,21 +43,15 @@ fn paint(root: &Area, g: &GradeBars) -> Drawn {
         .x_label_area_size(26)
         .y_label_area_size(40)
         .build_cartesian_2d((0u32..n).into_segmented(), 0.0..y_max)?;
-    chart
-        .configure_mesh()
-        .disable_x_mesh()
+    let mut mesh = chart.configure_mesh();
+    mesh.disable_x_mesh()
         .x_labels(n as usize)
         .x_label_formatter(&x_label)
         .y_labels(5)
         .y_label_formatter(&|v| format!("{v:.0}"))
         .x_desc("overall grade")
-        .y_desc("companies")
-        .label_style(text(12.0, INK))
-        .axis_desc_style(text(12.0, MUTED))
-        .bold_line_style(GRID.stroke_width(1))
-        .light_line_style(WHITE)
-        .axis_style(GRID)
-        .draw()?;
+        .y_desc("companies");
+    plain_axes(&mut mesh).draw()?;
     for (i, (grade, count)) in g.counts.iter().enumerate() {
         let i = i as u32;
         let color = grade_color(grade).unwrap_or(MUTED);

@@ -1,21 +1,23 @@
 //! Charts as standalone SVG documents, drawn with plotters' SVG backend into a `String`: the
-//! scorecard's radar, the valuation band, line charts of a company's series and the grade
-//! distribution of an industry. The web pages inline them and `--format svg` prints them,
-//! so both show the same picture.
+//! scorecard's radar, the valuation band, line charts of a company's series, the grade
+//! distribution of an industry and `compare`'s grades side by side. The web pages inline
+//! them and `--format svg` prints them, so both show the same picture.
 //!
-//! Each chart takes plain data ([`Radar`], [`Band`], [`LinePanel`], [`GradeBars`]); [`read`]
-//! builds that data from the tables statements return, by column name, so a new column in
-//! a result never breaks a chart. Data points, and only data points, are drawn as
+//! Each chart takes plain data ([`Radar`], [`Band`], [`LinePanel`], [`GradeBars`],
+//! [`CompareGrades`]); [`read`] builds that data from the tables statements return, by
+//! column name, so a new column in a result never breaks a chart. Data points, and only data points, are drawn as
 //! `<circle>` elements: a reader (or a test) counts a chart's points by counting circles.
 
 mod band;
 mod bars;
+mod compare;
 mod lines;
 mod radar;
 pub mod read;
 
 pub use band::{Band, BandRow, band};
 pub use bars::{GradeBars, grade_bars};
+pub use compare::{CompareGrades, compare};
 pub use lines::{Line, LinePanel, lines};
 pub use radar::{Radar, RadarAxis, radar};
 
@@ -94,6 +96,23 @@ fn text(size: f64, color: RGBColor) -> TextStyle<'static> {
         color: color.to_backend_color(),
         pos: Default::default(),
     }
+}
+
+/// The axes' look shared by the bar charts: small ink labels, muted descriptions, light
+/// grid lines and no minor ones.
+fn plain_axes<'m, 'a, 'b, X, Y, DB>(
+    m: &'m mut plotters::chart::MeshStyle<'a, 'b, X, Y, DB>,
+) -> &'m mut plotters::chart::MeshStyle<'a, 'b, X, Y, DB>
+where
+    X: plotters::coord::ranged1d::Ranged,
+    Y: plotters::coord::ranged1d::Ranged,
+    DB: DrawingBackend,
+{
+    m.label_style(text(12.0, INK))
+        .axis_desc_style(text(12.0, MUTED))
+        .bold_line_style(GRID.stroke_width(1))
+        .light_line_style(WHITE)
+        .axis_style(GRID)
 }
 
 /// The range a value axis spans: the values with some room either side, never empty (a

@@ -1,9 +1,9 @@
 //! Chart data read from the tables statements return, by column name: `score` gives the
 //! radar, `valuation` the band, `series` the line panels, a column of grades the grade
-//! bars. Columns a chart does not know are left alone, so results may grow new columns
+//! bars, `compare` its companies' grades. Columns a chart does not know are left alone, so results may grow new columns
 //! without breaking a chart.
 
-use super::{Band, BandRow, GradeBars, Line, LinePanel, Radar, RadarAxis};
+use super::{Band, BandRow, CompareGrades, GradeBars, Line, LinePanel, Radar, RadarAxis};
 use crate::model::{Catalog, Period, PeriodKind, Unit};
 use crate::output::{Table, Value, format_number};
 use std::sync::OnceLock;
@@ -248,6 +248,35 @@ pub fn grade_distribution(t: &Table, name: &str, title: &str) -> GradeBars {
         title: title.to_string(),
         note,
         counts,
+    }
+}
+
+/// `compare`'s table (a `metric` column, then a value and a `_grade` column per company)
+/// as each company's grade per metric.
+pub fn compare_grades(t: &Table) -> CompareGrades {
+    let companies: Vec<String> = t
+        .columns
+        .iter()
+        .map(|c| c.name.clone())
+        .filter(|n| n != "metric" && !n.ends_with("_grade"))
+        .collect();
+    let metrics = (0..t.rows.len())
+        .map(|r| {
+            let metric = text(cell(t, r, "metric")).unwrap_or("").to_string();
+            let grades = companies
+                .iter()
+                .map(|c| text(cell(t, r, &format!("{c}_grade"))).and_then(|g| g.chars().next()))
+                .collect();
+            (display_name(&metric), grades)
+        })
+        .collect();
+    CompareGrades {
+        title: format!(
+            "{}: grades within each company's peer group",
+            companies.join(" vs ")
+        ),
+        companies,
+        metrics,
     }
 }
 

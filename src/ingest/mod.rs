@@ -375,7 +375,10 @@ fn store(
         .filter(|d| db.catalog().get(&d.id).is_none())
         .map(|d| (d.id.clone(), d.unit))
         .collect();
-    let stats = db.apply(set)?;
+    // Past its time limit an import stops here, before anything is written; once applying
+    // begins, it finishes (a file is all or nothing).
+    crate::error::stop::check()?;
+    let stats = crate::error::stop::shielded(|| db.apply(set))?;
     Ok(ImportReport {
         file,
         stats,

@@ -390,6 +390,7 @@ impl Cache {
         let stored = self.columns.metric(db, id)?;
         let rows = self.columns.companies(db)?.len();
         let refs: Vec<&MetricColumn> = inputs.iter().map(|c| &**c).collect();
+        crate::error::stop::check()?;
         let col = Arc::new(derive::derive_column(rule, &stored, &refs, rows));
         self.derived.insert(id.to_string(), col.clone());
         Ok(col)

@@ -18,6 +18,7 @@ mod index;
 pub mod keys;
 pub mod kv;
 pub mod mem;
+mod shared;
 pub mod sled_kv;
 mod write;
 mod write_set;
@@ -28,11 +29,12 @@ mod tests;
 pub use check::CheckReport;
 pub use kv::{Batch, Kv, Value};
 pub use mem::MemKv;
+pub use shared::Changes;
 pub use sled_kv::SledKv;
 pub use write::WriteStats;
 pub use write_set::{PackedChunk, WriteSet};
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, stop};
 use crate::model::{Catalog, Company, MetricDef, Series, symbol_key};
 use keys::{Key, OwnedKey, Tag, prefix};
 use std::collections::HashMap;
@@ -47,10 +49,14 @@ pub const BASE_CURRENCY: (&str, &str) = ("setting", "base_currency");
 
 /// An open finq database.
 pub struct Database {
-    kv: Box<dyn Kv>,
+    /// Shared by every handle on this database ([`Database::share`]).
+    kv: std::sync::Arc<dyn Kv>,
     path: PathBuf,
     /// Shared, so a statement can hold it while it also fills the cache.
     catalog: std::sync::Arc<Catalog>,
+    /// The writes made through every handle, and the last one this handle has taken in.
+    journal: shared::SharedJournal,
+    seen: u64,
 }
 
 impl Database {
@@ -59,19 +65,27 @@ impl Database {
     pub fn open(path: impl AsRef<Path>) -> Result<Database> {
         let kv = SledKv::open(&path)?;
         let existed = kv.existed();
-        Database::over(Box::new(kv), path.as_ref().to_path_buf(), existed)
+        Database::over(
+            std::sync::Arc::new(kv),
+            path.as_ref().to_path_buf(),
+            existed,
+        )
     }
 
     /// A new, empty database held in memory only (tests, scratch sessions). Its path reads
     /// `:memory:`.
     pub fn in_memory() -> Result<Database> {
-        Database::over(Box::new(MemKv::new()), PathBuf::from(":memory:"), false)
+        Database::over(
+            std::sync::Arc::new(MemKv::new()),
+            PathBuf::from(":memory:"),
+            false,
+        )
     }
 
     /// A database over an open backend: the format key is checked (or written, when the
     /// store is new) and the catalog loaded. `existed`: the store held a database before, so
     /// finding it empty is damage, not a new database.
-    fn over(kv: Box<dyn Kv>, path: PathBuf, existed: bool) -> Result<Database> {
+    fn over(kv: std::sync::Arc<dyn Kv>, path: PathBuf, existed: bool) -> Result<Database> {
         let open_err = |reason: String| Error::Open {
             path: path.display().to_string(),
             reason,
@@ -80,6 +94,8 @@ impl Database {
             kv,
             path: path.clone(),
             catalog: std::sync::Arc::new(Catalog::builtin()),
+            journal: Default::default(),
+            seen: 0,
         };
         database.check_format(existed).map_err(|e| match e {
             Error::Open { .. } => e,
@@ -122,6 +138,12 @@ impl Database {
             }
             None => Err(Error::Storage("its format version key is missing".into())),
         }
+    }
+
+    /// Reads the catalog again (another handle's write may have changed it).
+    fn reload_catalog(&mut self) -> Result<()> {
+        self.catalog = std::sync::Arc::new(Catalog::builtin());
+        self.load_catalog()
     }
 
     fn load_catalog(&mut self) -> Result<()> {
@@ -209,6 +231,7 @@ impl Database {
     pub fn companies(&self) -> Result<Vec<Company>> {
         let mut out = Vec::new();
         for item in self.kv.scan_prefix(&prefix(Tag::Company, &[])) {
+            stop::check()?;
             out.extend(block::decode(&item?.1)?);
         }
         Ok(out)
@@ -217,6 +240,7 @@ impl Database {
     /// Calls `f` with every company block, read in place, in symbol order.
     pub fn for_each_company_block(&self, mut f: impl FnMut(&block::View)) -> Result<()> {
         for item in self.kv.scan_prefix(&prefix(Tag::Company, &[])) {
+            stop::check()?;
             f(&block::view(&item?.1)?);
         }
         Ok(())
@@ -249,6 +273,7 @@ impl Database {
 
     pub fn for_each_series(&self, metric: &str, mut f: impl FnMut(chunk::Entry)) -> Result<()> {
         for item in self.kv.scan_prefix(&prefix(Tag::Series, &[metric])) {
+            stop::check()?;
             let (_, bytes) = item?;
             let mut r = chunk::Reader::new(&bytes)?;
             while let Some(e) = r.next_entry()? {
@@ -271,6 +296,9 @@ impl Database {
             loop {
                 if let Some(e) = pending.pop_front() {
                     return Some(Ok(e));
+                }
+                if let Err(e) = stop::check() {
+                    return Some(Err(e));
                 }
                 let bytes = match chunks.next()? {
                     Ok((_, bytes)) => bytes,
@@ -317,6 +345,7 @@ impl Database {
     pub fn metric_counts(&self) -> Result<HashMap<String, (usize, usize)>> {
         let mut out: HashMap<String, (usize, usize)> = HashMap::new();
         for item in self.kv.scan_prefix(&prefix(Tag::Series, &[])) {
+            stop::check()?;
             let (k, v) = item?;
             let OwnedKey::Series(metric, _) = keys::decode(&k)? else {
                 return Err(Error::Storage("unexpected key among series".into()));

@@ -280,6 +280,7 @@ impl Database {
             .filter(|&(&c, &a)| c && !a)
             .count();
         self.kv.apply(batch)?;
+        self.record_write();
         self.sync()?;
         release_freed_memory();
         for id in &set.dropped_metrics {

@@ -1,6 +1,6 @@
 //! `/company/SYMBOL`: a company's quote page. Its figures are the results of finq's own
 //! statements — `describe`, `score`, `valuation`, `peers of`, `fscore` and `series` — run
-//! in one job on the session thread, so the page shows exactly what the terminal would; a
+//! in one read job on a session thread, so the page shows exactly what the terminal would; a
 //! statement that fails leaves a note in its section, not a broken page.
 
 use super::html::{self, TableOptions, esc};
@@ -69,7 +69,18 @@ pub async fn page(State(app): State<App>, Path(symbol): Path<String>) -> Respons
         }
         Err(p) => return problem_page(&app, &p),
     };
-    // Rendering (tables and charts) happens here, off the session thread.
+    let results = [
+        &data.describe,
+        &data.score,
+        &data.valuation,
+        &data.peers,
+        &data.fscore,
+        &data.series,
+    ];
+    if let Some(p) = super::stopped_among(results) {
+        return problem_page(&app, &p);
+    }
+    // Rendering (tables and charts) happens here, off the session threads.
     let (title, body) = render(&data);
     html_response(StatusCode::OK, shell_page(&app, &title, "", &body))
 }
@@ -523,6 +534,24 @@ fn peers(body: &mut String, data: &CompanyData) {
                     ..TableOptions::default()
                 },
             ));
+            // The company and its closest peers, side by side.
+            let mut side: Vec<&str> = vec![&data.symbol];
+            for r in 0..t.rows.len() {
+                match read::text(read::cell(t, r, "symbol")) {
+                    Some(p) if side.len() < 4 && !p.eq_ignore_ascii_case(&data.symbol) => {
+                        side.push(p)
+                    }
+                    _ => {}
+                }
+            }
+            if side.len() > 1 {
+                let _ = write!(
+                    body,
+                    "<p><a id=\"compare-link\" href=\"{}\">Compare with {}</a></p>",
+                    esc(&super::compare::link(&side)),
+                    esc(&side[1..].join(", "))
+                );
+            }
         }
         Err(why) => body.push_str(&unavailable(&why)),
     }

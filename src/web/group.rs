@@ -163,6 +163,9 @@ async fn group_page(app: App, kind: Kind, name: String) -> Response {
         }
         Err(p) => return problem_page(&app, &p),
     };
+    if let Some(p) = super::stopped_among([&data.members, &data.medians]) {
+        return problem_page(&app, &p);
+    }
     let body = render(kind, &data);
     let title = format!("{} {}", kind.title(), data.name);
     html_response(StatusCode::OK, shell_page(&app, &title, "", &body))

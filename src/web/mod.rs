@@ -8,15 +8,17 @@
 //! 2. **Handler** (`pages`, `company`, `group`, `api`): parses any statements the request
 //!    carries ([`AppState::run_script`]) and checks what they may do
 //!    ([`security::permit`]) before anything runs.
-//! 3. **Session thread** ([`worker`]): the statements (or a page's fixed set of statements,
-//!    built with every name quoted) run there, one job at a time, each job within the
+//! 3. **Session threads** ([`worker`]): the statements (or a page's fixed set of
+//!    statements, built with every name quoted) run on one of a few sessions over the one
+//!    open database: reads side by side, a write alone; each job is stopped at the
 //!    request's deadline.
 //! 4. **Rendering**, back on the async runtime: tables become HTML ([`html`]), results
 //!    become SVG charts ([`crate::charts`]), concurrently for many requests while the
-//!    session thread runs the next job.
+//!    session threads run the next jobs.
 
 pub mod api;
 mod company;
+mod compare;
 mod group;
 mod html;
 mod pages;
@@ -36,7 +38,7 @@ use std::net::{IpAddr, SocketAddr};
 use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use worker::{ScriptRun, Stall, Worker};
+use worker::{Mode, ScriptRun, Stall, Worker};
 
 /// The largest request body accepted (WEB.md: 1 MB).
 pub const BODY_LIMIT: usize = 1 << 20;
@@ -50,6 +52,8 @@ pub struct ServeOptions {
     pub read_only: bool,
     /// The longest a request's statements may run.
     pub timeout: Duration,
+    /// Sessions (threads) reading side by side; writes take one at a time, alone.
+    pub sessions: usize,
 }
 
 /// What every handler shares.
@@ -99,6 +103,11 @@ impl Problem {
     /// An error from finq, placed in `source` (the statements that were sent).
     fn from_error(status: StatusCode, e: &Error, source: &str) -> Problem {
         let message = e.to_string();
+        // A statement stopped at the time limit is the server's limit, not a bad request.
+        let status = match e {
+            Error::Stopped(_) => StatusCode::SERVICE_UNAVAILABLE,
+            _ => status,
+        };
         Problem {
             status,
             message: message.trim_start_matches("error: ").to_string(),
@@ -115,8 +124,8 @@ impl Problem {
                             try again"
                 .to_string(),
             Stall::TimedOut(_) => format!(
-                "stopped: the request ran longer than the {} s limit",
-                timeout.as_secs_f64()
+                "stopped: the request ran longer than {} and did not stop",
+                crate::error::stop::seconds(timeout)
             ),
             Stall::Stopped => "the server is stopping".to_string(),
             Stall::Panicked => {
@@ -128,6 +137,17 @@ impl Problem {
         };
         Problem::plain(StatusCode::SERVICE_UNAVAILABLE, message)
     }
+}
+
+/// The time limit's error among a page's statements' results: a page whose statements
+/// were stopped is answered as out of time, not drawn with holes.
+fn stopped_among<'a>(
+    results: impl IntoIterator<Item = &'a Result<Vec<crate::output::Output>>>,
+) -> Option<Problem> {
+    results.into_iter().find_map(|r| match r {
+        Err(e @ Error::Stopped(_)) => Some(Problem::from_error(StatusCode::OK, e, "")),
+        _ => None,
+    })
 }
 
 /// A script's run as a request sees it: what ran, and the problem that stopped it.
@@ -172,13 +192,13 @@ impl AppState {
         }
     }
 
-    /// Runs `f` on the session thread within the request's deadline.
+    /// Runs `f`, which only reads, on a session thread within the request's deadline.
     pub async fn session<T: Send + 'static>(
         &self,
         f: impl FnOnce(&mut crate::session::Session) -> T + Send + 'static,
     ) -> std::result::Result<T, Problem> {
         self.worker
-            .call(self.deadline(), f)
+            .call(self.deadline(), Mode::Read, f)
             .await
             .map_err(|s| Problem::stalled(s, self.timeout))
     }
@@ -198,11 +218,11 @@ impl AppState {
         let reads_only = statements
             .iter()
             .all(|s| security::access(&s.statement) == security::Access::Read);
-        let deadline = self.deadline();
+        let mode = if reads_only { Mode::Read } else { Mode::Write };
         let run = self
             .worker
-            .call(deadline, move |s| {
-                worker::run_statements(s, &statements, deadline)
+            .call(self.deadline(), mode, move |s| {
+                worker::run_statements(s, &statements)
             })
             .await
             .map_err(|s| Problem::stalled(s, self.timeout))?;
@@ -290,6 +310,7 @@ pub fn router(app: App) -> Router {
         .route("/", get(pages::home).post(pages::console_post))
         .route("/search", get(pages::search))
         .route("/company/{symbol}", get(company::page))
+        .route("/compare", get(compare::page))
         .route("/industry/{name}", get(group::industry))
         .route("/sector/{name}", get(group::sector))
         .route("/api/query", get(api::query_get).post(api::query_post))
@@ -325,11 +346,17 @@ async fn asset(UrlPath(file): UrlPath<String>) -> Response {
     r
 }
 
+/// Sessions reading side by side unless `--sessions` says otherwise: one per core, from 2
+/// (so a slow read never holds up every page) to 4 (each keeps its own cache).
+pub fn default_sessions() -> usize {
+    std::thread::available_parallelism().map_or(2, |n| n.get().clamp(2, 4))
+}
+
 /// `finq serve`: opens the database, listens, and serves until Ctrl-C or SIGTERM.
 pub fn serve(db: &Path, opts: &ServeOptions) -> Result<i32> {
     let token =
         security::new_token().map_err(|e| Error::Io(format!("cannot make a token: {e}")))?;
-    let (worker, session_thread) = Worker::start(db)?;
+    let (worker, session_threads) = Worker::start(db, opts.sessions, opts.timeout)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .thread_name("finq-http")
@@ -345,10 +372,12 @@ pub fn serve(db: &Path, opts: &ServeOptions) -> Result<i32> {
         db_name: db.display().to_string(),
     });
     let served = runtime.block_on(listen(app, opts));
-    // The runtime's end drops the last handle on the session thread, which then closes
-    // the database; waiting for it means the process never exits mid-flush.
+    // The runtime's end drops the last handle on the session threads, which then close
+    // the database; waiting for them means the process never exits mid-flush.
     drop(runtime);
-    let _ = session_thread.join();
+    for thread in session_threads {
+        let _ = thread.join();
+    }
     served
 }
 

@@ -25,6 +25,37 @@ pub fn add_sp500(path: &Path) {
     finq::demo::load_sp500(&mut s).expect("load the S&P 500 snapshot");
 }
 
+/// A `finq gen --companies N` dataset in `dir/gen`, imported into `dir/db` by `finq import`
+/// (the data files stay, for their names); returns the database's path.
+pub fn generated_db(dir: &Path, companies: usize) -> PathBuf {
+    let data = dir.join("gen");
+    let db = dir.join("db");
+    let run = |args: &[&str]| {
+        let o = Command::new(finq_bin()).args(args).output().unwrap();
+        assert!(
+            o.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+    };
+    let data_s = data.to_str().unwrap();
+    run(&[
+        "gen",
+        "--companies",
+        &companies.to_string(),
+        "--out",
+        data_s,
+    ]);
+    run(&[
+        "--db",
+        db.to_str().unwrap(),
+        "import",
+        &format!("{data_s}/companies.csv"),
+        &format!("{data_s}/metrics.csv"),
+    ]);
+    db
+}
+
 /// `finq --db DB --format json -c TEXT`'s standard output (the database must be free).
 pub fn cli_json(db: &Path, text: &str) -> String {
     let o = Command::new(finq_bin())

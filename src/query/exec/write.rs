@@ -54,18 +54,24 @@ fn write(env: &mut Env, set: WriteSet) -> Result<WriteStats> {
             patchable = patchable && env.db.has_series(id).unwrap_or(false);
         }
     }
-    let r = env.db.apply(set);
-    if let (true, Ok(stats), Some(changes)) = (patchable, &r, &changes) {
-        let mut still = stats.companies_added == 0;
-        for (id, _) in changes {
-            still = still && env.db.has_series(id).unwrap_or(false);
+    // The last point where a statement past its time limit stops: once applying begins,
+    // the write and the cache's update finish (a write is all or nothing).
+    crate::error::stop::check()?;
+    crate::error::stop::shielded(|| {
+        let r = env.db.apply(set);
+        if let (true, Ok(stats), Some(changes)) = (patchable, &r, &changes) {
+            let mut still = stats.companies_added == 0;
+            for (id, _) in changes {
+                still = still && env.db.has_series(id).unwrap_or(false);
+            }
+            if still && env.cache.patch(env.db, changes).is_ok() {
+                env.db.narrow_last_write(changes.clone());
+                return r;
+            }
         }
-        if still && env.cache.patch(env.db, changes).is_ok() {
-            return r;
-        }
-    }
-    env.cache.clear();
-    r
+        env.cache.clear();
+        r
+    })
 }
 
 /// Series a write may change and still have the cache patched rather than cleared.
