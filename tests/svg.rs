@@ -118,10 +118,14 @@ fn compare_draws_a_point_per_company_and_graded_metric() {
     for grade in ["E", "D", "C", "B", "A"] {
         assert!(s.lines().any(|l| l.trim() == grade), "{grade}");
     }
-    // A metric without a direction (total assets) has no grade: it is named under the chart, not drawn.
+    // A metric without a direction (total assets) has no grade: it is named under the chart,
+    // not drawn (money rows are labelled with the base currency, as in compare's table).
     let s = svg(&db, "compare KC.US, 688316.SH on roe, total_assets, pb");
     assert_eq!(s.matches("<circle").count(), 2 * 2);
-    assert!(s.contains("no grade (no direction or no value): Total Assets"));
+    assert!(
+        s.contains("no grade (no direction or no value): total_assets (USD)"),
+        "{s}"
+    );
 }
 
 #[test]
