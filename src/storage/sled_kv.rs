@@ -156,37 +156,7 @@ impl SledKv {
     pub fn existed(&self) -> bool {
         self.existed
     }
-
-    /// Moves the end of sled's log into a segment that points at no blob (after a write).
-    ///
-    /// Opening a sled database replays its log from the start of the segment holding the
-    /// end of the last replay, and reads every blob file that segment points at, in full,
-    /// to check it. A write of chunks leaves hundreds of such pointers in the last segment
-    /// (an L import: 339 blobs, 635 MB read by every later process, even one that only
-    /// fails to parse its statement). Small values written to a tree of their own, more
-    /// than a segment's worth, start a new segment that holds only them; the next open
-    /// reads that segment and no blob. (Distinct keys: sled writes nothing for a value
-    /// stored again unchanged. Small values: a node of them stays in the log itself. Not
-    /// on a reader's close: writing there makes sled move old pages, blob pointers and
-    /// all, to the end of the log.)
-    fn close_log_segment(&self) -> Result<()> {
-        let pad = self.db.open_tree(PAD_TREE)?;
-        let filler = vec![0u8; PAD_VALUE_BYTES];
-        for i in 0..PAD_WRITES {
-            pad.insert(i.to_be_bytes(), filler.as_slice())?;
-        }
-        for i in 0..PAD_WRITES {
-            pad.remove(i.to_be_bytes())?;
-        }
-        Ok(())
-    }
 }
-
-/// The tree [`SledKv::close_log_segment`] writes to; it holds nothing between writes.
-const PAD_TREE: &[u8] = b"finq-log-pad";
-/// sled's log segments are 512 KiB; 160 values of 4,000 bytes fill more than one.
-const PAD_VALUE_BYTES: usize = 4000;
-const PAD_WRITES: u32 = 160;
 
 fn pair(item: sled::Result<(sled::IVec, sled::IVec)>) -> Result<(Value, Value)> {
     let (k, v) = item?;
@@ -225,7 +195,6 @@ impl Kv for SledKv {
     /// data file is synced too (on Linux, `syncfs`: the data file, every blob and their
     /// directory entries in one call; elsewhere each file and the blob folder are fsynced).
     fn flush(&self) -> Result<()> {
-        self.close_log_segment()?;
         self.db.flush()?;
         let data = self.path.join("db");
         if !data.exists() {
@@ -346,50 +315,4 @@ fn quietly<T>(f: impl FnOnce() -> T + std::panic::UnwindSafe) -> std::result::Re
     let r = std::panic::catch_unwind(f);
     QUIET.with(|q| q.set(false));
     r.map_err(|_| ())
-}
-
-#[cfg(all(test, target_os = "linux"))]
-mod tests {
-    use super::*;
-
-    /// Bytes this thread has read through system calls so far (`rchar`: page cache hits
-    /// count too, so the figure does not depend on what the disk has cached).
-    fn thread_reads() -> u64 {
-        let io = std::fs::read_to_string("/proc/thread-self/io").expect("/proc/thread-self/io");
-        io.lines()
-            .find_map(|l| l.strip_prefix("rchar: "))
-            .and_then(|n| n.trim().parse().ok())
-            .expect("an rchar line")
-    }
-
-    #[test]
-    fn opening_after_a_large_write_reads_no_blob_again() {
-        let dir = tempfile::tempdir().expect("a temp folder");
-        let path = dir.path().join("db");
-        {
-            let kv = SledKv::open(&path).expect("a new store opens");
-            // 48 values of 200 KB: 9.6 MB, in sled nodes far over its inline limit.
-            let mut batch = Batch::new();
-            for i in 0..48u32 {
-                batch.insert(i.to_be_bytes().to_vec(), vec![i as u8; 200_000]);
-            }
-            kv.apply(batch).expect("the batch applies");
-            kv.flush().expect("the batch is flushed");
-        }
-        // The first open replays the log since the store was created (every blob once) and
-        // records where the log ends; later ones start there.
-        drop(SledKv::open(&path).expect("the store opens again"));
-        let before = thread_reads();
-        let kv = SledKv::open(&path).expect("the store opens a third time");
-        let read = thread_reads() - before;
-        assert!(
-            read < 2 << 20,
-            "opening read {read} bytes: the blobs of the last write again"
-        );
-        let v = kv
-            .get(&7u32.to_be_bytes())
-            .expect("a read")
-            .expect("a value");
-        assert_eq!((v.len(), v[0]), (200_000, 7));
-    }
 }
