@@ -84,9 +84,7 @@ impl Gen<'_, '_> {
                 order.push("finq_run".into());
             } else {
                 order.push(format!("finq_rk {dir} NULLS LAST"));
-                cols.push(format!(
-                    "CASE WHEN finq_rk IS NULL THEN NULL ELSE rank() OVER ({part}ORDER BY finq_rk {dir} NULLS LAST) END AS finq_rank"
-                ));
+                cols.push(rank_column(&part, dir));
             }
             out.push(format!("finq_rank AS {}", d.ident("rank")));
         }
@@ -218,9 +216,7 @@ impl Gen<'_, '_> {
             cols.push(format!("{v} AS finq_rk"));
             let dir = if rank.descending { "DESC" } else { "ASC" };
             order.push(format!("finq_rk {dir} NULLS LAST"));
-            ranked = Some(format!(
-                "CASE WHEN finq_rk IS NULL THEN NULL ELSE rank() OVER (ORDER BY finq_rk {dir} NULLS LAST) END AS finq_rank"
-            ));
+            ranked = Some(rank_column("", dir));
             out.push(format!("finq_rank AS {}", d.ident("rank")));
         }
         if !plan.order.is_empty() {
@@ -265,4 +261,12 @@ impl Gen<'_, '_> {
             out.join(", ")
         ))
     }
+}
+
+/// The `rank` column: competition rank of `finq_rk` within `part` (a `PARTITION BY ..., `
+/// prefix or nothing); rows without a value get no rank.
+fn rank_column(part: &str, dir: &str) -> String {
+    format!(
+        "CASE WHEN finq_rk IS NULL THEN NULL ELSE rank() OVER ({part}ORDER BY finq_rk {dir} NULLS LAST) END AS finq_rank"
+    )
 }
