@@ -84,7 +84,7 @@ impl Gen<'_, '_> {
                 order.push("finq_run".into());
             } else {
                 order.push(format!("finq_rk {dir} NULLS LAST"));
-                cols.push(rank_column(&part, dir));
+                cols.push(rank_column(part, dir));
             }
             out.push(format!("finq_rank AS {}", d.ident("rank")));
         }
