@@ -44,7 +44,8 @@ pub enum BExpr {
     Ts(TsFn, Box<BExpr>, usize),
     Cross(CrossFn, Box<BExpr>, Option<Group>, bool),
     Agg(AggFn, Option<Box<BExpr>>, f64),
-    /// A computed column of a scorecard (`card` indexes the binder's `cards`) or the F-score.
+    /// A computed column of a scorecard (`card` indexes the binder's `cards`) or the F-score
+    /// (which reads no scorecard: its `card` is 0 and never read).
     Score(ScoreCol, usize),
 }
 
@@ -458,10 +459,15 @@ impl<'a> Binder<'a> {
         }
         if let Some(c) = registry::column(&lower) {
             let (ty, unit, direction) = shape(c.yields, None);
-            let card = self.card_slot(&Spanned {
-                name: crate::analysis::score::BUILTIN.into(),
-                pos: n.pos,
-            });
+            // The F-score reads no scorecard: binding the built-in one for it would make a
+            // `select fscore` score every company as well (and hold the card's columns).
+            let card = match c.column {
+                ScoreCol::FScore => 0,
+                _ => self.card_slot(&Spanned {
+                    name: crate::analysis::score::BUILTIN.into(),
+                    pos: n.pos,
+                }),
+            };
             return Ok(Bound {
                 expr: BExpr::Score(c.column, card),
                 ty,
