@@ -350,3 +350,47 @@ fn one_process_after_writes_answers_as_fresh_processes() {
         "the script's last answers differ from fresh processes'"
     );
 }
+
+/// A derived metric read one point per company (a scorecard's indicators, a select of
+/// nothing else of it) is derived company by company from its inputs' chunks; read after a
+/// time-series function has built its whole column, it is taken from that column. Both
+/// give the same points, for the derived indicators and the F-score's inputs, latest and
+/// at a quarter.
+#[test]
+fn a_metric_derived_company_by_company_equals_its_whole_column() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = session(dir.path());
+    let metrics = [
+        "roe",
+        "roa",
+        "gross_margin",
+        "profit_margin",
+        "turnover",
+        "gearing_ratio",
+        "cash_flow_margin",
+        "revenue_yoy",
+        "net_profit_yoy",
+        "ocf_yoy",
+        "current_ratio",
+        "eps",
+    ];
+    for at in ["", " at 2024Q2"] {
+        let select = format!("select {}{at} order by symbol", metrics.join(", "));
+        let json = |s: &mut Session, q: &str| {
+            s.execute(q)
+                .unwrap()
+                .iter()
+                .filter_map(|o| finq::cli::render_output(o, Format::Json))
+                .collect::<Vec<_>>()
+                .join("\n")
+        };
+        s.clear_cache();
+        let by_company = json(&mut s, &select);
+        s.clear_cache();
+        let whole: Vec<String> = metrics.iter().map(|m| format!("mavg({m}, 1)")).collect();
+        json(&mut s, &format!("select {}", whole.join(", ")));
+        let from_whole = json(&mut s, &select);
+        assert!(by_company.len() > 10_000, "{by_company}");
+        assert_eq!(by_company, from_whole, "{select}");
+    }
+}

@@ -415,6 +415,15 @@ impl Columns {
         self.companies.clone()
     }
 
+    /// A metric read company by company: from its whole column when one is in memory,
+    /// otherwise straight from its chunks (nothing is kept).
+    pub fn rows<'a>(&self, db: &'a Database, id: &str) -> RowSeries<'a> {
+        match self.metrics.get(id) {
+            Some(col) => RowSeries::whole(col.clone()),
+            None => RowSeries::stored(db, id),
+        }
+    }
+
     /// Brings what is kept of one metric up to date after a write changed company `row`'s
     /// points of it (`symbol`, an existing company): its whole and anchored columns get
     /// the row as stored now, and a kept single series is forgotten. Nothing is read when

@@ -13,7 +13,7 @@ use crate::analysis::fscore::{self, FScore};
 use crate::analysis::fx::Fx;
 use crate::analysis::score::{ScoreTable, Scorecard};
 use crate::analysis::tables::{Indicated, Tables};
-use crate::columns::{Columns, Companies, MetricColumn};
+use crate::columns::{Columns, Companies, MetricColumn, RowSeries};
 use crate::error::Result;
 use crate::model::{Period, Series, SeriesRef};
 use crate::query::bind::{BExpr, Binder};
@@ -130,6 +130,7 @@ impl Cache {
         for d in &affected {
             self.patch_derived(db, d, &rows, &changed, &mut done)?;
         }
+        self.patch_anchored_only(db, &rows, &changed)?;
         let mut tables = std::mem::take(&mut self.tables);
         let r = tables.patch_scores(&mut |id, at| self.indicator_values(db, &companies, id, at));
         self.tables = tables;
@@ -212,6 +213,38 @@ impl Cache {
                 let key = (d.to_string(), *at);
                 if let Some(col) = self.derived_anchored.get_mut(&key)
                     && !crate::columns::patch_anchored(col, *row, now, *at)
+                {
+                    self.derived_anchored.remove(&key);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The changed `rows` of derived metrics kept only as one point per company (derived
+    /// company by company, see [`Cache::anchored`]): each changed company's series derived
+    /// afresh from its own inputs.
+    fn patch_anchored_only(
+        &mut self,
+        db: &Database,
+        rows: &[(usize, String)],
+        changed: &[&str],
+    ) -> Result<()> {
+        let kept: Vec<(String, Option<Period>)> = self
+            .derived_anchored
+            .keys()
+            .filter(|(d, _)| !self.derived.contains_key(d) && changed.iter().any(|m| reads(d, m)))
+            .cloned()
+            .collect();
+        for key in kept {
+            for (row, symbol) in rows {
+                let (codes, values) = self.series(db, &key.0, symbol)?.unzipped();
+                let now = SeriesRef {
+                    codes: &codes,
+                    values: &values,
+                };
+                if let Some(col) = self.derived_anchored.get_mut(&key)
+                    && !crate::columns::patch_anchored(col, *row, now, key.1)
                 {
                     self.derived_anchored.remove(&key);
                 }
@@ -465,7 +498,8 @@ impl Cache {
 
     /// A metric as one point per company at `at` (what a statement reading nothing else of
     /// it needs). A stored-only metric reads just those points from storage; a derived one
-    /// is taken from its whole column.
+    /// is taken from its whole column when that is in memory, and is otherwise derived
+    /// company by company from its inputs' chunks, keeping nothing whole.
     pub fn anchored(
         &mut self,
         db: &Database,
@@ -479,11 +513,65 @@ impl Cache {
         if let Some(c) = self.derived_anchored.get(&key) {
             return Ok(c.clone());
         }
-        let whole = self.metric(db, id)?;
-        let rows = self.columns.companies(db)?.len();
-        let col = Arc::new(MetricColumn::anchored_from(&whole, rows, at));
+        let companies = self.columns.companies(db)?;
+        let col = match self.derived.get(id).cloned() {
+            Some(whole) => MetricColumn::anchored_from(&whole, companies.len(), at),
+            None => match self.streamed(db, id, &mut Vec::new())? {
+                Some(mut rows) => anchored_rows(&companies, &mut rows, at)?,
+                None => {
+                    let whole = self.metric(db, id)?;
+                    MetricColumn::anchored_from(&whole, companies.len(), at)
+                }
+            },
+        };
+        let col = Arc::new(col);
         self.derived_anchored.insert(key, col.clone());
         Ok(col)
+    }
+
+    /// `id` read company by company as [`Cache::effective`] would derive it, its inputs
+    /// streamed from their chunks; `None` when something on the way needs whole columns (a
+    /// user's formula, or a market multiple on a database with exchange rates).
+    fn streamed<'a>(
+        &mut self,
+        db: &'a Database,
+        id: &str,
+        stack: &mut Vec<String>,
+    ) -> Result<Option<derive::Rows<'a>>> {
+        if let Some(c) = self.derived.get(id) {
+            return Ok(Some(derive::Rows::Plain(RowSeries::whole(c.clone()))));
+        }
+        if user_formula_text(db, id).is_some() {
+            return Ok(match stack.iter().any(|s| s == id) {
+                true => Some(derive::Rows::Plain(self.columns.rows(db, id))),
+                false => None,
+            });
+        }
+        let Some(rule) = self.rule(db, id, stack)? else {
+            return Ok(Some(derive::Rows::Plain(self.columns.rows(db, id))));
+        };
+        if self.multiple_bases(db, rule)?.is_some() {
+            return Ok(None);
+        }
+        stack.push(id.to_string());
+        let mut inputs = Vec::with_capacity(rule.inputs.len());
+        for input in rule.inputs {
+            let rows = match input.stored_only {
+                true => Some(derive::Rows::Plain(self.columns.rows(db, input.id))),
+                false => self.streamed(db, input.id, stack)?,
+            };
+            let Some(rows) = rows else {
+                stack.pop();
+                return Ok(None);
+            };
+            inputs.push(rows);
+        }
+        stack.pop();
+        Ok(Some(derive::Rows::derived(
+            rule,
+            self.columns.rows(db, id),
+            inputs,
+        )))
     }
 
     /// One company's series of a metric as statements read it, derived from that company's
@@ -782,6 +870,25 @@ impl Cache {
         self.tables = tables;
         r
     }
+}
+
+/// Each company's point at `at` of a metric read company by company.
+fn anchored_rows(
+    companies: &Companies,
+    rows: &mut derive::Rows,
+    at: Option<Period>,
+) -> Result<MetricColumn> {
+    let mut b = crate::columns::ColumnBuilder::new(companies.len());
+    for (r, company) in companies.rows.iter().enumerate() {
+        if r % 4096 == 0 {
+            crate::error::stop::check()?;
+        }
+        let s = rows.at(r, &company.key)?;
+        if let Some(i) = s.anchor(at) {
+            b.push(r, &s.codes[i..=i], &s.values[i..=i]);
+        }
+    }
+    Ok(b.finish())
 }
 
 /// Whether metric `d`, as statements read it, can change when `m`'s stored points do: it

@@ -17,6 +17,10 @@
 //! - market multiples exist at the day points of a price or market cap, against the latest
 //!   statement at most 15 months old.
 
+mod rows;
+
+pub use rows::Rows;
+
 use crate::columns::{ColumnBuilder, MetricColumn};
 use crate::model::{Date, Period, PeriodKind, SeriesRef};
 
