@@ -1,13 +1,13 @@
 //! Scorecards and F-scores of every company at one period, computed from the columns layer
 //! and kept until the next write (a session holds one [`Tables`] beside its columns).
 
+use super::derive::Rows;
 use super::fscore::{self, FScore};
 use super::fx::RankedMoney;
 use super::score::{ScoreTable, Scorecard};
-use crate::columns::{Companies, MetricColumn, RowSeries, SeriesRef};
+use crate::columns::{Companies, SeriesRef};
 use crate::error::Result;
 use crate::model::Period;
-use crate::storage::Database;
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -99,26 +99,21 @@ impl Tables {
         Ok(t)
     }
 
-    /// Every company's F-score at `at` (SCORING.md). `input` gives an input's whole column
-    /// when it is in memory already or must be derived; any other input is read side by
-    /// side with the rest, company by company, straight from its chunks, so no whole column
-    /// is kept for one score per company.
-    pub fn fscores(
+    /// Every company's F-score at `at` (SCORING.md). `input` gives an input as statements
+    /// read it, company by company (from a column in memory, or straight from its chunks and
+    /// derived as it goes), so no whole column is built for one score per company.
+    pub fn fscores<'a>(
         &mut self,
         companies: &Companies,
-        db: &Database,
         at: Option<Period>,
-        input: &mut dyn FnMut(&str) -> Result<Option<Arc<MetricColumn>>>,
+        input: &mut dyn FnMut(&str) -> Result<Rows<'a>>,
     ) -> Result<Arc<Vec<FScore>>> {
         if let Some(t) = self.fscores.get(&at) {
             return Ok(t.clone());
         }
-        let mut inputs: Vec<RowSeries> = Vec::with_capacity(fscore::INPUTS.len());
+        let mut inputs: Vec<Rows> = Vec::with_capacity(fscore::INPUTS.len());
         for id in fscore::INPUTS {
-            inputs.push(match input(id)? {
-                Some(col) => RowSeries::whole(col),
-                None => RowSeries::stored(db, id),
-            });
+            inputs.push(input(id)?);
         }
         let mut out = Vec::with_capacity(companies.len());
         for (r, row) in companies.rows.iter().enumerate() {

@@ -36,19 +36,6 @@ pub struct MetricColumn {
 }
 
 impl MetricColumn {
-    /// A column that keeps, for each company of `whole`, only the point [`SeriesRef::anchor`]
-    /// picks at `at` (what a statement reading one point per company needs).
-    pub fn anchored_from(whole: &MetricColumn, rows: usize, at: Option<Period>) -> MetricColumn {
-        let mut b = ColumnBuilder::new(rows);
-        for row in 0..rows {
-            let s = whole.series(row);
-            if let Some(i) = s.anchor(at) {
-                b.push(row, &s.codes[i..=i], &s.values[i..=i]);
-            }
-        }
-        b.finish()
-    }
-
     pub fn series(&self, company: usize) -> SeriesRef<'_> {
         let company = match self.only {
             Some(r) if r == company => 0,
@@ -458,11 +445,6 @@ impl Columns {
             }
         }
         Ok(())
-    }
-
-    /// A metric's whole column if an earlier statement loaded it (nothing is read).
-    pub fn loaded(&self, id: &str) -> Option<Arc<MetricColumn>> {
-        self.metrics.get(id).cloned()
     }
 
     /// One company's series of one metric (empty when it has none), read from its chunk

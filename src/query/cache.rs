@@ -514,19 +514,20 @@ impl Cache {
             return Ok(c.clone());
         }
         let companies = self.columns.companies(db)?;
-        let col = match self.derived.get(id).cloned() {
-            Some(whole) => MetricColumn::anchored_from(&whole, companies.len(), at),
-            None => match self.streamed(db, id, &mut Vec::new())? {
-                Some(mut rows) => anchored_rows(&companies, &mut rows, at)?,
-                None => {
-                    let whole = self.metric(db, id)?;
-                    MetricColumn::anchored_from(&whole, companies.len(), at)
-                }
-            },
-        };
-        let col = Arc::new(col);
+        let mut rows = self.rows(db, id)?;
+        let col = Arc::new(anchored_rows(&companies, &mut rows, at)?);
         self.derived_anchored.insert(key, col.clone());
         Ok(col)
+    }
+
+    /// A metric as statements read it, company by company: from its whole column when that
+    /// is in memory or something on the way needs one, else derived from its inputs' chunks
+    /// ([`Cache::streamed`]).
+    pub fn rows<'a>(&mut self, db: &'a Database, id: &str) -> Result<derive::Rows<'a>> {
+        Ok(match self.streamed(db, id, &mut Vec::new())? {
+            Some(rows) => rows,
+            None => derive::Rows::Plain(RowSeries::whole(self.metric(db, id)?)),
+        })
     }
 
     /// `id` read company by company as [`Cache::effective`] would derive it, its inputs
@@ -861,12 +862,7 @@ impl Cache {
     pub fn fscores(&mut self, db: &Database, at: Option<Period>) -> Result<Arc<Vec<FScore>>> {
         let companies = self.companies(db)?;
         let mut tables = std::mem::take(&mut self.tables);
-        let r = tables.fscores(&companies, db, at, &mut |id| {
-            if self.is_derived(db, id)? {
-                return self.metric(db, id).map(Some);
-            }
-            Ok(self.columns.loaded(id))
-        });
+        let r = tables.fscores(&companies, at, &mut |id| self.rows(db, id));
         self.tables = tables;
         r
     }

@@ -5,7 +5,8 @@
 //! holds a company's stored points and, at every other period where the rule gives a value,
 //! the derived one ("stored wins"). Columns are derived whole, for every company at once,
 //! from the input columns the caller resolves (which may themselves be derived: a chain
-//! such as gross_margin from a derived gross_profit). Every value can also be explained:
+//! such as gross_margin from a derived gross_profit), or company by company ([`Rows`])
+//! when a statement needs one value per company. Every value can also be explained:
 //! [`explain`] says which inputs at which periods it came from, or why it is missing.
 //!
 //! The period rules, all from SPEC.md §1 and DERIVATIONS.md:
