@@ -12,7 +12,7 @@ use crate::analysis::derive::{self, Rule};
 use crate::analysis::fscore::{self, FScore};
 use crate::analysis::fx::Fx;
 use crate::analysis::score::{ScoreTable, Scorecard};
-use crate::analysis::tables::{Indicated, Tables};
+use crate::analysis::tables::Tables;
 use crate::columns::{Columns, Companies, MetricColumn, RowSeries};
 use crate::error::Result;
 use crate::model::{Period, Series, SeriesRef};
@@ -21,6 +21,9 @@ use crate::query::eval::Ctx;
 use crate::storage::Database;
 use std::collections::HashMap;
 use std::sync::Arc;
+
+mod indicators;
+mod multiples;
 
 /// The basis of each input of a rule (`None`: not money).
 type InputBases = Vec<Option<crate::model::currency::Basis>>;
@@ -174,14 +177,7 @@ impl Cache {
                 self.patch_derived(db, input.id, rows, changed, done)?;
             }
         }
-        let mut inputs = Vec::with_capacity(rule.inputs.len());
-        for input in rule.inputs {
-            inputs.push(if input.stored_only {
-                self.columns.metric(db, input.id)?
-            } else {
-                self.effective(db, input.id, &mut Vec::new())?
-            });
-        }
+        let inputs = self.rule_inputs(db, rule)?;
         let stored = self.columns.metric(db, d)?;
         let periods: Vec<Option<Period>> = self
             .derived_anchored
@@ -192,6 +188,9 @@ impl Cache {
         let (mut scratch, mut codes, mut values) = (Vec::new(), Vec::new(), Vec::new());
         for (row, _) in rows {
             let series: Vec<SeriesRef> = inputs.iter().map(|c| c.series(*row)).collect();
+            // A market multiple's inputs in one currency, as the whole column has them.
+            let converted = self.multiple_row(db, rule, *row, &series)?;
+            let series = converted.as_ref().map_or(series, multiples::refs);
             derive::derive_series(
                 rule.formula,
                 stored.series(*row),
@@ -251,6 +250,19 @@ impl Cache {
             }
         }
         Ok(())
+    }
+
+    /// The whole columns of a rule's inputs, as the rule reads them.
+    fn rule_inputs(&mut self, db: &Database, rule: &Rule) -> Result<Vec<Arc<MetricColumn>>> {
+        let mut inputs = Vec::with_capacity(rule.inputs.len());
+        for input in rule.inputs {
+            inputs.push(if input.stored_only {
+                self.columns.metric(db, input.id)?
+            } else {
+                self.effective(db, input.id, &mut Vec::new())?
+            });
+        }
+        Ok(inputs)
     }
 
     /// One company's F-score at `at`, from its inputs as statements read them.
@@ -450,25 +462,14 @@ impl Cache {
         db: &Database,
         rule: &Rule,
         symbol: &str,
-        inputs: &mut [(Vec<u32>, Vec<f64>)],
+        inputs: &mut multiples::Owned,
     ) -> Result<()> {
-        let Some((fx, bases)) = self.multiple_bases(db, rule)? else {
-            return Ok(());
-        };
         let companies = self.columns.companies(db)?;
         let Some(row) = companies.index_of(symbol) else {
             return Ok(());
         };
-        if !fx.differs(&companies, row, &bases) {
-            return Ok(());
-        }
-        for ((codes, values), basis) in inputs.iter_mut().zip(&bases) {
-            if let Some(b) = basis {
-                let from = fx.currency_of(&companies, row, *b);
-                let (mut c, mut v) = (Vec::new(), Vec::new());
-                fx.points_to_base(from, codes, values, &mut c, &mut v);
-                (*codes, *values) = (c, v);
-            }
+        if let Some(converted) = self.multiple_row(db, rule, row, &multiples::refs(inputs))? {
+            *inputs = converted;
         }
         Ok(())
     }
@@ -638,13 +639,7 @@ impl Cache {
         let stored = self.columns.series(db, id, symbol)?;
         let mut unzipped: Vec<(Vec<u32>, Vec<f64>)> = inputs.iter().map(|s| s.unzipped()).collect();
         self.multiple_series(db, rule, symbol, &mut unzipped)?;
-        let refs: Vec<SeriesRef> = unzipped
-            .iter()
-            .map(|(c, v)| SeriesRef {
-                codes: c,
-                values: v,
-            })
-            .collect();
+        let refs = multiples::refs(&unzipped);
         let (sc, sv) = stored.unzipped();
         let (mut scratch, mut codes, mut values) = (Vec::new(), Vec::new(), Vec::new());
         derive::derive_series(
@@ -763,13 +758,7 @@ impl Cache {
         }
         let mut unzipped: Vec<(Vec<u32>, Vec<f64>)> = inputs.iter().map(|s| s.unzipped()).collect();
         self.multiple_series(db, rule, symbol, &mut unzipped)?;
-        let refs: Vec<SeriesRef> = unzipped
-            .iter()
-            .map(|(c, v)| SeriesRef {
-                codes: c,
-                values: v,
-            })
-            .collect();
+        let refs = multiples::refs(&unzipped);
         Ok(match derive::explain(rule, &refs, code) {
             (v, derive::Provenance::Derived(used)) => {
                 let mut parts = Vec::with_capacity(used.len());
@@ -804,57 +793,6 @@ impl Cache {
         });
         self.tables = tables;
         r
-    }
-
-    /// Every company's value of a scorecard indicator at `at`: a stored or derived metric's
-    /// point, or a user's computed metric (`define metric`) evaluated as a select would.
-    pub fn indicator_values(
-        &mut self,
-        db: &Database,
-        companies: &Companies,
-        id: &str,
-        at: Option<Period>,
-    ) -> Result<Indicated> {
-        let catalog = db.shared_catalog();
-        let computed = catalog
-            .get(id)
-            .is_some_and(|d| d.id == id && d.expr.is_some() && !catalog.is_builtin(id));
-        if !computed {
-            let col = self.anchored(db, id, at)?;
-            // Money values of companies in different currencies meet in a ranking: each
-            // goes to the base currency first (analysis::fx).
-            if let Some(basis) = catalog.get(id).and_then(crate::model::currency::basis_of)
-                && let Some(fx) = self.fx(db)?
-            {
-                let all = self.companies(db)?;
-                let (values, money) = fx.ranked(&all, id, basis, &col, at);
-                return Ok((values, Some(Arc::new(money))));
-            }
-            let values = (0..companies.len())
-                .map(|c| col.series(c).value_at(at))
-                .collect();
-            return Ok((values, None));
-        }
-        let mut binder = Binder::new(&catalog, companies);
-        let bound = binder.bind(&crate::query::ast::Expr::Name(crate::query::ast::Spanned {
-            name: id.to_string(),
-            pos: 0,
-        }))?;
-        let metrics = binder
-            .metrics
-            .iter()
-            .map(|m| self.metric(db, m))
-            .collect::<Result<Vec<_>>>()?;
-        let ctx = Ctx {
-            companies,
-            metrics: &metrics,
-            at,
-            items: &[],
-            scores: &[],
-            fscores: None,
-        };
-        let rows: Vec<usize> = (0..companies.len()).collect();
-        Ok((ctx.eval(&bound.expr, &rows)?.into_num(), None))
     }
 
     /// Every company's F-score at `at`. Inputs that are derived (gross margin from

@@ -198,8 +198,10 @@ fn own_value(
     let Some(Some(money)) = table.money.get(k) else {
         return Ok((table.values[k][row], None));
     };
-    let col = env.cache.anchored(env.db, id, at)?;
-    let v = col.series(row).value_at(at);
+    let v = match money.own_value(row) {
+        Some(v) => v,
+        None => env.cache.anchored(env.db, id, at)?.series(row).value_at(at),
+    };
     Ok((v, Some(money.own_currency(row).to_string())))
 }
 
