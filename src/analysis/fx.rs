@@ -8,9 +8,10 @@
 //!   whether they must be converted (their values are in more than one currency, or in one
 //!   that is not the base and can be converted), converts them, and says which currency the
 //!   results are in and how many values were left out for want of a rate.
-//! - [`Fx::align_multiple_inputs`] converts, for the companies whose market and statement
-//!   currencies differ, the inputs of a market multiple (market_cap / net_income) before
-//!   they are divided.
+//! - [`Fx::align_multiple_inputs`] (`fx/multiple.rs`) converts, for the companies whose
+//!   market and statement currencies differ, the inputs of a market multiple (market_cap /
+//!   net_income) before they are divided, and [`Fx::multiple_left_out`] says which of the
+//!   multiple's values that left out for want of a rate.
 //!
 //! Each value converts at the rate of its own period's end ([`Rates::usd`]: the latest fx
 //! day on or before it, at most 31 days earlier).
@@ -43,8 +44,8 @@ pub struct Aligned {
     pub columns: Vec<Option<Arc<MetricColumn>>>,
     /// The currency the money results are in.
     pub currency: String,
-    /// One line when values were left out: how many, and why.
-    pub note: Option<String>,
+    /// The values left out for want of a rate ([`LeftOut::note`] says it in one line).
+    pub left: LeftOut,
 }
 
 /// What money values meeting come to ([`Fx::meet`]).
@@ -57,7 +58,7 @@ pub(crate) enum Meet<'a> {
 
 /// Values left out for want of a rate: a count, and per currency the latest period end
 /// that had none.
-#[derive(Default)]
+#[derive(Debug, Default)]
 pub struct LeftOut {
     count: usize,
     latest: BTreeMap<String, Date>,
@@ -143,7 +144,7 @@ impl Fx {
         let keep = |currency: &str| Aligned {
             columns: vec![None; reads.len()],
             currency: currency.to_string(),
-            note: None,
+            left: LeftOut::default(),
         };
         if let Meet::Keep(currency) = self.meet(&met, reads.first().map_or("", |r| r.id))? {
             return Ok(keep(currency));
@@ -164,7 +165,7 @@ impl Fx {
         Ok(Aligned {
             columns,
             currency: self.base.clone(),
-            note: left.note(),
+            left,
         })
     }
 
@@ -265,85 +266,6 @@ impl Fx {
             .ok_or_else(|| NoRate::Unknown(from.to_string()))?;
         Ok(v * self.rates.factor(from, to, day)?)
     }
-
-    /// The inputs of a market multiple (`inputs[k]` of basis `bases[k]`), with the rows
-    /// of companies whose currencies differ between those bases converted to the base
-    /// currency point by point (a point without a rate is dropped, so the multiple is
-    /// missing there). `None` when no company needs it.
-    pub fn align_multiple_inputs(
-        &self,
-        companies: &Companies,
-        bases: &[Option<Basis>],
-        inputs: &[Arc<MetricColumn>],
-    ) -> Option<Vec<Arc<MetricColumn>>> {
-        let rows: Vec<usize> = (0..companies.len())
-            .filter(|&r| self.differs(companies, r, bases))
-            .collect();
-        if rows.is_empty() {
-            return None;
-        }
-        let mut out = Vec::with_capacity(inputs.len());
-        for (input, basis) in inputs.iter().zip(bases) {
-            let Some(basis) = *basis else {
-                out.push(input.clone());
-                continue;
-            };
-            let mut b = ColumnBuilder::new(companies.len());
-            let (mut codes, mut values) = (Vec::new(), Vec::new());
-            let mut next = rows.iter().peekable();
-            for row in 0..companies.len() {
-                let s = input.series(row);
-                if next.peek() != Some(&&row) {
-                    if !s.is_empty() {
-                        b.push(row, s.codes, s.values);
-                    }
-                    continue;
-                }
-                next.next();
-                let from = self.currency_of(companies, row, basis);
-                self.points_to_base(from, s.codes, s.values, &mut codes, &mut values);
-                b.push(row, &codes, &values);
-            }
-            out.push(Arc::new(b.finish()));
-        }
-        Some(out)
-    }
-}
-
-impl Fx {
-    /// Whether a company's currencies differ between the bases of some inputs.
-    pub fn differs(&self, companies: &Companies, row: usize, bases: &[Option<Basis>]) -> bool {
-        let mut seen: Option<&str> = None;
-        bases.iter().flatten().any(|&b| {
-            let c = self.currency_of(companies, row, b);
-            match seen {
-                Some(s) => s != c,
-                None => {
-                    seen = Some(c);
-                    false
-                }
-            }
-        })
-    }
-
-    /// A series in `from` as base-currency points (points without a rate dropped).
-    pub fn points_to_base(
-        &self,
-        from: &str,
-        codes: &[u32],
-        values: &[f64],
-        out_codes: &mut Vec<u32>,
-        out_values: &mut Vec<f64>,
-    ) {
-        out_codes.clear();
-        out_values.clear();
-        for (&code, &v) in codes.iter().zip(values) {
-            if let Ok(x) = self.value_in(v, code, from, &self.base) {
-                out_codes.push(code);
-                out_values.push(x);
-            }
-        }
-    }
 }
 
 /// `CNY and USD`, `CNY, HKD and USD`.
@@ -355,6 +277,7 @@ fn and_list(items: &[&str]) -> String {
     }
 }
 
+mod multiple;
 mod ranked;
 pub use ranked::RankedMoney;
 

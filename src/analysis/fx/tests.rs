@@ -76,7 +76,7 @@ fn mixed_currencies_convert_to_the_base_or_fail_without_rates() {
     assert_eq!(c.series(0).values, &[100.0]);
     assert_eq!(c.series(1).values, &[25.0]);
     assert_eq!(c.series(2).values, &[37.5]);
-    assert_eq!(a.note, None);
+    assert_eq!(a.left.note(), None);
 }
 
 #[test]
@@ -95,7 +95,7 @@ fn a_value_without_a_rate_is_left_out_with_a_note() {
     let a = fx.align(&cs, &[read], &[0, 1, 2]).unwrap();
     assert!(a.columns[0].as_ref().unwrap().series(1).is_empty());
     assert_eq!(
-        a.note.as_deref(),
+        a.left.note().as_deref(),
         Some("2 values left out: no CNY rate within 31 days on or before 2024-12-31")
     );
 }

@@ -3,7 +3,7 @@
 
 use super::{Env, cell};
 use crate::analysis::fscore::FScore;
-use crate::analysis::fx::MoneyRead;
+use crate::analysis::fx::{LeftOut, MoneyRead};
 use crate::analysis::score::ScoreTable;
 use crate::analysis::stats;
 use crate::columns::{Companies, MetricColumn};
@@ -37,6 +37,8 @@ pub struct Inputs {
     pub currency: Option<String>,
     /// Money values left out of the conversion, in one line.
     pub note: Option<String>,
+    /// The same, counted while the rows are narrowed.
+    left: LeftOut,
     scores: Vec<Arc<ScoreTable>>,
     fscores: Option<Arc<Vec<FScore>>>,
 }
@@ -79,11 +81,19 @@ pub fn filtered_rows(env: &mut Env, plan: &SelectPlan) -> Result<(Inputs, Vec<us
         false => None,
     };
     let rows = narrow_by_index(&plan.companies, &plan.index, source);
-    // A custom scorecard's money indicators are ranked within peer groups: the groups of
-    // these rows must meet in one currency (else the error naming the fix).
+    // A custom scorecard's money indicators are ranked within peer groups: the groups whose
+    // scores the answer reads must meet in one currency (else the error naming the fix).
+    // A filter that reads a card's scores reads them for every row it tests; otherwise only
+    // the rows it keeps are read (checked after it).
+    let filter_cards = plan
+        .filter
+        .as_ref()
+        .map_or(Vec::new(), |f| cards_read(&f.0.expr));
     let mut score_notes: Vec<String> = Vec::new();
-    for t in &scores {
-        score_notes.extend(t.meet_rows(&rows)?);
+    for (k, t) in scores.iter().enumerate() {
+        if filter_cards.contains(&k) {
+            score_notes.extend(t.meet_rows(&rows)?);
+        }
     }
     let mut inputs = Inputs {
         metrics,
@@ -91,6 +101,7 @@ pub fn filtered_rows(env: &mut Env, plan: &SelectPlan) -> Result<(Inputs, Vec<us
         fscores,
         currency: None,
         note: None,
+        left: LeftOut::default(),
     };
     // Money meets money in a condition that reads it (`where market_cap > 1e9`): the money
     // columns are converted before it, over the rows the other conditions keep (each
@@ -145,12 +156,70 @@ pub fn filtered_rows(env: &mut Env, plan: &SelectPlan) -> Result<(Inputs, Vec<us
     };
     let rows = keep(&inputs, &plain, rows)?;
     align_currencies(env, plan, &money, &mut inputs, &rows)?;
+    let rows = keep(&inputs, &with_money, rows)?;
+    for (k, t) in inputs.scores.iter().enumerate() {
+        if !filter_cards.contains(&k) {
+            score_notes.extend(t.meet_rows(&rows)?);
+        }
+    }
+    if env.cache.fx(env.db)?.is_some() {
+        multiples_left_out(env, plan, &inputs.metrics, &rows, &mut inputs.left)?;
+    }
+    score_notes.extend(inputs.left.note());
     if !score_notes.is_empty() {
-        score_notes.extend(inputs.note.take());
         inputs.note = Some(score_notes.join("; "));
     }
-    let rows = keep(&inputs, &with_money, rows)?;
     Ok((inputs, rows))
+}
+
+/// Counts in `left` the values of market multiples (pe_ttm, pb, ...) the answer's `rows`
+/// would have read but that are missing for want of a rate: read at a period, a value
+/// newer than the one read (and not after the period); read whole, every such value.
+fn multiples_left_out(
+    env: &mut Env,
+    plan: &SelectPlan,
+    columns: &[Arc<MetricColumn>],
+    rows: &[usize],
+    left: &mut LeftOut,
+) -> Result<()> {
+    use crate::model::Period;
+    // The newest period a read at `plan.at` may take (a fiscal period is read exactly).
+    let (limit, exact) = match plan.at {
+        None => (u32::MAX, false),
+        Some(p @ Period::Day(_)) => (p.code() | 3, false),
+        Some(p) => (p.code(), true),
+    };
+    for (read, column) in plan.reads.iter().zip(columns) {
+        for (row, code, why) in env.cache.multiple_left_out(env.db, &read.metric, rows)? {
+            let passed_over = match read.whole {
+                true => code <= limit,
+                false if exact => code == limit,
+                false => {
+                    let read_at = column.series(row).codes.last().copied();
+                    code <= limit && read_at.is_none_or(|c| code > c)
+                }
+            };
+            if passed_over {
+                left.add(why);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The scorecards (by the plan's card slots) an expression reads scores of.
+fn cards_read(e: &BExpr) -> Vec<usize> {
+    use crate::query::registry::ScoreCol;
+    let mut out = Vec::new();
+    e.visit(&mut |x| {
+        if let BExpr::Score(col, card) = x
+            && *col != ScoreCol::FScore
+            && !out.contains(card)
+        {
+            out.push(*card);
+        }
+    });
+    out
 }
 
 /// The money slots that some expression of the plan reads as an amount. A ratio of two
@@ -242,7 +311,7 @@ fn align_currencies(
         }
     }
     inputs.currency = Some(aligned.currency);
-    inputs.note = aligned.note;
+    inputs.left = aligned.left;
     Ok(())
 }
 
