@@ -16,7 +16,7 @@ use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
-use support::server::{Server, add_sp500, agent, cli_json, get, sample_db};
+use support::server::{Server, add_sp500, agent, cli_json, get, import_sample_rates, sample_db};
 
 /// The first of `names` found on PATH (or at one of `also`).
 fn find_program(names: &[&str], also: &[&str]) -> Option<PathBuf> {
@@ -169,6 +169,9 @@ fn the_pages_work_in_a_real_browser() {
     let db = dir.path().join("demo.db");
     sample_db(&db);
     add_sp500(&db);
+    // Illustrative CNY rates, so the console can show market caps of KC.US (USD) and the
+    // SH companies (CNY) in one column.
+    import_sample_rates(&db);
     let json = |s: &str| -> Value { serde_json::from_str(&cli_json(&db, s)).unwrap() };
     let expected = Expected {
         score: json("score KC.US"),
@@ -344,7 +347,8 @@ async fn console(c: &Client, server: &Server, docs: &Path) {
     // Tall enough that the console and all twelve rows fit the screenshot.
     c.set_window_size(1280, 1500).await.unwrap();
     c.goto(&server.url("/")).await.unwrap();
-    let statement = "select roe, pb where industry = \"Internet Services and Infrastructure\" rank";
+    let statement =
+        "select roe, pb, market_cap where industry = \"Internet Services and Infrastructure\" rank";
     let box_ = c.find(Locator::Css("#statements")).await.unwrap();
     box_.send_keys(statement).await.unwrap();
     c.find(Locator::Css("#run"))
@@ -361,6 +365,19 @@ async fn console(c: &Client, server: &Server, docs: &Path) {
         "KC.US"
     );
     assert!(text(c, ".result .footer").await.starts_with("12 rows"));
+    // Market caps of USD and CNY companies meet in one column, converted to the base
+    // currency the header names: KC.US 5.18B USD as it is, QingCloud 3.52B CNY at 0.1385 =
+    // 487.66M USD.
+    let head = text(c, "#result-1 thead").await;
+    assert!(head.contains("market_cap (USD)"), "{head}");
+    assert_eq!(
+        text(c, "#result-1 tbody tr:first-child td:nth-child(5)").await,
+        "5.18B"
+    );
+    assert_eq!(
+        text(c, "#result-1 tbody tr:nth-child(2) td:nth-child(5)").await,
+        "487.66M"
+    );
     assert!(
         count(c, "#csv").await == 1 && count(c, "#json").await == 1,
         "downloads offered"

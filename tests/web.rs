@@ -545,15 +545,7 @@ fn the_industry_page_shows_market_cap_in_one_currency_or_says_why_not() {
         );
         assert!(r.body.contains("id=\"members-table\""), "{}", r.body);
     }
-    let rates =
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/fx/sample_rates.csv");
-    let o = Command::new(support::server::finq_bin())
-        .arg("--db")
-        .arg(&db)
-        .args(["import", rates.to_str().unwrap(), "--kind", "fx"])
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    support::server::import_sample_rates(&db);
     let server = Server::start(&db, &[]);
     let r = get(&agent(), &server.url(page), &[]);
     assert_eq!(r.status, 200);

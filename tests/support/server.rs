@@ -25,6 +25,22 @@ pub fn add_sp500(path: &Path) {
     finq::demo::load_sp500(&mut s).expect("load the S&P 500 snapshot");
 }
 
+/// Imports the illustrative CNY rates of `tests/data/fx/sample_rates.csv` (not sourced data)
+/// into the database at `path` with `finq import --kind fx`, so the sample's money of
+/// different currencies can meet.
+pub fn import_sample_rates(path: &Path) {
+    let rates = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/fx/sample_rates.csv");
+    let o = Command::new(finq_bin())
+        .arg("--db")
+        .arg(path)
+        .arg("import")
+        .arg(&rates)
+        .args(["--kind", "fx"])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+}
+
 /// A `finq gen --companies N` dataset in `dir/gen`, imported into `dir/db` by `finq import`
 /// (the data files stay, for their names); returns the database's path.
 pub fn generated_db(dir: &Path, companies: usize) -> PathBuf {
