@@ -4,6 +4,7 @@
 use super::exec::Env;
 use super::plan::CardPlan;
 use crate::analysis::fscore::SIGNALS;
+use crate::analysis::fx::LeftOut;
 use crate::analysis::score::ScoreTable;
 use crate::analysis::stats::{self, EPS};
 use crate::analysis::valuation;
@@ -325,8 +326,12 @@ pub fn valuation(env: &mut Env, card: &CardPlan, years: usize) -> Result<Vec<Out
         card: None,
         sparks: Vec::new(),
     };
+    // A peer's multiple left out for want of a rate is not ranked, and the note says so.
+    let mut left = LeftOut::default();
     for (id, lower) in valuation::METRICS {
         let col = env.cache.metric(env.db, id)?;
+        env.cache
+            .count_left_out(env.db, id, &members, &col, None, false, &mut left)?;
         let unit = env.db.catalog().get(id).map_or(Unit::Ratio, |d| d.unit);
         let mine = col.series(row);
         let current = mine.value_at(None);
@@ -381,7 +386,7 @@ pub fn valuation(env: &mut Env, card: &CardPlan, years: usize) -> Result<Vec<Out
         };
         t.rows.push(row_out);
     }
-    Ok(vec![Output::Table(t)])
+    Ok(with_note(Output::Table(t), left.note()))
 }
 
 /// `fscore SYMBOL [at PERIOD]`: each signal with the two sides it compares.

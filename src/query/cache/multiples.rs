@@ -5,11 +5,12 @@
 
 use super::Cache;
 use crate::analysis::derive::Rule;
-use crate::analysis::fx::Fx;
+use crate::analysis::fx::{Fx, LeftOut};
 use crate::columns::Companies;
+use crate::columns::MetricColumn;
 use crate::error::Result;
-use crate::model::SeriesRef;
 use crate::model::currency::{Basis, NoRate};
+use crate::model::{Period, SeriesRef};
 use crate::storage::Database;
 
 /// One company's input series of a rule, owned.
@@ -116,5 +117,44 @@ impl Cache {
             out.extend(left.into_iter().map(|(code, why)| (row, code, why)));
         }
         Ok(out)
+    }
+
+    /// Counts in `left` the values of market multiple `id` that the companies `rows` would
+    /// have read at `at` but that are missing for want of a rate. `column` is the multiple
+    /// as read: read at a period, the value read is the row's newest point not after it,
+    /// and a missing value newer than that (and not after the period) counts; read `whole`
+    /// (a time-series function), every missing value not after the period counts.
+    #[allow(clippy::too_many_arguments)]
+    pub fn count_left_out(
+        &mut self,
+        db: &Database,
+        id: &str,
+        rows: &[usize],
+        column: &MetricColumn,
+        at: Option<Period>,
+        whole: bool,
+        left: &mut LeftOut,
+    ) -> Result<()> {
+        // The newest period a read may take (a fiscal period is read exactly).
+        let (limit, exact) = match at {
+            None => (u32::MAX, false),
+            Some(p @ Period::Day(_)) => (p.code() | 3, false),
+            Some(p) => (p.code(), true),
+        };
+        for (row, code, why) in self.multiple_left_out(db, id, rows)? {
+            let series = column.series(row);
+            let counts = if whole {
+                code <= limit
+            } else if exact {
+                code == limit
+            } else {
+                let read = series.anchor(at).map(|i| series.codes[i]);
+                code <= limit && read.is_none_or(|c| code > c)
+            };
+            if counts {
+                left.add(why);
+            }
+        }
+        Ok(())
     }
 }

@@ -173,8 +173,7 @@ pub fn filtered_rows(env: &mut Env, plan: &SelectPlan) -> Result<(Inputs, Vec<us
 }
 
 /// Counts in `left` the values of market multiples (pe_ttm, pb, ...) the answer's `rows`
-/// would have read but that are missing for want of a rate: read at a period, a value
-/// newer than the one read (and not after the period); read whole, every such value.
+/// would have read but that are missing for want of a rate.
 fn multiples_left_out(
     env: &mut Env,
     plan: &SelectPlan,
@@ -182,27 +181,16 @@ fn multiples_left_out(
     rows: &[usize],
     left: &mut LeftOut,
 ) -> Result<()> {
-    use crate::model::Period;
-    // The newest period a read at `plan.at` may take (a fiscal period is read exactly).
-    let (limit, exact) = match plan.at {
-        None => (u32::MAX, false),
-        Some(p @ Period::Day(_)) => (p.code() | 3, false),
-        Some(p) => (p.code(), true),
-    };
     for (read, column) in plan.reads.iter().zip(columns) {
-        for (row, code, why) in env.cache.multiple_left_out(env.db, &read.metric, rows)? {
-            let passed_over = match read.whole {
-                true => code <= limit,
-                false if exact => code == limit,
-                false => {
-                    let read_at = column.series(row).codes.last().copied();
-                    code <= limit && read_at.is_none_or(|c| code > c)
-                }
-            };
-            if passed_over {
-                left.add(why);
-            }
-        }
+        env.cache.count_left_out(
+            env.db,
+            &read.metric,
+            rows,
+            column,
+            plan.at,
+            read.whole,
+            left,
+        )?;
     }
     Ok(())
 }
