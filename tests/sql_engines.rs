@@ -141,6 +141,9 @@ const QUALITY: &str = "define scorecard quality (profit: roe weight 2, gross_mar
                        safety: gearing_ratio; cash: cash_flow_margin, ocf_yoy)";
 
 const IN_SPARK: &[&str] = &[
+    "q7",
+    "q8",
+    "custom scorecard",
     "q6 as a select",
     "q9",
     "derived turnover",

@@ -4,8 +4,11 @@
 //! A scorecard: each company's peer group (its industry when that has at least 5
 //! companies, else its sector when that has 5, else every company; compared ignoring case),
 //! the members of every group some company uses, each indicator's value at the selection's
-//! period (the same anchored series a select reads), midrank percentiles within the group as
-//! window functions, weighted dimension means, the overall mean when enough dimensions are
+//! period (the same series a select reads, the latest point picked by one window over all
+//! indicators), midrank percentiles within the group as window functions over one long
+//! table of (group, member, indicator, value) rows, so that the query has a handful of
+//! windows however many indicators the card has (Spark plans every CTE anew at each
+//! reference; a window per indicator made q8 take minutes), weighted dimension means, the overall mean when enough dimensions are
 //! there, and the rank within the group where scores closer than 1e-9 tie. Sums are written
 //! in the order finq adds them, so the numbers are the same, not merely close.
 //!
@@ -43,6 +46,38 @@ pub(super) fn shifted_label(column: &str, years: usize) -> String {
 }
 
 impl Gen<'_, '_> {
+    /// Each company's value of every indicator (`k`, its place in the card) at the
+    /// selection's period, as [`Gen::anchor`] picks it, in one CTE with `k`, `symbol`,
+    /// `value`: the latest point (on or before a day) by one window over all the series.
+    fn indicator_values(&mut self, series: &[String], at: Option<Period>) -> String {
+        let filter = match at {
+            None => String::new(),
+            Some(Period::Day(day)) => {
+                format!(" WHERE period_end <= {}", self.d.date(&day.to_string()))
+            }
+            Some(p) => format!(" WHERE period = {}", self.d.text(&p.to_string())),
+        };
+        let all = series
+            .iter()
+            .enumerate()
+            .map(|(k, s)| {
+                format!("SELECT {k} AS k, symbol, period_end, kc, value FROM {s}{filter}")
+            })
+            .collect::<Vec<_>>()
+            .join(" UNION ALL ");
+        let body = match at {
+            Some(p) if !matches!(p, Period::Day(_)) => {
+                format!("SELECT k, symbol, value FROM ({all}) u")
+            }
+            _ => format!(
+                "SELECT k, symbol, value FROM (SELECT k, symbol, value, row_number() OVER \
+                 (PARTITION BY k, symbol ORDER BY period_end DESC, kc DESC) AS finq_n \
+                 FROM ({all}) u) l WHERE finq_n = 1"
+            ),
+        };
+        self.cte("a", body)
+    }
+
     /// Every company's peer group key (`g`): `i:` + its industry, `s:` + its sector, or `a`.
     fn peer_groups(&mut self, plan: &SelectPlan) -> String {
         let d = self.d;
@@ -67,7 +102,7 @@ impl Gen<'_, '_> {
     /// `symbol`, `score`, `industry_rank` and `dim0`, `dim1`, ... (dimension scores).
     pub(super) fn scorecard(&mut self, plan: &SelectPlan, card: &Scorecard) -> Result<String> {
         let catalog = self.env.db.shared_catalog();
-        let mut anchors = Vec::new();
+        let mut series = Vec::new();
         for (_, ind) in card.indicators() {
             let computed = catalog
                 .get(&ind.metric)
@@ -79,42 +114,40 @@ impl Gen<'_, '_> {
                     card.name, ind.metric
                 )));
             }
-            anchors.push(self.anchor(&ind.metric, plan.at)?);
+            series.push(self.series(&ind.metric, false)?);
         }
+        let values = self.indicator_values(&series, plan.at);
         let groups = self.peer_groups(plan);
-        // Every member of every group some company uses, with its indicator values.
-        let mut values = vec!["m.g".to_string(), "m.symbol".to_string()];
-        let mut joins = String::new();
-        for (k, a) in anchors.iter().enumerate() {
-            values.push(format!("x{k}.value AS v{k}"));
-            joins.push_str(&format!(" LEFT JOIN {a} x{k} ON x{k}.symbol = m.symbol"));
-        }
+        // Every member of every group some company uses, one row per indicator it has (a
+        // long table: one window pass ranks every indicator, where one CTE per indicator
+        // joined back made Spark plan and run dozens of windows).
         let members = format!(
-            "SELECT {} FROM (SELECT 'i:' || li AS g, symbol FROM {groups} WHERE li IS NOT NULL \
+            "SELECT m.g, m.symbol, x.k, x.value AS v FROM (SELECT 'i:' || li AS g, symbol \
+             FROM {groups} WHERE li IS NOT NULL \
              UNION ALL SELECT 's:' || ls AS g, symbol FROM {groups} WHERE ls IS NOT NULL \
-             UNION ALL SELECT 'a' AS g, symbol FROM {groups}) m{joins} \
-             WHERE m.g IN (SELECT g FROM {groups})",
-            values.join(", ")
+             UNION ALL SELECT 'a' AS g, symbol FROM {groups}) m JOIN {values} x \
+             ON x.symbol = m.symbol WHERE x.value IS NOT NULL AND m.g IN (SELECT g FROM {groups})"
         );
         let members = self.cte("v", members);
-        // Midrank percentiles within the group, 1 the best.
-        let mut pcts = vec!["g".to_string(), "symbol".to_string()];
+        // Midrank percentiles within the group and indicator, 1 the best.
+        let n = "count(v) OVER (PARTITION BY g, k)";
+        let pct = format!(
+            "SELECT g, symbol, k, CASE WHEN {n} = 1 THEN 5.0E-1 \
+             ELSE ((rank() OVER (PARTITION BY g, k ORDER BY v ASC) - 1) \
+             + (count(v) OVER (PARTITION BY g, k, v) + 1) / 2.0E0 - 1) / ({n} - 1) END AS p \
+             FROM {members}"
+        );
+        let pct = self.cte("p", pct);
+        // Back to one row per member, a column per indicator (missing where it has none).
+        let mut wide = vec!["g".to_string(), "symbol".to_string()];
         for (k, (_, ind)) in card.indicators().enumerate() {
-            let v = format!("v{k}");
-            let n = format!("count({v}) OVER (PARTITION BY g)");
-            let pct = format!(
-                "CASE WHEN {v} IS NULL THEN NULL WHEN {n} = 1 THEN 5.0E-1 \
-                 ELSE ((rank() OVER (PARTITION BY g ORDER BY {v} ASC NULLS LAST) - 1) \
-                 + (count({v}) OVER (PARTITION BY g, {v}) + 1) / 2.0E0 - 1) / ({n} - 1) END"
-            );
-            let pct = if ind.lower {
-                format!("1.0E0 - ({pct})")
-            } else {
-                pct
-            };
-            pcts.push(format!("{pct} AS p{k}"));
+            let p = if ind.lower { "1.0E0 - p" } else { "p" };
+            wide.push(format!("max(CASE WHEN k = {k} THEN {p} END) AS p{k}"));
         }
-        let pcts = self.cte("p", format!("SELECT {} FROM {members}", pcts.join(", ")));
+        let pcts = self.cte(
+            "p",
+            format!("SELECT {} FROM {pct} GROUP BY g, symbol", wide.join(", ")),
+        );
         // Dimension scores: weighted means of the available percentiles, in card order.
         let mut dims = vec!["g".to_string(), "symbol".to_string()];
         let mut k = 0;
@@ -289,5 +322,28 @@ impl Gen<'_, '_> {
                 "SELECT symbol, CASE WHEN ({known}) = 0 THEN NULL ELSE CAST({total} AS DOUBLE) END AS fscore FROM {signals}"
             ),
         ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::sql::Dialect;
+
+    /// The scorecard ranks every indicator in one window pass over a long table: Spark
+    /// inlines every CTE at each reference, and a window per indicator (33 for the built-in
+    /// card) made q8 a plan of dozens of windows that took minutes.
+    #[test]
+    fn a_scorecard_ranks_all_indicators_in_one_window_pass() {
+        let mut s = crate::Session::in_memory().unwrap();
+        s.execute("set A.US roe at 2024Q4 = 12%; set A.US industry = \"Tools\"")
+            .unwrap();
+        for d in [Dialect::DuckDb, Dialect::Spark] {
+            let sql = s.sql("select score rank limit 10", d).unwrap();
+            assert_eq!(sql.matches("rank() OVER").count(), 1, "{sql}");
+            assert_eq!(sql.matches("PARTITION BY k, symbol").count(), 1, "{sql}");
+            let sql = s.sql("select score at 2024Q4", d).unwrap();
+            assert!(sql.contains("WHERE period = '2024Q4'"), "{sql}");
+            assert_eq!(sql.matches("PARTITION BY k, symbol").count(), 0, "{sql}");
+        }
     }
 }
