@@ -14,8 +14,9 @@ use crate::storage::Database;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-/// `series`: one company's series, one row per period, each with its year-on-year change.
-pub fn series(env: &mut Env, plan: &SeriesPlan) -> Result<Table> {
+/// `series`: one company's series, one row per period, each with its year-on-year change;
+/// and the note line for market multiples in the window left out for want of a rate.
+pub fn series(env: &mut Env, plan: &SeriesPlan) -> Result<(Table, Option<String>)> {
     let companies = &plan.companies;
     let row = plan.row;
     let symbol = &companies.rows[row].symbol;
@@ -58,6 +59,14 @@ pub fn series(env: &mut Env, plan: &SeriesPlan) -> Result<Table> {
         .collect();
     codes.sort_unstable();
     codes.dedup();
+    let mut left = crate::analysis::fx::LeftOut::default();
+    for id in &plan.metrics {
+        for (_, code, why) in env.cache.multiple_left_out(env.db, id, &[row])? {
+            if wanted(code) {
+                left.add(why);
+            }
+        }
+    }
     let mut table = Table {
         title: Some(match companies.attr(row, "name") {
             Some(name) => format!("{} — {name}", companies.rows[row].symbol),
@@ -167,7 +176,7 @@ pub fn series(env: &mut Env, plan: &SeriesPlan) -> Result<Table> {
             });
         }
     }
-    Ok(table)
+    Ok((table, left.note()))
 }
 
 /// The word `series ... kind` uses for a kind of period, by its code's low bits.

@@ -61,7 +61,12 @@ pub fn run(env: &mut Env, plan: &Plan) -> Result<Vec<Output>> {
             CardKind::Score { at } => super::cards::explain_score(env, c, at),
             _ => Err(Error::Data("explain: only a scorecard is explained".into())),
         },
-        Plan::Series(s) => table(inspect::series(env, s)?),
+        Plan::Series(s) => {
+            let (t, note) = inspect::series(env, s)?;
+            let mut out = vec![Output::Table(t)];
+            out.extend(note.map(Output::Message));
+            Ok(out)
+        }
         Plan::Describe { symbol } => inspect::describe(env, symbol),
         Plan::DescribeMetric { id } => table(inspect::describe_metric(env, id)?),
         Plan::ShowGroups { attr } => table(inspect::show_groups(env, attr)?),
