@@ -427,16 +427,9 @@ print(len(rows), "rows equal")
 "#;
     let expected = dir.path().join("answer.csv");
     std::fs::write(&expected, &csv).unwrap();
-    let o = Command::new("python3")
-        .args(["-c", check, &file("top.parquet")])
-        .arg(&expected)
-        .output()
-        .unwrap();
-    assert!(
-        o.status.success(),
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
+    support::python_check(
+        check,
+        &[file("top.parquet").as_str(), expected.to_str().unwrap()],
     );
     // An unknown extension is refused before anything runs.
     let o = finq(&["--db", db, "-c", "export (select roe) to \"x.xlsx\""]);
@@ -496,16 +489,8 @@ for code, first, last, n in summary:
     assert line and first in line[0] and last in line[0] and f",{n}" in line[0], (code, line, shown)
 print(len(rows), "rates equal")
 "#;
-    let o = Command::new("python3")
-        .args(["-c", check, export.to_str().unwrap()])
-        .arg(&rates)
-        .arg(&shown)
-        .output()
-        .unwrap();
-    assert!(
-        o.status.success(),
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
+    support::python_check(
+        check,
+        &[export.to_str().unwrap(), rates.to_str().unwrap(), &shown],
     );
 }

@@ -7,7 +7,7 @@ mod support;
 
 use std::process::Command;
 use std::time::{Duration, Instant};
-use support::server::{Server, agent, cli_json, enc, get, post, sample_dir};
+use support::server::{Server, agent, answered_at_once, cli_json, enc, get, post, sample_dir};
 
 #[test]
 fn the_api_answers_what_format_json_prints() {
@@ -423,18 +423,7 @@ fn statements_past_the_time_limit_are_stopped() {
         start.elapsed()
     );
     // It was stopped, not left running: the next request is answered at once.
-    let start = Instant::now();
-    let r = get(
-        &a,
-        &server.url("/api/query?q=select%20roe%20rank%20limit%201"),
-        &[],
-    );
-    assert_eq!(r.status, 200, "{}", r.body);
-    assert!(
-        start.elapsed() < Duration::from_secs(1),
-        "{:?}",
-        start.elapsed()
-    );
+    answered_at_once(&a, &server, "select roe rank limit 1");
 }
 
 #[test]

@@ -92,3 +92,19 @@ pub fn nyse_import_args<'a>(file: &'a str, liabilities: [&'a str; 2]) -> Vec<&'a
     }
     args
 }
+
+/// Runs `python3 -c SCRIPT ARGS...` and fails the test with its output unless it succeeds
+/// (the script checks with `assert` and prints what it compared).
+pub fn python_check<S: AsRef<std::ffi::OsStr>>(script: &str, args: &[S]) {
+    let o = Command::new("python3")
+        .args(["-c", script])
+        .args(args)
+        .output()
+        .expect("python3 runs");
+    assert!(
+        o.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+}

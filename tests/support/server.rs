@@ -262,3 +262,17 @@ pub fn sample_dir() -> (tempfile::TempDir, PathBuf) {
     sample_db(&db);
     (dir, db)
 }
+
+/// Asks `/api/query` for `statement` and checks it is answered (200) within a second: the
+/// server is free, nothing earlier left running.
+pub fn answered_at_once(agent: &ureq::Agent, server: &Server, statement: &str) {
+    let start = std::time::Instant::now();
+    let r = get(
+        agent,
+        &server.url(&format!("/api/query?q={}", enc(statement))),
+        &[],
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    let took = start.elapsed();
+    assert!(took < std::time::Duration::from_secs(1), "{took:?}");
+}
