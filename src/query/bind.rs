@@ -44,9 +44,10 @@ pub enum BExpr {
     Ts(TsFn, Box<BExpr>, usize),
     Cross(CrossFn, Box<BExpr>, Option<Group>, bool),
     Agg(AggFn, Option<Box<BExpr>>, f64),
-    /// A computed column of a scorecard (`card` indexes the binder's `cards`) or the F-score
-    /// (which reads no scorecard: its `card` is 0 and never read).
+    /// A computed column of a scorecard (`card` indexes the binder's `cards`).
     Score(ScoreCol, usize),
+    /// The F-score, which reads no scorecard.
+    FScore,
 }
 
 impl BExpr {
@@ -59,15 +60,14 @@ impl BExpr {
     /// Whether the F-scores are needed.
     pub fn uses_fscore(&self) -> bool {
         let mut found = false;
-        self.visit(&mut |e| found |= matches!(e, BExpr::Score(ScoreCol::FScore, _)));
+        self.visit(&mut |e| found |= matches!(e, BExpr::FScore));
         found
     }
 
     /// Adds the scorecards (by the binder's card index) this expression reads to `cards`.
     pub fn scorecards(&self, cards: &mut Vec<usize>) {
         self.visit(&mut |e| {
-            if let BExpr::Score(col, card) = e
-                && *col != ScoreCol::FScore
+            if let BExpr::Score(_, card) = e
                 && !cards.contains(card)
             {
                 cards.push(*card);
@@ -461,15 +461,18 @@ impl<'a> Binder<'a> {
             let (ty, unit, direction) = shape(c.yields, None);
             // The F-score reads no scorecard: binding the built-in one for it would make a
             // `select fscore` score every company as well (and hold the card's columns).
-            let card = match c.column {
-                ScoreCol::FScore => 0,
-                _ => self.card_slot(&Spanned {
-                    name: crate::analysis::score::BUILTIN.into(),
-                    pos: n.pos,
-                }),
+            let expr = match c.column {
+                ScoreCol::FScore => BExpr::FScore,
+                col => BExpr::Score(
+                    col,
+                    self.card_slot(&Spanned {
+                        name: crate::analysis::score::BUILTIN.into(),
+                        pos: n.pos,
+                    }),
+                ),
             };
             return Ok(Bound {
-                expr: BExpr::Score(c.column, card),
+                expr,
                 ty,
                 unit,
                 direction,

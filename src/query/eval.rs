@@ -181,6 +181,10 @@ impl Ctx<'_> {
             ),
             BExpr::Cross(f, arg, group, lower) => self.cross(*f, arg, *group, *lower, rows)?,
             BExpr::Score(col, card) => self.score_column(*col, *card, rows)?,
+            BExpr::FScore => {
+                let f = self.fscores.ok_or_else(unprepared)?;
+                Col::Num(rows.iter().map(|&r| f[r].value()).collect())
+            }
             BExpr::Agg(..) => {
                 return Err(Error::Data(
                     "an aggregate (count, sum, avg, ...) needs 'by', or every item to be an aggregate".into(),
@@ -190,12 +194,7 @@ impl Ctx<'_> {
     }
 
     fn score_column(&self, col: ScoreCol, card: usize, rows: &[usize]) -> Result<Col> {
-        let missing = || Error::Data("internal error: scores were not prepared".into());
-        if col == ScoreCol::FScore {
-            let f = self.fscores.ok_or_else(missing)?;
-            return Ok(Col::Num(rows.iter().map(|&r| f[r].value()).collect()));
-        }
-        let t = self.scores.get(card).ok_or_else(missing)?;
+        let t = self.scores.get(card).ok_or_else(unprepared)?;
         let grade = |v: f64| stats::grade(v).map(|g| Arc::from(g.to_string().as_str()));
         Ok(match col {
             ScoreCol::Score => Col::Num(
@@ -222,7 +221,8 @@ impl Ctx<'_> {
                     .map(|&r| t.own(r).and_then(|o| grade(o.1.dims[d])))
                     .collect(),
             ),
-            ScoreCol::FScore => Col::Num(Vec::new()),
+            // Bound as `BExpr::FScore`, never as a scorecard's column.
+            ScoreCol::FScore => return Err(unprepared()),
         })
     }
 
@@ -505,6 +505,11 @@ pub fn growth(x: f64, base: f64) -> f64 {
     } else {
         (x - base) / base.abs()
     }
+}
+
+/// Scores or F-scores an expression reads that the executor did not compute.
+fn unprepared() -> Error {
+    Error::Data("internal error: scores were not prepared".into())
 }
 
 fn arith(op: BinOp, a: f64, b: f64) -> f64 {

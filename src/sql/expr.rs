@@ -178,15 +178,15 @@ impl Gen<'_, '_> {
                 ));
             }
             BExpr::Score(col, card) => self.score_column(plan, *col, *card)?,
+            BExpr::FScore => {
+                let f = self.fscores(plan)?;
+                num(self.base_column(&f, "fscore"))
+            }
         })
     }
 
     /// A computed column of a scorecard or the F-score, per company.
     fn score_column(&mut self, plan: &SelectPlan, col: ScoreCol, card: usize) -> Result<Sql> {
-        if col == ScoreCol::FScore {
-            let f = self.fscores(plan)?;
-            return Ok(num(self.base_column(&f, "fscore")));
-        }
         let card =
             plan.cards.get(card).cloned().ok_or_else(|| {
                 Error::Data("internal error: the scorecard was not planned".into())

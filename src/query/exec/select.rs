@@ -85,10 +85,11 @@ pub fn filtered_rows(env: &mut Env, plan: &SelectPlan) -> Result<(Inputs, Vec<us
     // scores the answer reads must meet in one currency (else the error naming the fix).
     // A filter that reads a card's scores reads them for every row it tests; otherwise only
     // the rows it keeps are read (checked after it).
-    let filter_cards = plan
-        .filter
-        .as_ref()
-        .map_or(Vec::new(), |f| cards_read(&f.0.expr));
+    let filter_cards = plan.filter.as_ref().map_or(Vec::new(), |f| {
+        let mut cards = Vec::new();
+        f.0.expr.scorecards(&mut cards);
+        cards
+    });
     let mut score_notes: Vec<String> = Vec::new();
     for (k, t) in scores.iter().enumerate() {
         if filter_cards.contains(&k) {
@@ -193,21 +194,6 @@ fn multiples_left_out(
         )?;
     }
     Ok(())
-}
-
-/// The scorecards (by the plan's card slots) an expression reads scores of.
-fn cards_read(e: &BExpr) -> Vec<usize> {
-    use crate::query::registry::ScoreCol;
-    let mut out = Vec::new();
-    e.visit(&mut |x| {
-        if let BExpr::Score(col, card) = x
-            && *col != ScoreCol::FScore
-            && !out.contains(card)
-        {
-            out.push(*card);
-        }
-    });
-    out
 }
 
 /// The money slots that some expression of the plan reads as an amount. A ratio of two
