@@ -14,6 +14,7 @@ pub mod block;
 mod check;
 pub mod chunk;
 pub mod codec;
+mod files;
 mod index;
 pub mod keys;
 pub mod kv;

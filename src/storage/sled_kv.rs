@@ -6,7 +6,12 @@
 //! errors; a flush is followed by a `syncfs`, because sled does not sync its blob files; and
 //! a large batch is refused up front when the disk cannot hold it, because sled does not keep
 //! a batch whole when the disk fills half-way.
+//!
+//! Large values live in files of their own beside sled (`files.rs` says why and how). A
+//! database made before that (without the [`LAYOUT_KEY`] mark) keeps every value in sled as
+//! it always did, and is read and written that way.
 
+use super::files::{self, Files, Stored};
 use super::kv::{Batch, Iter, Kv};
 use crate::error::{Error, Result};
 use std::ops::Bound;
@@ -71,11 +76,18 @@ impl std::fmt::Debug for Value {
     }
 }
 
+/// The sled tree (beside finq's own, the default one) holding how values are stored.
+const LAYOUT_TREE: &str = "finq-kv";
+/// Present in [`LAYOUT_TREE`] when values are tagged and large ones are in files.
+const LAYOUT_KEY: &[u8] = b"value-files";
+
 /// A sled database folder, open.
 pub struct SledKv {
     db: sled::Db,
     path: PathBuf,
     existed: bool,
+    /// `None` for a database made before value files: every value is in sled, untagged.
+    files: Option<Files>,
 }
 
 impl SledKv {
@@ -149,7 +161,108 @@ impl SledKv {
                 Err(()) => return Err(open_err("is damaged and cannot be opened")),
             }
         };
-        Ok(SledKv { db, path, existed })
+        let layout = db.open_tree(LAYOUT_TREE)?;
+        if !existed && layout.get(LAYOUT_KEY)?.is_none() {
+            layout.insert(LAYOUT_KEY, &b"1"[..])?;
+        }
+        let files = match layout.get(LAYOUT_KEY)? {
+            Some(_) => Some(Files::open(&path)?),
+            None => None,
+        };
+        let kv = SledKv {
+            db,
+            path,
+            existed,
+            files,
+        };
+        kv.collect_after_a_cut_off_write()?;
+        Ok(kv)
+    }
+
+    /// After a process died in the middle of a write: every value file no reference in sled
+    /// names goes (`files.rs`, steps 1–3).
+    fn collect_after_a_cut_off_write(&self) -> Result<()> {
+        let Some(files) = self.files.as_ref().filter(|f| f.pending()) else {
+            return Ok(());
+        };
+        let mut named = std::collections::HashSet::new();
+        for item in self.db.iter() {
+            let (_, v) = item?;
+            named.extend(files::file_of(&v));
+        }
+        files.collect(&named)
+    }
+
+    /// A value as finq wrote it, from what sled holds.
+    fn load(&self, stored: sled::IVec) -> Result<Value> {
+        let Some(files) = &self.files else {
+            return Ok(Value(stored));
+        };
+        Ok(match files.load(&stored)? {
+            Stored::Inline => Value(stored.subslice(1, stored.len() - 1)),
+            Stored::File(bytes) => Value(bytes.into()),
+        })
+    }
+
+    fn pair(&self, item: sled::Result<(sled::IVec, sled::IVec)>) -> Result<(Value, Value)> {
+        let (k, v) = item?;
+        Ok((Value(k), self.load(v)?))
+    }
+
+    /// Applies a batch to a database with value files: large values are written to new
+    /// files and synced first, the batch then names them, and files it replaces are deleted
+    /// at the next durable flush.
+    fn apply_with_files(&self, files: &Files, batch: Batch) -> Result<()> {
+        let mut written: Vec<u64> = Vec::new();
+        let mut replaced: Vec<u64> = Vec::new();
+        let mut b = sled::Batch::default();
+        // A key a batch writes twice: the first new file is replaced within the batch.
+        let mut new_here: std::collections::HashMap<Vec<u8>, u64> = Default::default();
+        let step = || -> Result<()> {
+            for (key, value) in batch.into_ops() {
+                let large = value.as_ref().is_some_and(|v| v.len() >= files::LARGE);
+                match new_here.remove(&key) {
+                    Some(n) => replaced.push(n),
+                    None => {
+                        if let Some(old) = self.db.get(&key)?
+                            && let Some(n) = files::file_of(&old)
+                        {
+                            replaced.push(n);
+                        }
+                    }
+                }
+                if !replaced.is_empty() || large {
+                    files.begin()?;
+                }
+                match value {
+                    Some(v) if large => {
+                        let (n, reference) = files.write(&v)?;
+                        written.push(n);
+                        new_here.insert(key.clone(), n);
+                        b.insert(key, reference);
+                    }
+                    Some(v) => {
+                        let mut tagged = Vec::with_capacity(v.len() + 1);
+                        tagged.push(files::INLINE);
+                        tagged.extend_from_slice(&v);
+                        b.insert(key, tagged);
+                    }
+                    None => b.remove(key),
+                }
+            }
+            files.sync(&written)?;
+            Ok(())
+        };
+        if let Err(e) = step() {
+            files.discard(&written);
+            return Err(e);
+        }
+        if let Err(e) = self.db.apply_batch(b) {
+            files.discard(&written);
+            return Err(e.into());
+        }
+        files.doom(replaced);
+        Ok(())
     }
 
     /// True when the folder held a database before this open (its data file was not empty).
@@ -158,28 +271,34 @@ impl SledKv {
     }
 }
 
-fn pair(item: sled::Result<(sled::IVec, sled::IVec)>) -> Result<(Value, Value)> {
-    let (k, v) = item?;
-    Ok((Value(k), Value(v)))
-}
-
 impl Kv for SledKv {
     fn get(&self, key: &[u8]) -> Result<Option<Value>> {
-        Ok(self.db.get(key)?.map(Value))
+        self.db.get(key)?.map(|v| self.load(v)).transpose()
     }
 
     fn range(&self, from: &[u8], to: Bound<&[u8]>) -> Iter<'_> {
         let bounds = (Bound::Included(from), to);
-        Box::new(self.db.range::<&[u8], _>(bounds).map(pair))
+        Box::new(
+            self.db
+                .range::<&[u8], _>(bounds)
+                .map(move |item| self.pair(item)),
+        )
     }
 
     fn last_in(&self, from: &[u8], to: &[u8]) -> Result<Option<(Value, Value)>> {
-        self.db.range(from..=to).next_back().map(pair).transpose()
+        self.db
+            .range(from..=to)
+            .next_back()
+            .map(|item| self.pair(item))
+            .transpose()
     }
 
     /// One sled batch; refused before anything is written when the disk cannot hold it.
     fn apply(&self, batch: Batch) -> Result<()> {
         ensure_space(&self.path, batch.inserted_bytes())?;
+        if let Some(files) = &self.files {
+            return self.apply_with_files(files, batch);
+        }
         let mut b = sled::Batch::default();
         for (key, value) in batch.into_ops() {
             match value {
@@ -195,6 +314,26 @@ impl Kv for SledKv {
     /// data file is synced too (on Linux, `syncfs`: the data file, every blob and their
     /// directory entries in one call; elsewhere each file and the blob folder are fsynced).
     fn flush(&self) -> Result<()> {
+        self.sync_sled()?;
+        match &self.files {
+            Some(files) => files.finish(),
+            None => Ok(()),
+        }
+    }
+
+    fn size_on_disk(&self) -> Result<u64> {
+        let files = self.files.as_ref().map_or(0, |f| f.size());
+        Ok(self.db.size_on_disk()? + files)
+    }
+
+    fn is_empty(&self) -> Result<bool> {
+        Ok(self.db.is_empty())
+    }
+}
+
+impl SledKv {
+    /// sled's flush, then the file system (see [`Kv::flush`] on [`SledKv`]).
+    fn sync_sled(&self) -> Result<()> {
         self.db.flush()?;
         let data = self.path.join("db");
         if !data.exists() {
@@ -218,14 +357,6 @@ impl Kv for SledKv {
             std::fs::File::open(&blobs)?.sync_all()?;
         }
         Ok(())
-    }
-
-    fn size_on_disk(&self) -> Result<u64> {
-        Ok(self.db.size_on_disk()?)
-    }
-
-    fn is_empty(&self) -> Result<bool> {
-        Ok(self.db.is_empty())
     }
 }
 
@@ -315,4 +446,125 @@ fn quietly<T>(f: impl FnOnce() -> T + std::panic::UnwindSafe) -> std::result::Re
     let r = std::panic::catch_unwind(f);
     QUIET.with(|q| q.set(false));
     r.map_err(|_| ())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn files_in(dir: &Path) -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(dir.join("values"))
+            .map(|d| {
+                d.flatten()
+                    .map(|e| e.file_name().to_string_lossy().into_owned())
+                    .collect()
+            })
+            .unwrap_or_default();
+        names.sort();
+        names
+    }
+
+    fn big(seed: u8) -> Vec<u8> {
+        (0..200_000u32)
+            .map(|i| (i as u8).wrapping_mul(seed))
+            .collect()
+    }
+
+    fn put(kv: &SledKv, key: &[u8], value: Option<Vec<u8>>) {
+        let mut b = Batch::new();
+        match value {
+            Some(v) => b.insert(key.to_vec(), v),
+            None => b.remove(key.to_vec()),
+        }
+        kv.apply(b).unwrap();
+    }
+
+    #[test]
+    fn large_values_live_in_files_that_follow_every_write() {
+        let tmp = tempfile::tempdir().unwrap();
+        let path = tmp.path().join("db");
+        {
+            let kv = SledKv::open(&path).unwrap();
+            put(&kv, b"\x06a", Some(big(3)));
+            put(&kv, b"\x06b", Some(b"small".to_vec()));
+            kv.flush().unwrap();
+            assert_eq!(files_in(&path).len(), 1);
+            // Replaced: the old file goes at the durable flush, not before.
+            put(&kv, b"\x06a", Some(big(5)));
+            assert_eq!(files_in(&path).len(), 3, "new file, old file, pending mark");
+            kv.flush().unwrap();
+            assert_eq!(files_in(&path).len(), 1);
+            // Written twice in one batch: only the last file stays.
+            let mut b = Batch::new();
+            b.insert(b"\x06c".to_vec(), big(7));
+            b.remove(b"\x06c".to_vec());
+            b.insert(b"\x06c".to_vec(), big(9));
+            kv.apply(b).unwrap();
+            kv.flush().unwrap();
+            assert_eq!(files_in(&path).len(), 2);
+        }
+        let kv = SledKv::open(&path).unwrap();
+        assert!(kv.existed());
+        assert_eq!(&*kv.get(b"\x06a").unwrap().unwrap(), &big(5)[..]);
+        assert_eq!(&*kv.get(b"\x06b").unwrap().unwrap(), b"small");
+        let all: Vec<(Value, Value)> = kv
+            .range(b"\x06", Bound::Unbounded)
+            .collect::<Result<_>>()
+            .unwrap();
+        assert_eq!(all.len(), 3);
+        assert_eq!(&*all[2].1, &big(9)[..]);
+        let last = kv.last_in(b"\x06", b"\x06b").unwrap().unwrap();
+        assert_eq!(&*last.1, b"small");
+        // Smaller again, then gone: no file is left behind.
+        put(&kv, b"\x06a", Some(b"tiny".to_vec()));
+        put(&kv, b"\x06c", None);
+        kv.flush().unwrap();
+        assert!(files_in(&path).is_empty());
+        assert_eq!(&*kv.get(b"\x06a").unwrap().unwrap(), b"tiny");
+        assert!(kv.get(b"\x06c").unwrap().is_none());
+    }
+
+    #[test]
+    fn an_open_after_a_cut_off_write_deletes_only_unnamed_files() {
+        let tmp = tempfile::tempdir().unwrap();
+        let path = tmp.path().join("db");
+        {
+            let kv = SledKv::open(&path).unwrap();
+            put(&kv, b"\x06a", Some(big(3)));
+            kv.flush().unwrap();
+        }
+        // A write cut off after its files were written: the mark and a file nothing names.
+        let stray = path.join("values").join(format!("{:016x}", 999));
+        std::fs::write(&stray, b"half a chunk").unwrap();
+        std::fs::write(path.join("values").join("pending"), b"").unwrap();
+        let kv = SledKv::open(&path).unwrap();
+        assert!(!stray.exists());
+        assert_eq!(files_in(&path).len(), 1);
+        assert_eq!(&*kv.get(b"\x06a").unwrap().unwrap(), &big(3)[..]);
+        // Without the mark an open lists nothing and deletes nothing.
+        drop(kv);
+        std::fs::write(&stray, b"x").unwrap();
+        let _kv = SledKv::open(&path).unwrap();
+        assert!(stray.exists());
+    }
+
+    #[test]
+    fn a_database_made_before_value_files_is_read_and_written_as_before() {
+        let tmp = tempfile::tempdir().unwrap();
+        let path = tmp.path().join("db");
+        {
+            let db = sled::open(&path).unwrap();
+            db.insert(b"\x06a", big(3)).unwrap();
+            db.insert(b"\x06b", &b"small"[..]).unwrap();
+            db.flush().unwrap();
+        }
+        let kv = SledKv::open(&path).unwrap();
+        assert!(kv.existed() && kv.files.is_none());
+        assert_eq!(&*kv.get(b"\x06a").unwrap().unwrap(), &big(3)[..]);
+        assert_eq!(&*kv.get(b"\x06b").unwrap().unwrap(), b"small");
+        put(&kv, b"\x06c", Some(big(5)));
+        kv.flush().unwrap();
+        assert!(files_in(&path).is_empty());
+        assert_eq!(&*kv.get(b"\x06c").unwrap().unwrap(), &big(5)[..]);
+    }
 }
