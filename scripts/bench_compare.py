@@ -517,7 +517,9 @@ def row(figure, finq, other, ratio, target, need):
     return [figure, finq, other, fmt_ratio(ratio), target, "yes" if met else "**no**"]
 
 
-def table_rows(r):
+def table_rows(r, large=False):
+    """The figures against their targets; `large`: the L profile's raised ones (cold q1 at
+    least 2× a fresh DuckDB process, every query process below half of DuckDB's memory)."""
     f, d, s = r["finq"], r["duckdb"], r["sqlite"]
     rows = [row("import", fmt_s(f["import_s"]), fmt_s(d["import_s"]),
                 d["import_s"] / f["import_s"], "≥ 0.67× (≤ 1.5× DuckDB's time)", 1 / 1.5)]
@@ -533,11 +535,13 @@ def table_rows(r):
         rows.append(row(f"{short(name)} uncached (after a write)", fmt_ms(ms), fmt_ms(dms),
                         dms / ms, "≥ 10× DuckDB warm", 10))
     rows.append(row("cold q1 (whole process)", fmt_s(f["cold_s"]), fmt_s(d["cold_s"]),
-                    d["cold_s"] / f["cold_s"], "> 1× (fresh DuckDB process)", 1))
+                    d["cold_s"] / f["cold_s"],
+                    "≥ 2× (fresh DuckDB process)" if large else "> 1× (fresh DuckDB process)",
+                    2 if large else 1))
     rows.append(row("peak memory, import", fmt_mib(f["import_peak"]),
                     fmt_mib(d["import_peak"]), d["import_peak"] / f["import_peak"],
                     "> 1× (below DuckDB)", 1))
-    rows.append(query_memory_row(r))
+    rows.append(query_memory_row(r, large))
     return rows
 
 
@@ -551,14 +555,16 @@ def query_memory_pairs(r):
     return pairs
 
 
-def query_memory_row(r):
+def query_memory_row(r, large):
     """Largest peak on each side; the ratio is the worst query's, so `met` means every
-    query process stays below DuckDB's for the same work."""
+    query process stays below DuckDB's (at L below half of DuckDB's) for the same work."""
     pairs = query_memory_pairs(r)
     worst = min(pairs, key=lambda p: p[2] / p[1])
     fig = f"peak memory, query processes (largest; ratio of the worst, {worst[0]})"
+    target, need = ("≥ 2× every query (below half of DuckDB's)", 2) if large else (
+        "> 1× every query", 1)
     return row(fig, fmt_mib(max(p[1] for p in pairs)), fmt_mib(max(p[2] for p in pairs)),
-               worst[2] / worst[1], "> 1× every query", 1)
+               worst[2] / worst[1], target, need)
 
 
 def detail_rows(r):
@@ -739,7 +745,8 @@ def main(argv=None):
         meta["profile"] = "statements profile" + (f" {args.profile}" if companies else "")
     main_rows, details, header = ((statement_rows(r), statement_details(r),
                                    STATEMENT_DETAIL_HEADER) if args.statements
-                                  else (table_rows(r), detail_rows(r), DETAIL_HEADER))
+                                  else (table_rows(r, args.profile == "L"), detail_rows(r),
+                                        DETAIL_HEADER))
     print(f"{meta['date']}  {meta['machine']}  finq {meta['revision']}")
     print(text_table(MAIN_HEADER, main_rows))
     print()
