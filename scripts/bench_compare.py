@@ -7,7 +7,8 @@ usage:
                            [--work DIR] [--keep] [--cold-runs N] [--no-sqlite]
                            [--markdown PATH] [--json PATH]
 
-  --profile   S = 10,000 companies (default), L = 100,000 companies
+  --profile   S = 10,000 companies (default), L = 100,000 companies (with L's raised
+              targets: cold q1 at least 2x, every query process below half of DuckDB's)
   --statements  the statements profile (BENCHMARKS.md): `finq gen --statements`, q6-q9 only,
               finq warm and uncached beside DuckDB computing the derivations of
               DERIVATIONS.md in SQL (STATEMENTS_VIEW below) under ref.py's own scoring SQL;
