@@ -10,12 +10,14 @@
 use crate::error::Result;
 use crate::fasthash::FastHash;
 pub use crate::model::SeriesRef;
-use crate::model::{Company, Period, symbol_key};
-use crate::storage::{Database, block, chunk};
-use std::collections::{BTreeSet, HashMap};
+use crate::model::{Period, symbol_key};
+use crate::storage::{Database, chunk};
+use std::collections::HashMap;
 use std::sync::Arc;
 
+mod companies;
 mod rows;
+pub use companies::{Companies, CompaniesBuilder, CompanyRow};
 pub use rows::RowSeries;
 
 /// One metric for every company, in compressed-row form: company `i`'s values are
@@ -186,196 +188,6 @@ impl ColumnBuilder {
     }
 }
 
-/// A company as queries see it: its symbol as written and its key. Attributes live in the
-/// columns of [`Companies`] (one shared value per cell), read with [`Companies::attr`].
-#[derive(Debug, Clone)]
-pub struct CompanyRow {
-    pub symbol: Arc<str>,
-    pub key: Arc<str>,
-}
-
-/// Every company in symbol order, with lookups by symbol, industry and sector.
-#[derive(Debug, Default)]
-pub struct Companies {
-    pub rows: Vec<CompanyRow>,
-    pub by_key: HashMap<Arc<str>, usize, FastHash>,
-    /// Lower-cased industry → member rows, in symbol order.
-    pub industries: HashMap<String, Vec<usize>>,
-    pub sectors: HashMap<String, Vec<usize>>,
-    /// Every attribute name any company has.
-    pub attribute_names: BTreeSet<String>,
-    /// Each attribute as a column over the rows (`symbol` included), for evaluation.
-    columns: HashMap<String, Vec<Option<Arc<str>>>>,
-}
-
-impl Companies {
-    /// Builds the lookups over companies given in symbol order, the way they load from
-    /// storage (block by block).
-    pub fn from_list(list: Vec<Company>) -> Companies {
-        let mut b = CompaniesBuilder::new(list.len());
-        for part in list.chunks(block::TARGET) {
-            let bytes = block::encode(part);
-            if let Ok(view) = block::view(&bytes) {
-                b.push_block(&view);
-            }
-        }
-        b.finish()
-    }
-
-    /// One company's attribute (`symbol` included).
-    pub fn attr(&self, row: usize, name: &str) -> Option<&Arc<str>> {
-        self.columns.get(name)?.get(row)?.as_ref()
-    }
-
-    /// One attribute for every row, or `None` when no company has it.
-    pub fn attribute(&self, name: &str) -> Option<&[Option<Arc<str>>]> {
-        self.columns.get(name).map(Vec::as_slice)
-    }
-
-    pub fn len(&self) -> usize {
-        self.rows.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.rows.is_empty()
-    }
-
-    pub fn index_of(&self, symbol: &str) -> Option<usize> {
-        self.by_key.get(symbol_key(symbol).as_str()).copied()
-    }
-}
-
-/// Builds [`Companies`] one company at a time from borrowed text, so loading from storage
-/// allocates only what the rows keep.
-pub struct CompaniesBuilder {
-    c: Companies,
-    n: usize,
-    // Equal attribute values share one allocation, so grouping and comparing can go by
-    // pointer first (thousands of companies share a hundred industries). Names are shared
-    // the same way, and each attribute's column is found once per name.
-    values: HashMap<String, Arc<str>, FastHash>,
-    names: HashMap<String, (Arc<str>, usize), FastHash>,
-    columns: Vec<Vec<Option<Arc<str>>>>,
-    symbols: Vec<Option<Arc<str>>>,
-}
-
-impl CompaniesBuilder {
-    /// `expected`: about how many companies will come (only a capacity hint).
-    pub fn new(expected: usize) -> CompaniesBuilder {
-        let mut c = Companies::default();
-        c.rows.reserve(expected);
-        c.by_key.reserve(expected);
-        CompaniesBuilder {
-            c,
-            n: 0,
-            values: HashMap::default(),
-            names: HashMap::default(),
-            columns: Vec::new(),
-            symbols: Vec::with_capacity(expected),
-        }
-    }
-
-    /// Adds a stored block's companies (next in symbol order). Values are shared across
-    /// blocks only for attributes whose values repeat (industries, sectors, exchanges), so
-    /// a hundred thousand distinct names are not looked up one by one.
-    pub fn push_block(&mut self, v: &block::View) {
-        let base = self.n;
-        let n = v.symbols.len();
-        // Per attribute of the block: its column and each distinct value, shared.
-        for (k, &name) in v.names.iter().enumerate() {
-            let (_, col) = match self.names.get(name) {
-                Some(e) => e.clone(),
-                None => {
-                    let e = (Arc::<str>::from(name), self.columns.len());
-                    self.columns.push(Vec::new());
-                    self.names.insert(name.to_string(), e.clone());
-                    e
-                }
-            };
-            let repeats = v.values[k].len() * 2 <= n;
-            let shared: Vec<Arc<str>> = v.values[k]
-                .iter()
-                .map(|&val| {
-                    if !repeats {
-                        return Arc::<str>::from(val);
-                    }
-                    match self.values.get(val) {
-                        Some(a) => a.clone(),
-                        None => {
-                            let a = Arc::<str>::from(val);
-                            self.values.insert(val.to_string(), a.clone());
-                            a
-                        }
-                    }
-                })
-                .collect();
-            for (group, map) in [
-                ("industry", &mut self.c.industries),
-                ("sector", &mut self.c.sectors),
-            ] {
-                if name != group {
-                    continue;
-                }
-                // Group members: values differing only in case are one group, merged in
-                // row order; one map lookup per group per block.
-                let mut groups: Vec<(String, Vec<usize>)> = Vec::new();
-                for (c, value) in shared.iter().enumerate() {
-                    let lower = value.to_lowercase();
-                    let rows = v.cells[k]
-                        .iter()
-                        .enumerate()
-                        .filter(|&(_, &x)| x == c + 1)
-                        .map(|(i, _)| base + i);
-                    match groups.iter_mut().find(|g| g.0 == lower) {
-                        Some(g) => g.1.extend(rows),
-                        None => groups.push((lower, rows.collect())),
-                    }
-                }
-                for (lower, mut rows) in groups {
-                    if rows.is_empty() {
-                        continue;
-                    }
-                    rows.sort_unstable();
-                    match map.get_mut(lower.as_str()) {
-                        Some(list) => list.extend(rows),
-                        None => {
-                            map.insert(lower, rows);
-                        }
-                    }
-                }
-            }
-            let column = &mut self.columns[col];
-            column.resize(base, None);
-            column.extend(
-                v.cells[k]
-                    .iter()
-                    .map(|&c| (c > 0).then(|| shared[c - 1].clone())),
-            );
-        }
-        for (i, &symbol) in v.symbols.iter().enumerate() {
-            let symbol: Arc<str> = Arc::from(symbol);
-            let key: Arc<str> = Arc::from(symbol_key(&symbol));
-            self.symbols.push(Some(symbol.clone()));
-            self.c.by_key.insert(key.clone(), base + i);
-            self.c.rows.push(CompanyRow { symbol, key });
-        }
-        self.n += n;
-    }
-
-    pub fn finish(mut self) -> Companies {
-        let mut by_name: HashMap<String, Vec<Option<Arc<str>>>> = HashMap::new();
-        by_name.insert("symbol".into(), self.symbols);
-        for (name, (_, col)) in self.names {
-            let mut column = std::mem::take(&mut self.columns[col]);
-            column.resize(self.n, None);
-            self.c.attribute_names.insert(name.clone());
-            by_name.insert(name, column);
-        }
-        self.c.columns = by_name;
-        self.c
-    }
-}
-
 /// The columns a session keeps between statements (its cache of loaded data).
 #[derive(Default)]
 pub struct Columns {
@@ -529,8 +341,15 @@ impl Columns {
     ) -> Result<MetricColumn> {
         let companies = self.companies(db)?;
         let mut b = ColumnBuilder::new(companies.len());
+        // Usually the next row is the entry's: checked before a search.
+        let mut next = 0;
         db.for_each_series(id, |e| {
-            if let Some(&row) = companies.by_key.get(e.key) {
+            let row = match companies.rows.get(next) {
+                Some(r) if *r.key == *e.key => Some(next),
+                _ => companies.row_of_key(e.key),
+            };
+            if let Some(row) = row {
+                next = row + 1;
                 keep(&e, row, &mut b);
             }
         })?;
@@ -583,65 +402,5 @@ mod tests {
         let one = MetricColumn::single(3, 1, &[5], &[0.5]);
         assert_eq!(one.series(1).values, [0.5]);
         assert!(one.series(0).values.is_empty() && one.series(2).values.is_empty());
-    }
-
-    #[test]
-    fn companies_load_block_by_block_with_shared_values_and_groups() {
-        let mut list = Vec::new();
-        for i in 0..1200 {
-            let mut c = Company::new(&format!("c{i:04}.us"));
-            c.attrs.insert("name".into(), format!("Company {i}"));
-            if i % 7 != 0 {
-                let industry = ["Retail", "retail", "Banks", "Software"][i % 4];
-                c.attrs.insert("industry".into(), industry.into());
-            }
-            c.attrs.insert("sector".into(), format!("Sector {}", i % 3));
-            if i > 1000 {
-                c.attrs.insert("exchange".into(), "HK".into());
-            }
-            list.push(c);
-        }
-        // 1200 companies: three blocks of up to 512.
-        let c = Companies::from_list(list.clone());
-        assert_eq!(c.len(), 1200);
-        for (i, company) in list.iter().enumerate() {
-            assert_eq!(&*c.rows[i].symbol, company.symbol);
-            assert_eq!(&*c.rows[i].key, company.symbol.to_uppercase());
-            for name in ["name", "industry", "sector", "exchange"] {
-                let want = company.attrs.get(name).map(String::as_str);
-                assert_eq!(c.attr(i, name).map(|v| &**v), want, "{i} {name}");
-            }
-            assert_eq!(
-                c.attr(i, "symbol").map(|v| &**v),
-                Some(company.symbol.as_str())
-            );
-        }
-        // Groups ignore case and list members in row order, across blocks.
-        let members = |f: &dyn Fn(usize) -> bool| (0..1200).filter(|&i| f(i)).collect::<Vec<_>>();
-        assert_eq!(
-            c.industries["retail"],
-            members(&|i| i % 4 < 2 && i % 7 != 0)
-        );
-        assert_eq!(
-            c.industries["banks"],
-            members(&|i| i % 4 == 2 && i % 7 != 0)
-        );
-        assert_eq!(c.industries.len(), 3);
-        assert_eq!(c.sectors["sector 1"], members(&|i| i % 3 == 1));
-        // A value repeated within a block is one allocation, shared across blocks too.
-        let banks = c.attr(2, "industry").unwrap();
-        assert!(Arc::ptr_eq(banks, c.attr(1198, "industry").unwrap()));
-        assert!(Arc::ptr_eq(
-            c.attr(1001, "exchange").unwrap(),
-            c.attr(1199, "exchange").unwrap()
-        ));
-        let names: Vec<&str> = c.attribute_names.iter().map(String::as_str).collect();
-        assert_eq!(names, ["exchange", "industry", "name", "sector"]);
-        assert_eq!(
-            c.attribute("exchange")
-                .map(|col| col.iter().flatten().count()),
-            Some(199)
-        );
-        assert_eq!(c.index_of("C0005.US"), Some(5));
     }
 }

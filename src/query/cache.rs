@@ -43,6 +43,8 @@ pub struct Cache {
     /// The currencies and rates, once loaded: `Some(None)` for a database whose companies
     /// name no currency (nothing is converted).
     fx: Option<Option<Arc<Fx>>>,
+    /// Every attribute name any company has, once read (without the company list).
+    attribute_names: Option<Arc<std::collections::BTreeSet<String>>>,
 }
 
 /// A user's formula for a built-in metric (`define metric roe = net_income / total_equity`),
@@ -63,6 +65,30 @@ impl Cache {
         self.derivable.clear();
         self.derived_series.clear();
         self.fx = None;
+        self.attribute_names = None;
+    }
+
+    /// Every attribute name any company has: the loaded company list's, else read from the
+    /// company blocks' names alone (a statement about one company needs no more).
+    pub fn attribute_names(
+        &mut self,
+        db: &Database,
+    ) -> Result<Arc<std::collections::BTreeSet<String>>> {
+        if let Some(names) = &self.attribute_names {
+            return Ok(names.clone());
+        }
+        let names = match self.columns.loaded_companies() {
+            Some(c) => c.attribute_names.clone(),
+            None => db.attribute_names()?,
+        };
+        let names = Arc::new(names);
+        self.attribute_names = Some(names.clone());
+        Ok(names)
+    }
+
+    /// The company list if an earlier statement loaded it (nothing is read).
+    pub fn loaded_companies(&self) -> Option<Arc<Companies>> {
+        self.columns.loaded_companies()
     }
 
     /// The base currency and rates when any company names a currency, else `None`.
@@ -70,11 +96,15 @@ impl Cache {
         if let Some(fx) = &self.fx {
             return Ok(fx.clone());
         }
-        let companies = self.columns.companies(db)?;
-        let named = companies.attribute("currency").is_some()
-            || companies.attribute("trading_currency").is_some();
+        // Whether any company names a currency: the attribute names say it, so the company
+        // list is not loaded for it.
+        let names = self.attribute_names(db)?;
+        let named = names.contains("currency") || names.contains("trading_currency");
         let fx = match named {
-            true => Fx::for_companies(&companies, db.base_currency()?, db.rates()?).map(Arc::new),
+            true => Some(Arc::new(Fx {
+                base: db.base_currency()?,
+                rates: db.rates()?,
+            })),
             false => None,
         };
         self.fx = Some(fx.clone());

@@ -166,6 +166,8 @@ pub struct SeriesPlan {
     pub to: Option<Period>,
     /// Only periods of this kind (`kind fy|h|q|day`).
     pub kind: Option<PeriodKind>,
+    /// `companies` is the whole company list (else it holds only this company, at row 0).
+    pub whole: bool,
 }
 
 /// Plans one statement.
@@ -734,8 +736,22 @@ fn plan_series(
     (from, to): (Option<Period>, Option<Period>),
     kind: Option<PeriodKind>,
 ) -> Result<SeriesPlan> {
-    let companies = env.cache.companies(env.db)?;
-    let row = company_row(&companies, symbol)?;
+    // One company's series needs its own block and the attribute names (to bind as against
+    // every company), not the whole company list, unless an earlier statement loaded it. An
+    // unknown symbol loads the list, for the error's did-you-mean.
+    let (companies, row, whole) = match env.cache.loaded_companies() {
+        Some(c) => (c.clone(), company_row(&c, symbol)?, true),
+        None => match env.db.company(&symbol.name)? {
+            Some(company) => {
+                let names = env.cache.attribute_names(env.db)?;
+                (Arc::new(Companies::one(company, &names)), 0, false)
+            }
+            None => {
+                let c = env.cache.companies(env.db)?;
+                (c.clone(), company_row(&c, symbol)?, true)
+            }
+        },
+    };
     let catalog = env.db.shared_catalog();
     let mut binder = Binder::new(&catalog, &companies);
     let mut bound = Vec::new();
@@ -771,6 +787,7 @@ fn plan_series(
         to,
         kind,
         companies,
+        whole,
     })
 }
 

@@ -81,6 +81,18 @@ pub fn symbols(bytes: &[u8]) -> Result<Vec<&str>> {
     (0..n).map(|_| r.str("company block")).collect()
 }
 
+/// The attribute names a block's companies have, without reading their values.
+pub fn names(bytes: &[u8]) -> Result<Vec<&str>> {
+    let what = "company block";
+    let mut r = Bytes::new(bytes);
+    let n = r.len(what)?;
+    for _ in 0..n {
+        r.str(what)?;
+    }
+    let a = r.len(what)?;
+    (0..a).map(|_| r.str(what)).collect()
+}
+
 /// A block read in place: symbols, attribute names, each name's distinct values, and per
 /// name per company 0 (absent) or 1 + the index of its value. Every index is checked.
 pub struct View<'a> {
@@ -168,6 +180,8 @@ mod tests {
         ];
         let bytes = encode(&list);
         assert_eq!(decode(&bytes).unwrap(), list);
+        assert_eq!(names(&bytes).unwrap(), ["industry", "name", "sector"]);
+        assert!(names(&encode(&[])).unwrap().is_empty());
         let b: Block = codec::decode(&bytes, "block").unwrap();
         assert_eq!(b.names, ["industry", "name", "sector"]);
         // "Retail" is written once; B has no industry (0).

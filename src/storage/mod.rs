@@ -238,6 +238,21 @@ impl Database {
         Ok(out)
     }
 
+    /// Every attribute name any company has, reading only each block's names (no company
+    /// is decoded).
+    pub fn attribute_names(&self) -> Result<std::collections::BTreeSet<String>> {
+        let mut out = std::collections::BTreeSet::new();
+        for item in self.kv.scan_prefix(&prefix(Tag::Company, &[])) {
+            stop::check()?;
+            for name in block::names(&item?.1)? {
+                if !out.contains(name) {
+                    out.insert(name.to_string());
+                }
+            }
+        }
+        Ok(out)
+    }
+
     /// Calls `f` with every company block, read in place, in symbol order.
     pub fn for_each_company_block(&self, mut f: impl FnMut(&block::View)) -> Result<()> {
         for item in self.kv.scan_prefix(&prefix(Tag::Company, &[])) {

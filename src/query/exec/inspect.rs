@@ -60,10 +60,19 @@ pub fn series(env: &mut Env, plan: &SeriesPlan) -> Result<(Table, Option<String>
     codes.sort_unstable();
     codes.dedup();
     let mut left = crate::analysis::fx::LeftOut::default();
-    for id in &plan.metrics {
-        for (_, code, why) in env.cache.multiple_left_out(env.db, id, &[row])? {
-            if wanted(code) {
-                left.add(why);
+    // Values are left out only where companies name currencies; the cache's row of the
+    // company is its row in the whole list.
+    let full_row = match (plan.whole, env.cache.fx(env.db)?.is_some()) {
+        (_, false) => None,
+        (true, true) => Some(row),
+        (false, true) => env.cache.companies(env.db)?.index_of(symbol),
+    };
+    if let Some(full_row) = full_row {
+        for id in &plan.metrics {
+            for (_, code, why) in env.cache.multiple_left_out(env.db, id, &[full_row])? {
+                if wanted(code) {
+                    left.add(why);
+                }
             }
         }
     }
