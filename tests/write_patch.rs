@@ -394,3 +394,53 @@ fn a_metric_derived_company_by_company_equals_its_whole_column() {
         assert_eq!(by_company, from_whole, "{select}");
     }
 }
+
+/// `series` about one company reads that company's block and the attribute names, not the
+/// whole company list, when no earlier statement loaded it. Its answers and errors equal
+/// those given with the list loaded — stored and derived metrics, an unknown symbol (its
+/// did-you-mean needs the list), an attribute another company has — and an attribute set
+/// by a write (here a currency, which names the series' money columns) is seen at once.
+#[test]
+fn a_series_from_one_block_equals_one_with_the_company_list() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = session(dir.path());
+    // As a table: its headers name the currency of money columns.
+    let shown = |s: &mut Session, q: &str| match s.execute(q) {
+        Ok(outs) => outs
+            .iter()
+            .filter_map(|o| finq::cli::render_output(o, Format::Table))
+            .collect::<Vec<_>>()
+            .join("\n"),
+        Err(e) => format!("error: {e}"),
+    };
+    let statements = [
+        "series revenue, roe of S00003.US",
+        "series roe, gross_margin, eps of s00008.us kind q from 2024",
+        "series market_cap of S00003.US",
+        "series revenue of S0003.US",
+        "series industry of S00003.US",
+        "series nosuch of S00003.US",
+    ];
+    let compare = |s: &mut Session, expect_money: bool| {
+        for q in statements {
+            s.clear_cache();
+            let alone = shown(s, q);
+            s.clear_cache();
+            shown(s, "select count()");
+            let with_list = shown(s, q);
+            assert_eq!(alone, with_list, "{q}");
+            if q.contains("S0003.US") {
+                assert!(alone.contains("unknown company"), "{alone}");
+            }
+            if q.contains("market_cap") {
+                assert_eq!(alone.contains("EUR"), expect_money, "{alone}");
+            }
+        }
+    };
+    compare(&mut s, false);
+    // A write of an attribute clears what the first `series` kept (the attribute names).
+    shown(&mut s, "series market_cap of S00003.US");
+    shown(&mut s, r#"set S00003.US currency = "EUR""#);
+    assert!(shown(&mut s, "series market_cap of S00003.US").contains("EUR"));
+    compare(&mut s, true);
+}
