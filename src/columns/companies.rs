@@ -98,6 +98,9 @@ impl Companies {
     }
 }
 
+/// An attribute as a column over the rows: each cell the company's shared value, if any.
+type AttrColumn = Vec<Option<Arc<str>>>;
+
 /// True when `symbol` is its own key ([`symbol_key`] would return it unchanged).
 fn is_own_key(symbol: &str) -> bool {
     symbol.is_ascii() && !symbol.bytes().any(|b| b.is_ascii_lowercase()) && symbol.trim() == symbol
@@ -112,8 +115,8 @@ pub struct CompaniesBuilder {
     values: HashSet<Arc<str>, FastHash>,
     /// Attribute name → its column's place in `columns`.
     names: HashMap<Arc<str>, usize, FastHash>,
-    columns: Vec<(Arc<str>, Vec<Option<Arc<str>>>)>,
-    symbols: Vec<Option<Arc<str>>>,
+    columns: Vec<(Arc<str>, AttrColumn)>,
+    symbols: AttrColumn,
     /// Every key so far came after the one before it.
     sorted: bool,
 }
