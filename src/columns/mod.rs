@@ -356,6 +356,33 @@ impl Columns {
         Ok(b.finish())
     }
 
+    /// The whole column of a metric's stored points, if an earlier statement loaded it.
+    pub fn loaded_metric(&self, id: &str) -> Option<Arc<MetricColumn>> {
+        self.metrics.get(id).cloned()
+    }
+
+    /// A metric's stored points for `rows` only (sorted row numbers), every other row
+    /// empty: one range scan, decoding only the kept companies' entries. Not kept here (the
+    /// session cache keeps it under its row set).
+    pub fn stored_for_rows(
+        &mut self,
+        db: &Database,
+        id: &str,
+        rows: &[usize],
+    ) -> Result<MetricColumn> {
+        let (mut codes, mut values) = (Vec::new(), Vec::new());
+        self.column_from_chunks(db, id, |e, row, b| {
+            if rows.binary_search(&row).is_err() {
+                return;
+            }
+            codes.clear();
+            values.clear();
+            codes.extend(e.codes());
+            values.extend(e.values());
+            b.push(row, &codes, &values);
+        })
+    }
+
     /// One metric (by id) for every company, from one range scan of its series.
     pub fn metric(&mut self, db: &Database, id: &str) -> Result<Arc<MetricColumn>> {
         if let Some(m) = self.metrics.get(id) {

@@ -24,6 +24,7 @@ use std::sync::Arc;
 
 mod indicators;
 mod multiples;
+mod partial;
 
 /// The basis of each input of a rule (`None`: not money).
 type InputBases = Vec<Option<crate::model::currency::Basis>>;
@@ -36,6 +37,9 @@ pub struct Cache {
     derived: HashMap<String, Arc<MetricColumn>>,
     /// The same, one point per company at a period.
     derived_anchored: HashMap<(String, Option<Period>), Arc<MetricColumn>>,
+    /// Whole series of a metric (stored or derived) for some rows only, by metric id, each
+    /// under its row set ([`Cache::metric_for_rows`]).
+    partial: HashMap<String, Vec<partial::Partial>>,
     /// Whether a metric is derivable on this database, by id.
     derivable: HashMap<String, bool>,
     /// One company's derived series, by (metric, symbol key).
@@ -62,6 +66,7 @@ impl Cache {
         self.tables.clear();
         self.derived.clear();
         self.derived_anchored.clear();
+        self.partial.clear();
         self.derivable.clear();
         self.derived_series.clear();
         self.fx = None;
@@ -115,7 +120,8 @@ impl Cache {
     /// `changes` (metric id, symbol) — see [`crate::storage::WriteSet::point_series`] —
     /// and made no metric appear or vanish from the database (so what is derivable stays
     /// the same). Each kept column of a changed metric, and of every derived metric that
-    /// reads it, gets the changed companies' rows afresh; scorecards are dropped when an
+    /// reads it (whole, one point per company, or the part for some rows), gets the
+    /// changed companies' rows afresh; scorecards are dropped when an
     /// indicator moved (percentiles are relative to the peer group) and F-scores get the
     /// changed companies' rows. Anything it cannot patch it drops; the next statement
     /// computes it again.
@@ -152,6 +158,7 @@ impl Cache {
             self.derived.clear();
             self.derived_anchored.clear();
             self.derived_series.clear();
+            self.partial.clear();
         }
         let affected: Vec<String> = self
             .derived
@@ -164,6 +171,7 @@ impl Cache {
             self.patch_derived(db, d, &rows, &changed, &mut done)?;
         }
         self.patch_anchored_only(db, &rows, &changed)?;
+        self.patch_partial(db, &rows, &changed)?;
         let mut tables = std::mem::take(&mut self.tables);
         let r = tables.patch_scores(&mut |id, at| self.indicator_values(db, &companies, id, at));
         self.tables = tables;

@@ -12,7 +12,7 @@ use crate::model::Unit;
 use crate::model::currency::{Basis, basis_of};
 use crate::output::{Column, Table, Value};
 use crate::query::ast::BinOp;
-use crate::query::bind::BExpr;
+use crate::query::bind::{BExpr, CrossFn};
 use crate::query::eval::{Col, Ctx, partition};
 use crate::query::plan::{SelectPlan, SourcePlan, in_screen_error};
 use std::collections::HashMap;
@@ -60,12 +60,23 @@ impl Inputs {
 /// `show companies where` and `select` share it.
 pub fn filtered_rows(env: &mut Env, plan: &SelectPlan) -> Result<(Inputs, Vec<usize>)> {
     let source = source_rows(env, plan)?;
+    let rows = narrow_by_index(&plan.companies, &plan.index, source);
+    // Whole series are read for the rows kept so far only (a sector's companies need a
+    // tenth of every company's series): the filter and items look at no other row, except
+    // `grade(x)`, which ranks x within whole peer groups.
+    let every = plan_exprs(plan).iter().any(|e| {
+        let mut found = false;
+        e.visit(&mut |x| found |= matches!(x, BExpr::Cross(CrossFn::Grade, ..)));
+        found
+    });
     let metrics = plan
         .reads
         .iter()
         .map(|r| {
-            if r.whole {
+            if r.whole && every {
                 env.cache.metric(env.db, &r.metric)
+            } else if r.whole {
+                env.cache.metric_for_rows(env.db, &r.metric, &rows)
             } else {
                 env.cache.anchored(env.db, &r.metric, plan.at)
             }
@@ -80,7 +91,6 @@ pub fn filtered_rows(env: &mut Env, plan: &SelectPlan) -> Result<(Inputs, Vec<us
         true => Some(env.cache.fscores(env.db, plan.at)?),
         false => None,
     };
-    let rows = narrow_by_index(&plan.companies, &plan.index, source);
     // A custom scorecard's money indicators are ranked within peer groups: the groups whose
     // scores the answer reads must meet in one currency (else the error naming the fix).
     // A filter that reads a card's scores reads them for every row it tests; otherwise only
@@ -237,15 +247,20 @@ fn uncancelled(plan: &SelectPlan, money: Vec<(usize, Basis)>) -> Vec<(usize, Bas
         }
     }
     let mut out = Vec::new();
+    for e in plan_exprs(plan) {
+        walk(e, &basis, &mut out);
+    }
+    money.into_iter().filter(|m| out.contains(&m.0)).collect()
+}
+
+/// Every expression a select evaluates: items, filter, group keys, rank and order.
+fn plan_exprs(plan: &SelectPlan) -> Vec<&BExpr> {
     let mut exprs: Vec<&BExpr> = plan.items.iter().map(|i| &i.bound.expr).collect();
     exprs.extend(plan.filter.iter().map(|f| &f.0.expr));
     exprs.extend(plan.keys.iter().map(|k| &k.0.expr));
     exprs.extend(plan.rank.iter().map(|r| &r.by));
     exprs.extend(plan.order.iter().map(|o| &o.bound.expr));
-    for e in exprs {
-        walk(e, &basis, &mut out);
-    }
-    money.into_iter().filter(|m| out.contains(&m.0)).collect()
+    exprs
 }
 
 /// The metric slots a select reads that hold money, with their basis.
