@@ -49,6 +49,9 @@ pub struct Cache {
     fx: Option<Option<Arc<Fx>>>,
     /// Every attribute name any company has, once read (without the company list).
     attribute_names: Option<Arc<std::collections::BTreeSet<String>>>,
+    /// One company alone as a company list ([`Cache::company_alone`]), by symbol key. Like
+    /// the attribute names, kept across writes of points only.
+    alone: HashMap<String, Arc<Companies>>,
 }
 
 /// A user's formula for a built-in metric (`define metric roe = net_income / total_equity`),
@@ -71,6 +74,27 @@ impl Cache {
         self.derived_series.clear();
         self.fx = None;
         self.attribute_names = None;
+        self.alone.clear();
+    }
+
+    /// One company as a company list of one row (its attributes, bound against every
+    /// attribute name), read from its own block once; `None` when no company has `symbol`.
+    pub fn company_alone(&mut self, db: &Database, symbol: &str) -> Result<Option<Arc<Companies>>> {
+        let key = crate::model::symbol_key(symbol);
+        if let Some(c) = self.alone.get(&key) {
+            return Ok(Some(c.clone()));
+        }
+        let Some(company) = db.company(symbol)? else {
+            return Ok(None);
+        };
+        let names = self.attribute_names(db)?;
+        let one = Arc::new(Companies::one(company, &names));
+        // A session that looks at many companies one by one keeps a bounded number.
+        if self.alone.len() >= 1024 {
+            self.alone.clear();
+        }
+        self.alone.insert(key, one.clone());
+        Ok(Some(one))
     }
 
     /// Every attribute name any company has: the loaded company list's, else read from the

@@ -741,11 +741,8 @@ fn plan_series(
     // unknown symbol loads the list, for the error's did-you-mean.
     let (companies, row, whole) = match env.cache.loaded_companies() {
         Some(c) => (c.clone(), company_row(&c, symbol)?, true),
-        None => match env.db.company(&symbol.name)? {
-            Some(company) => {
-                let names = env.cache.attribute_names(env.db)?;
-                (Arc::new(Companies::one(company, &names)), 0, false)
-            }
+        None => match env.cache.company_alone(env.db, &symbol.name)? {
+            Some(one) => (one, 0, false),
             None => {
                 let c = env.cache.companies(env.db)?;
                 (c.clone(), company_row(&c, symbol)?, true)
