@@ -125,14 +125,8 @@ impl Files {
         if written.is_empty() {
             return Ok(());
         }
-        #[cfg(target_os = "linux")]
-        {
-            use std::os::fd::AsRawFd;
-            let dir = std::fs::File::open(&self.dir)?;
-            // SAFETY: syncfs only reads the descriptor, which `dir` keeps open.
-            if unsafe { libc::syncfs(dir.as_raw_fd()) } == 0 {
-                return Ok(());
-            }
+        if syncfs(&std::fs::File::open(&self.dir)?) {
+            return Ok(());
         }
         for &n in written {
             std::fs::File::open(self.path(n))?.sync_all()?;
@@ -260,6 +254,23 @@ fn shown(path: &Path) -> String {
         .map(|p| p.to_string_lossy())
         .collect::<Vec<_>>()
         .join("/")
+}
+
+/// Syncs the whole file system holding `file` (Linux `syncfs`: every file written there and
+/// every folder entry, in one call). False where that is not available or fails: the caller
+/// then syncs file by file.
+pub fn syncfs(file: &std::fs::File) -> bool {
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::fd::AsRawFd;
+        // SAFETY: syncfs only reads the descriptor, which `file` keeps open.
+        unsafe { libc::syncfs(file.as_raw_fd()) == 0 }
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        let _ = file;
+        false
+    }
 }
 
 fn sync_dir(dir: &Path) -> Result<()> {

@@ -218,6 +218,7 @@ impl SledKv {
         let mut b = sled::Batch::default();
         // A key a batch writes twice: the first new file is replaced within the batch.
         let mut new_here: std::collections::HashMap<Vec<u8>, u64> = Default::default();
+        let mut begun = false;
         let step = || -> Result<()> {
             for (key, value) in batch.into_ops() {
                 let large = value.as_ref().is_some_and(|v| v.len() >= files::LARGE);
@@ -231,8 +232,9 @@ impl SledKv {
                         }
                     }
                 }
-                if !replaced.is_empty() || large {
+                if !begun && (large || !replaced.is_empty()) {
                     files.begin()?;
+                    begun = true;
                 }
                 match value {
                     Some(v) if large => {
@@ -340,13 +342,8 @@ impl SledKv {
             return Ok(());
         }
         let file = std::fs::File::open(&data)?;
-        #[cfg(target_os = "linux")]
-        {
-            use std::os::fd::AsRawFd;
-            // SAFETY: syncfs only reads the descriptor, which `file` keeps open.
-            if unsafe { libc::syncfs(file.as_raw_fd()) } == 0 {
-                return Ok(());
-            }
+        if files::syncfs(&file) {
+            return Ok(());
         }
         file.sync_all()?;
         let blobs = self.path.join("blobs");
